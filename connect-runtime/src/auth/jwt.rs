@@ -1,0 +1,216 @@
+//! Decoding Connect JWTs and checking their claims.
+//!
+//! jsonwebtoken checks the signature, the algorithm and `exp`; the Connect-specific checks
+//! (`iat` not in the future, `aud` compared without a trailing slash, `qsh`) live here because
+//! jsonwebtoken has no notion of them.
+
+use super::AuthError;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The claims of a token the product sent, after verification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The issuer: the tenant's clientKey.
+    pub iss: String,
+    /// The user's Atlassian account id, when a user is involved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Audience: the app's baseUrl on install tokens; optional elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Issue time, seconds since the epoch.
+    pub iat: i64,
+    /// The query string hash, or `context-qsh` for context tokens.
+    pub qsh: String,
+    /// The `context` claim (user, issue, project...), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Value>,
+}
+
+/// The `aud` claim: a string or an array of strings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience.
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn values(&self) -> &[String] {
+        match self {
+            Audience::One(one) => std::slice::from_ref(one),
+            Audience::Many(many) => many,
+        }
+    }
+}
+
+/// Only the issuer, read before verification to find the tenant whose secret verifies the token.
+#[derive(Deserialize)]
+struct UnverifiedIssuer {
+    iss: String,
+}
+
+/// The header of a token, with `alg` required to be `expected`.
+///
+/// Runs before any key lookup, so an HS256 token never reaches the key CDN and an RS256 token
+/// never reaches the tenant store. `alg: none` fails here: jsonwebtoken has no such algorithm.
+pub fn header_with_algorithm(token: &str, expected: Algorithm) -> Result<Header, AuthError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
+    if header.alg != expected {
+        return Err(AuthError::WrongAlgorithm {
+            expected: algorithm_name(expected),
+        });
+    }
+    Ok(header)
+}
+
+/// The `iss` claim, unverified: used only to look up the tenant whose secret must verify it.
+pub fn unverified_issuer(token: &str) -> Result<String, AuthError> {
+    jsonwebtoken::dangerous::insecure_decode::<UnverifiedIssuer>(token)
+        .map(|data| data.claims.iss)
+        .map_err(|_| AuthError::InvalidClaims("iss must be a string"))
+}
+
+/// Verifies signature, algorithm and `exp` (with `leeway_secs`) and the `iat` bound.
+pub fn verify(
+    token: &str,
+    key: &DecodingKey,
+    algorithm: Algorithm,
+    leeway_secs: u64,
+) -> Result<Claims, AuthError> {
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = leeway_secs;
+    validation.validate_exp = true;
+    // `aud` is compared by `Claims::check_audience`, which normalises trailing slashes.
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
+        .map_err(|error| map_error(error.kind()))?
+        .claims;
+    claims.check_issued_at(unix_now(), leeway_secs)?;
+    Ok(claims)
+}
+
+impl Claims {
+    /// `iat` must not be in the future beyond the leeway.
+    pub fn check_issued_at(&self, now: i64, leeway_secs: u64) -> Result<(), AuthError> {
+        let leeway = i64::try_from(leeway_secs).unwrap_or(i64::MAX);
+        if self.iat > now.saturating_add(leeway) {
+            return Err(AuthError::IssuedInFuture);
+        }
+        Ok(())
+    }
+
+    /// `aud` must be present and contain one of `accepted` (compared without a trailing slash).
+    pub fn check_audience(&self, accepted: &[String]) -> Result<(), AuthError> {
+        let audience = self.aud.as_ref().ok_or(AuthError::WrongAudience)?;
+        let matches = audience.values().iter().any(|aud| {
+            let aud = aud.trim_end_matches('/');
+            accepted.iter().any(|ok| ok.trim_end_matches('/') == aud)
+        });
+        if matches {
+            Ok(())
+        } else {
+            Err(AuthError::WrongAudience)
+        }
+    }
+
+    /// `qsh` must equal `expected`. Checked after the signature, so `qsh` is authentic and not
+    /// secret: a plain comparison is enough.
+    pub fn check_qsh(&self, expected: &str) -> Result<(), AuthError> {
+        if self.qsh == expected {
+            Ok(())
+        } else {
+            Err(AuthError::QshMismatch)
+        }
+    }
+
+    /// Whether this is a context token from `AP.context.getToken()`.
+    pub fn is_context_token(&self) -> bool {
+        self.qsh == super::qsh::CONTEXT_QSH
+    }
+}
+
+fn map_error(kind: &ErrorKind) -> AuthError {
+    match kind {
+        ErrorKind::InvalidSignature => AuthError::InvalidSignature,
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm { expected: "signed" },
+        ErrorKind::MissingRequiredClaim(_) => AuthError::InvalidClaims("a required claim is missing"),
+        ErrorKind::Json(_) => AuthError::InvalidClaims("iss, iat, exp and qsh are required"),
+        _ => AuthError::Malformed,
+    }
+}
+
+fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::HS256 => "HS256",
+        Algorithm::RS256 => "RS256",
+        _ => "other",
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(aud: Option<Audience>) -> Claims {
+        Claims {
+            iss: "tenant".into(),
+            sub: None,
+            aud,
+            exp: 2,
+            iat: 1,
+            qsh: "abc".into(),
+            context: None,
+        }
+    }
+
+    #[test]
+    fn audience_ignores_trailing_slash_and_accepts_arrays() {
+        let accepted = vec!["https://app.example.com".to_owned()];
+        assert!(claims(Some(Audience::One("https://app.example.com/".into())))
+            .check_audience(&accepted)
+            .is_ok());
+        assert!(claims(Some(Audience::Many(vec![
+            "other".into(),
+            "https://app.example.com".into()
+        ])))
+        .check_audience(&accepted)
+        .is_ok());
+        assert!(claims(Some(Audience::One("https://evil.example.com".into())))
+            .check_audience(&accepted)
+            .is_err());
+        assert!(claims(None).check_audience(&accepted).is_err());
+    }
+
+    #[test]
+    fn issued_at_allows_leeway_only() {
+        let c = claims(None);
+        assert!(c.check_issued_at(0, 1).is_ok());
+        assert!(c.check_issued_at(0, 0).is_err());
+    }
+
+    #[test]
+    fn qsh_comparison_is_exact() {
+        let c = claims(None);
+        assert!(c.check_qsh("abc").is_ok());
+        assert!(c.check_qsh("abd").is_err());
+        assert!(c.check_qsh("ab").is_err());
+    }
+}

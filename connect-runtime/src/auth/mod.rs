@@ -1,0 +1,78 @@
+//! Authentication of requests from the product.
+//!
+//! - [`qsh`]: the canonical request and its hash.
+//! - [`token`]: where a request carries its token (header or `jwt` query parameter).
+//! - [`jwt`]: decoding HS256/RS256 tokens and the Connect claim checks.
+//! - [`keys`]: the install-key CDN client with its cache by `kid`.
+//! - [`verifier`]: the three verification procedures (asymmetric, shared secret, context).
+//! - [`policy`]: the warp filters that apply a [`Policy`] to a route.
+
+pub mod jwt;
+pub mod keys;
+pub mod policy;
+pub mod qsh;
+pub mod token;
+pub mod verifier;
+
+pub use policy::Policy;
+pub use verifier::{Context, VerifiedInstall, Verifier};
+
+use keys::KeyFetchError;
+
+/// Why a token was refused. Every variant maps to `401 Unauthorized`.
+///
+/// The messages name the failed check only: never the token, a secret or a key.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: JWT ...` header and no `jwt` query parameter.
+    #[error("no JWT in the Authorization header or the jwt query parameter")]
+    MissingToken,
+    /// The header and the query parameter carry different tokens.
+    #[error("the request carries two different JWTs")]
+    ConflictingTokens,
+    /// The token is not a decodable JWT.
+    #[error("the JWT is malformed")]
+    Malformed,
+    /// The token's `alg` is not the one this route accepts.
+    #[error("this route only accepts {expected} tokens")]
+    WrongAlgorithm {
+        /// The algorithm the route requires.
+        expected: &'static str,
+    },
+    /// An RS256 token without a `kid` header.
+    #[error("the JWT header has no kid")]
+    MissingKeyId,
+    /// The `kid` is malformed or unknown to every configured key CDN.
+    #[error("install key not found: {0}")]
+    UnknownKey(KeyFetchError),
+    /// The signature does not verify with the tenant's secret or the install key.
+    #[error("the JWT signature is invalid")]
+    InvalidSignature,
+    /// A required claim is missing or has the wrong type.
+    #[error("the JWT claims are invalid: {0}")]
+    InvalidClaims(&'static str),
+    /// `exp` is in the past (beyond the leeway).
+    #[error("the JWT has expired")]
+    Expired,
+    /// `iat` is in the future (beyond the leeway).
+    #[error("the JWT was issued in the future")]
+    IssuedInFuture,
+    /// `aud` does not contain the app's baseUrl.
+    #[error("the JWT audience is not this app's baseUrl")]
+    WrongAudience,
+    /// `iss` differs from the clientKey of the payload it came with.
+    #[error("the JWT issuer does not match the payload's clientKey")]
+    IssuerMismatch,
+    /// `qsh` does not match this request.
+    #[error("the JWT qsh does not match this request")]
+    QshMismatch,
+    /// A context token (`qsh: context-qsh`) on a route that requires a request-bound token.
+    #[error("context tokens are not accepted on this route")]
+    ContextTokenNotAllowed,
+    /// `iss` names no installed tenant of this app.
+    #[error("unknown tenant")]
+    UnknownTenant,
+    /// The tenant uninstalled the app.
+    #[error("the tenant has uninstalled this app")]
+    TenantUninstalled,
+}

@@ -1,0 +1,162 @@
+//! The query string hash (`qsh` claim): a SHA-256 over the canonical form of a request.
+//!
+//! The canonical form follows the reference library `atlassian-jwt` (used by
+//! atlassian-connect-express) to the byte, including its quirks: names and values are sorted by
+//! UTF-16 code units (JavaScript's default sort), `+` decodes to a space, invalid percent escapes
+//! stay literal and invalid UTF-8 becomes U+FFFD. Any divergence would make the product's
+//! signature and ours disagree, so `tests/qsh_vectors.rs` and the differential test against the
+//! npm package keep this honest.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// The literal `qsh` of tokens issued by `AP.context.getToken()` (the `context-qsh` migration).
+pub const CONTEXT_QSH: &str = "context-qsh";
+
+/// RFC 3986 unreserved characters stay; everything else is `%XX` with upper-case hex.
+const RFC3986_RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The query parameter that carries the token itself; it never takes part in the hash.
+const JWT_PARAM: &str = "jwt";
+
+/// `METHOD&PATH&QUERY` for a request, relative to the path of `base_path` (the path of the
+/// app's or the tenant's baseUrl, e.g. `/wiki`; empty when the baseUrl has none).
+///
+/// `path` is the request path exactly as sent (not decoded) and `query` the raw query string
+/// without the leading `?`.
+pub fn canonical_request(method: &str, path: &str, query: &str, base_path: &str) -> String {
+    let mut out = method.to_ascii_uppercase();
+    out.push('&');
+    out.push_str(&canonical_path(path, base_path));
+    out.push('&');
+    out.push_str(&canonical_query(query));
+    out
+}
+
+/// Lower-case hex SHA-256 of [`canonical_request`].
+pub fn query_string_hash(method: &str, path: &str, query: &str, base_path: &str) -> String {
+    hex::encode(Sha256::digest(
+        canonical_request(method, path, query, base_path).as_bytes(),
+    ))
+}
+
+/// Splits a request target (`/path?query`) and hashes it; convenient for outbound calls and tests.
+pub fn query_string_hash_of_target(method: &str, target: &str, base_path: &str) -> String {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    query_string_hash(method, path, query, base_path)
+}
+
+fn canonical_path(path: &str, base_path: &str) -> String {
+    // The reference strips the base path as a plain string prefix (even `/base` from `/basement`);
+    // the product computes the same, so we must too.
+    let relative = path.strip_prefix(base_path).unwrap_or(path);
+    if relative.is_empty() {
+        return "/".to_owned();
+    }
+    let mut canonical = relative.replace('&', "%26");
+    if !canonical.starts_with('/') {
+        canonical.insert(0, '/');
+    }
+    if canonical.len() > 1 && canonical.ends_with('/') {
+        canonical.pop();
+    }
+    canonical
+}
+
+fn canonical_query(query: &str) -> String {
+    let mut params: Vec<(String, String)> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_component(name), decode_component(value))
+        })
+        .filter(|(name, _)| name != JWT_PARAM)
+        .collect();
+    params.sort_by(|(a_name, a_value), (b_name, b_value)| {
+        utf16_order(a_name, b_name).then_with(|| utf16_order(a_value, b_value))
+    });
+
+    let mut out = String::with_capacity(query.len() + 16);
+    let mut previous_name: Option<&str> = None;
+    for (name, value) in &params {
+        if previous_name == Some(name.as_str()) {
+            out.push(',');
+        } else {
+            if previous_name.is_some() {
+                out.push('&');
+            }
+            out.extend(utf8_percent_encode(name, RFC3986_RESERVED));
+            out.push('=');
+            previous_name = Some(name);
+        }
+        out.extend(utf8_percent_encode(value, RFC3986_RESERVED));
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded` decoding as Node's `querystring` does it.
+fn decode_component(raw: &str) -> String {
+    let spaced: Cow<'_, str> = if raw.contains('+') {
+        Cow::Owned(raw.replace('+', " "))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+}
+
+/// JavaScript's default string order: by UTF-16 code unit, not by code point.
+fn utf16_order(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a.cmp(b);
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_request_is_root_with_two_separators() {
+        assert_eq!(canonical_request("get", "", "", ""), "GET&/&");
+    }
+
+    #[test]
+    fn base_path_is_removed_and_trailing_slash_dropped() {
+        assert_eq!(
+            canonical_request("GET", "/wiki/rest/api/", "", "/wiki"),
+            "GET&/rest/api&"
+        );
+        assert_eq!(canonical_request("GET", "/wiki", "", "/wiki"), "GET&/&");
+    }
+
+    #[test]
+    fn jwt_parameter_is_excluded_but_not_its_lookalikes() {
+        assert_eq!(
+            canonical_request("GET", "/p", "jwt=a.b.c&JWT=x&jwt2=y", ""),
+            "GET&/p&JWT=x&jwt2=y"
+        );
+    }
+
+    #[test]
+    fn supplementary_characters_sort_before_private_use_like_javascript() {
+        // U+1F600 is encoded as surrogates 0xD83D..., which sort before U+E000 in UTF-16 but
+        // after it by code point.
+        assert_eq!(
+            canonical_query("a=%EE%80%80&a=%F0%9F%98%80"),
+            "a=%F0%9F%98%80,%EE%80%80"
+        );
+    }
+
+    #[test]
+    fn invalid_escapes_stay_literal_and_invalid_utf8_is_replaced() {
+        assert_eq!(canonical_query("%zz=%&b=%C3"), "%25zz=%25&b=%EF%BF%BD");
+    }
+}

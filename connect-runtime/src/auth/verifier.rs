@@ -1,0 +1,217 @@
+//! The verification procedures behind the auth policies, independent of warp.
+//!
+//! A [`Context`] can only be built here, after its token verified against the stored tenant's
+//! secret; a [`VerifiedInstall`] only after an RS256 signature verified against a CDN key. The
+//! constructors are private, so no handler can hold a tenant that a policy did not verify.
+
+use super::jwt::{self, Claims};
+use super::keys::InstallKeys;
+use super::qsh;
+use super::token::find_token;
+use super::AuthError;
+use crate::config::ConnectConfig;
+use crate::error::ConnectError;
+use crate::store::{Tenant, TenantStore};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+use warp::http::Method;
+
+/// The parts of a request that the `qsh` claim covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTarget {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path as received, not decoded.
+    pub path: String,
+    /// The raw query string, without `?` (empty when there is none).
+    pub query: String,
+}
+
+impl RequestTarget {
+    /// The `qsh` a token for this request must carry, relative to `base_path`.
+    pub fn query_string_hash(&self, base_path: &str) -> String {
+        qsh::query_string_hash(self.method.as_str(), &self.path, &self.query, base_path)
+    }
+}
+
+/// Which `qsh` values a shared-secret route accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QshRule {
+    /// Only the hash of this very request (page loads, webhooks, lifecycle notifications).
+    ThisRequest,
+    /// The hash of this request or `context-qsh` (AJAX routes called with `AP.context.getToken()`).
+    ThisRequestOrContext,
+}
+
+/// A request from a verified tenant: what handlers of `SharedSecret` and `Context` routes get.
+#[derive(Debug, Clone)]
+pub struct Context {
+    tenant: Tenant,
+    claims: Claims,
+    target: RequestTarget,
+}
+
+impl Context {
+    /// The verified tenant (installed, not uninstalled).
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    /// The verified claims of the request's token.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The user's account id: `sub`, or `context.user.accountId` of older tokens.
+    pub fn account_id(&self) -> Option<&str> {
+        self.claims.sub.as_deref().or_else(|| {
+            self.claims
+                .context
+                .as_ref()?
+                .pointer("/user/accountId")?
+                .as_str()
+        })
+    }
+
+    /// The `context` claim (user, issue, project...), when the token has one.
+    pub fn context_claim(&self) -> Option<&serde_json::Value> {
+        self.claims.context.as_ref()
+    }
+
+    /// Whether the token was a context token (`qsh: context-qsh`).
+    pub fn is_context_token(&self) -> bool {
+        self.claims.is_context_token()
+    }
+
+    /// The first value of query parameter `name` (decoded), e.g. a context variable such as
+    /// `issueKey` of a module URL `/panel?issueKey={issue.key}`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.target.query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    /// The request this context was verified for.
+    pub fn request(&self) -> &RequestTarget {
+        &self.target
+    }
+}
+
+/// A verified RS256 install or uninstall token. The payload's clientKey must still be compared
+/// with [`VerifiedInstall::client_key`] by the lifecycle handler.
+#[derive(Debug, Clone)]
+pub struct VerifiedInstall {
+    claims: Claims,
+}
+
+impl VerifiedInstall {
+    /// The clientKey the token was issued for (its `iss`).
+    pub fn client_key(&self) -> &str {
+        &self.claims.iss
+    }
+}
+
+/// Verifies requests for one app (one key, one baseUrl, one tenant table).
+#[derive(Clone)]
+pub struct Verifier {
+    app_key: Arc<str>,
+    audiences: Arc<[String]>,
+    base_path: Arc<str>,
+    leeway_secs: u64,
+    keys: InstallKeys,
+    store: Arc<dyn TenantStore>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("app_key", &self.app_key)
+            .field("audiences", &self.audiences)
+            .field("leeway_secs", &self.leeway_secs)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier for `app_key` configured by `config`, with tenants in `store`.
+    pub fn new(
+        app_key: &str,
+        config: &ConnectConfig,
+        store: Arc<dyn TenantStore>,
+    ) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            app_key: app_key.into(),
+            audiences: config.accepted_audiences().into(),
+            base_path: config.base_path().into(),
+            leeway_secs: config.jwt_leeway.as_secs(),
+            keys: InstallKeys::new(config.key_cdn_urls.clone(), config.key_fetch_timeout)?,
+            store,
+        })
+    }
+
+    /// The app key whose tenants this verifier looks up.
+    pub fn app_key(&self) -> &str {
+        &self.app_key
+    }
+
+    /// The tenant store.
+    pub fn store(&self) -> &Arc<dyn TenantStore> {
+        &self.store
+    }
+
+    /// `Asymmetric` policy: RS256 only, key by `kid` from the key CDN, `aud` is this app,
+    /// `qsh` of this request, `exp`/`iat` within the leeway. Context tokens are refused.
+    pub async fn verify_install(
+        &self,
+        target: &RequestTarget,
+        authorization: Option<&str>,
+    ) -> Result<VerifiedInstall, ConnectError> {
+        let token = find_token(authorization, &target.query)?;
+        let header = jwt::header_with_algorithm(&token, Algorithm::RS256)?;
+        let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
+        let key = self.keys.decoding_key(&kid).await?;
+        let claims = jwt::verify(&token, &key, Algorithm::RS256, self.leeway_secs)?;
+        claims.check_audience(&self.audiences)?;
+        if claims.is_context_token() {
+            return Err(AuthError::ContextTokenNotAllowed.into());
+        }
+        claims.check_qsh(&target.query_string_hash(&self.base_path))?;
+        Ok(VerifiedInstall { claims })
+    }
+
+    /// `SharedSecret` (with [`QshRule::ThisRequest`]) and `Context` (with
+    /// [`QshRule::ThisRequestOrContext`]) policies: HS256 only, tenant by `iss`, signature with
+    /// its stored secret, `exp`/`iat` within the leeway, `qsh` by `rule`.
+    pub async fn verify_tenant(
+        &self,
+        target: &RequestTarget,
+        authorization: Option<&str>,
+        rule: QshRule,
+    ) -> Result<Context, ConnectError> {
+        let token = find_token(authorization, &target.query)?;
+        jwt::header_with_algorithm(&token, Algorithm::HS256)?;
+        let issuer = jwt::unverified_issuer(&token)?;
+        let tenant = self
+            .store
+            .get(&self.app_key, &issuer)
+            .await?
+            .ok_or(AuthError::UnknownTenant)?;
+        let key = DecodingKey::from_secret(tenant.shared_secret.expose_secret().as_bytes());
+        let claims = jwt::verify(&token, &key, Algorithm::HS256, self.leeway_secs)?;
+        if tenant.uninstalled {
+            return Err(AuthError::TenantUninstalled.into());
+        }
+        match (rule, claims.is_context_token()) {
+            (QshRule::ThisRequestOrContext, true) => {}
+            (QshRule::ThisRequest, true) => return Err(AuthError::ContextTokenNotAllowed.into()),
+            (_, false) => claims.check_qsh(&target.query_string_hash(&self.base_path))?,
+        }
+        Ok(Context {
+            tenant,
+            claims,
+            target: target.clone(),
+        })
+    }
+}

@@ -1,0 +1,309 @@
+//! Configuration from environment variables, validated at start-up.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `PORT` | listen port | 3000 |
+//! | `CONNECT_BASE_URL` | the app's public baseUrl (descriptor, `aud` check) | `http://localhost:$PORT` |
+//! | `CONNECT_ALLOWED_BASE_URLS` | more accepted `aud` values, comma separated | none |
+//! | `DATABASE_URL` | `sqlite://FILE` or `memory://` | `sqlite://connect.db` |
+//! | `CONNECT_KEYS_CDN_URL` | install-key CDN base URL(s), comma separated, tried in order | Atlassian's production CDNs |
+//! | `CONNECT_JWT_LEEWAY_SECS` | clock-skew leeway for `exp`/`iat` | 30 |
+//! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
+//! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
+
+use std::time::Duration;
+use url::Url;
+
+/// Atlassian's production install-key CDNs: the newer primary first, the original as fallback.
+pub const PRODUCTION_KEY_CDNS: [&str; 2] = [
+    "https://asap-distribution.us-west-2.prod.atl-asap.net",
+    "https://connect-install-keys.atlassian.com",
+];
+/// Host suffixes of Atlassian Cloud sites (production and staging).
+pub const DEFAULT_TENANT_HOSTS: [&str; 3] = [".atlassian.net", ".jira.com", ".jira-dev.com"];
+/// Default listen port.
+pub const DEFAULT_PORT: u16 = 3000;
+/// Default clock-skew leeway.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+/// Default timeout of a key CDN request.
+pub const DEFAULT_KEY_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default largest accepted lifecycle body. Install payloads are around 1 KiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {variable}: {reason}")]
+pub struct ConfigError {
+    /// The variable (or setting) at fault.
+    pub variable: &'static str,
+    /// What is wrong with it, and what would be right.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            variable,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A rule for the host of a tenant's baseUrl: `.atlassian.net` matches any subdomain,
+/// `127.0.0.1` matches exactly that host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostRule {
+    /// The host must end with this suffix (which starts with a dot).
+    Suffix(String),
+    /// The host must equal this.
+    Exact(String),
+}
+
+impl HostRule {
+    /// Parses `.suffix` or `host`.
+    pub fn parse(rule: &str) -> Result<Self, ConfigError> {
+        let rule = rule.trim().to_ascii_lowercase();
+        if rule.is_empty() || rule == "." || rule.contains(['/', ':', '*', ' ']) {
+            return Err(ConfigError::new(
+                "CONNECT_ALLOWED_TENANT_HOSTS",
+                format!("`{rule}` is not a host or a `.suffix` (example: `.atlassian.net`)"),
+            ));
+        }
+        Ok(if rule.starts_with('.') {
+            HostRule::Suffix(rule)
+        } else {
+            HostRule::Exact(rule)
+        })
+    }
+
+    /// Whether `host` (lower case) satisfies this rule.
+    pub fn matches(&self, host: &str) -> bool {
+        match self {
+            HostRule::Suffix(suffix) => host.len() > suffix.len() && host.ends_with(suffix.as_str()),
+            HostRule::Exact(exact) => host == exact,
+        }
+    }
+}
+
+/// What the runtime needs to verify requests for one app.
+#[derive(Debug, Clone)]
+pub struct ConnectConfig {
+    /// The app's public baseUrl: the descriptor's `baseUrl` and the expected `aud`.
+    pub base_url: Url,
+    /// More accepted `aud` values (for example the previous baseUrl during a move).
+    pub allowed_base_urls: Vec<Url>,
+    /// Install-key CDN base URLs, tried in order.
+    pub key_cdn_urls: Vec<Url>,
+    /// Timeout of one key CDN request.
+    pub key_fetch_timeout: Duration,
+    /// Clock-skew leeway for `exp` and `iat`.
+    pub jwt_leeway: Duration,
+    /// Hosts a tenant's baseUrl may have.
+    pub allowed_tenant_hosts: Vec<HostRule>,
+    /// Largest accepted lifecycle request body.
+    pub max_body_bytes: usize,
+}
+
+impl ConnectConfig {
+    /// Defaults for an app served at `base_url`.
+    pub fn new(base_url: Url) -> Self {
+        Self {
+            base_url,
+            allowed_base_urls: Vec::new(),
+            key_cdn_urls: PRODUCTION_KEY_CDNS
+                .iter()
+                .filter_map(|url| Url::parse(url).ok())
+                .collect(),
+            key_fetch_timeout: DEFAULT_KEY_FETCH_TIMEOUT,
+            jwt_leeway: DEFAULT_LEEWAY,
+            allowed_tenant_hosts: DEFAULT_TENANT_HOSTS
+                .iter()
+                .map(|suffix| HostRule::Suffix((*suffix).to_owned()))
+                .collect(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+
+    /// Reads the variables of the module documentation from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup` (tests pass a map instead of the environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let port = port_from(get("PORT"))?;
+        let base_url = match get("CONNECT_BASE_URL") {
+            Some(url) => parse_url("CONNECT_BASE_URL", &url)?,
+            None => parse_url("CONNECT_BASE_URL", &format!("http://localhost:{port}"))?,
+        };
+        let mut config = Self::new(base_url);
+        if let Some(urls) = get("CONNECT_ALLOWED_BASE_URLS") {
+            config.allowed_base_urls = parse_url_list("CONNECT_ALLOWED_BASE_URLS", &urls)?;
+        }
+        if let Some(urls) = get("CONNECT_KEYS_CDN_URL") {
+            config.key_cdn_urls = parse_url_list("CONNECT_KEYS_CDN_URL", &urls)?;
+        }
+        if let Some(secs) = get("CONNECT_JWT_LEEWAY_SECS") {
+            let secs: u64 = secs.trim().parse().map_err(|_| {
+                ConfigError::new("CONNECT_JWT_LEEWAY_SECS", "expected whole seconds, e.g. 30")
+            })?;
+            config.jwt_leeway = Duration::from_secs(secs);
+        }
+        if let Some(ms) = get("CONNECT_KEY_FETCH_TIMEOUT_MS") {
+            let ms: u64 = ms.trim().parse().map_err(|_| {
+                ConfigError::new("CONNECT_KEY_FETCH_TIMEOUT_MS", "expected milliseconds, e.g. 5000")
+            })?;
+            config.key_fetch_timeout = Duration::from_millis(ms);
+        }
+        if let Some(hosts) = get("CONNECT_ALLOWED_TENANT_HOSTS") {
+            config.allowed_tenant_hosts = hosts
+                .split(',')
+                .filter(|rule| !rule.trim().is_empty())
+                .map(HostRule::parse)
+                .collect::<Result<_, _>>()?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the combination of settings; called by the app builder too.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.base_url.scheme(), "https" | "http") || self.base_url.host().is_none() {
+            return Err(ConfigError::new(
+                "CONNECT_BASE_URL",
+                "expected an absolute http(s) URL, e.g. https://my-app.example.com",
+            ));
+        }
+        if self.key_cdn_urls.is_empty() {
+            return Err(ConfigError::new("CONNECT_KEYS_CDN_URL", "at least one URL is required"));
+        }
+        if self.allowed_tenant_hosts.is_empty() {
+            return Err(ConfigError::new(
+                "CONNECT_ALLOWED_TENANT_HOSTS",
+                "at least one host rule is required, e.g. .atlassian.net",
+            ));
+        }
+        if self.key_fetch_timeout.is_zero() {
+            return Err(ConfigError::new("CONNECT_KEY_FETCH_TIMEOUT_MS", "must be above 0"));
+        }
+        Ok(())
+    }
+
+    /// The `aud` values install tokens may carry: the baseUrl and the allowed alternates.
+    pub fn accepted_audiences(&self) -> Vec<String> {
+        std::iter::once(&self.base_url)
+            .chain(&self.allowed_base_urls)
+            .map(|url| url.as_str().trim_end_matches('/').to_owned())
+            .collect()
+    }
+
+    /// The path of the baseUrl (`""` for none), stripped from request paths before hashing.
+    pub fn base_path(&self) -> &str {
+        self.base_url.path().trim_end_matches('/')
+    }
+}
+
+/// Where the server listens and where tenants are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Listen port (`PORT`).
+    pub port: u16,
+    /// Tenant store location (`DATABASE_URL`).
+    pub database_url: String,
+}
+
+impl ServerSettings {
+    /// Reads `PORT` and `DATABASE_URL` from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads `PORT` and `DATABASE_URL` through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        Ok(Self {
+            port: port_from(get("PORT"))?,
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://connect.db".to_owned()),
+        })
+    }
+}
+
+fn port_from(value: Option<String>) -> Result<u16, ConfigError> {
+    value.map_or(Ok(DEFAULT_PORT), |port| {
+        port.trim()
+            .parse()
+            .map_err(|_| ConfigError::new("PORT", "expected a port number, e.g. 3000"))
+    })
+}
+
+fn parse_url(variable: &'static str, value: &str) -> Result<Url, ConfigError> {
+    Url::parse(value.trim())
+        .map_err(|error| ConfigError::new(variable, format!("`{}`: {error}", value.trim())))
+}
+
+fn parse_url_list(variable: &'static str, value: &str) -> Result<Vec<Url>, ConfigError> {
+    value
+        .split(',')
+        .filter(|url| !url.trim().is_empty())
+        .map(|url| parse_url(variable, url))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<ConnectConfig, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        ConnectConfig::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_port() {
+        let c = config(&[("PORT", "4100")]).unwrap();
+        assert_eq!(c.base_url.as_str(), "http://localhost:4100/");
+        assert_eq!(c.jwt_leeway, DEFAULT_LEEWAY);
+        assert_eq!(c.key_cdn_urls.len(), 2);
+        assert!(c.allowed_tenant_hosts.iter().any(|r| r.matches("acme.atlassian.net")));
+    }
+
+    #[test]
+    fn variables_override_defaults() {
+        let c = config(&[
+            ("CONNECT_BASE_URL", "https://app.example.com/jira/"),
+            ("CONNECT_KEYS_CDN_URL", "http://127.0.0.1:9000, http://127.0.0.1:9001"),
+            ("CONNECT_JWT_LEEWAY_SECS", "5"),
+            ("CONNECT_ALLOWED_TENANT_HOSTS", "127.0.0.1,.example.net"),
+        ])
+        .unwrap();
+        assert_eq!(c.base_path(), "/jira");
+        assert_eq!(c.accepted_audiences(), vec!["https://app.example.com/jira"]);
+        assert_eq!(c.key_cdn_urls.len(), 2);
+        assert_eq!(c.jwt_leeway, Duration::from_secs(5));
+        assert!(c.allowed_tenant_hosts[0].matches("127.0.0.1"));
+        assert!(!c.allowed_tenant_hosts[0].matches("127.0.0.10"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let error = config(&[("CONNECT_JWT_LEEWAY_SECS", "soon")]).unwrap_err();
+        assert_eq!(error.variable, "CONNECT_JWT_LEEWAY_SECS");
+        let error = config(&[("CONNECT_ALLOWED_TENANT_HOSTS", "*.atlassian.net")]).unwrap_err();
+        assert_eq!(error.variable, "CONNECT_ALLOWED_TENANT_HOSTS");
+        let error = config(&[("CONNECT_BASE_URL", "not a url")]).unwrap_err();
+        assert_eq!(error.variable, "CONNECT_BASE_URL");
+    }
+
+    #[test]
+    fn suffix_rules_need_a_subdomain() {
+        let rule = HostRule::parse(".atlassian.net").unwrap();
+        assert!(rule.matches("acme.atlassian.net"));
+        assert!(!rule.matches("atlassian.net"));
+        assert!(!rule.matches("evilatlassian.net"));
+    }
+}

@@ -1,0 +1,160 @@
+//! The behaviour every [`TenantStore`] must have. Run it against your own backend:
+//!
+//! ```ignore
+//! #[tokio::test]
+//! async fn my_store_conforms() {
+//!     connect_runtime::store::conformance::check(&MyStore::connect().await).await;
+//! }
+//! ```
+//!
+//! Each scenario uses its own app key, so the suite can run on a database shared with other
+//! tests. It panics with a message naming the broken rule.
+
+use super::{Tenant, TenantStore};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+/// Runs every scenario against `store`.
+pub async fn check(store: &dyn TenantStore) {
+    missing_tenant_is_none(store).await;
+    saved_tenant_reads_back_unchanged(store).await;
+    save_replaces_the_row(store).await;
+    app_keys_isolate_tenants(store).await;
+    client_keys_are_case_sensitive(store).await;
+    concurrent_saves_are_all_kept(store).await;
+}
+
+/// A tenant with every field set, including a 400-byte secret and a non-ASCII payload.
+pub fn sample_tenant(app_key: &str, client_key: &str) -> Tenant {
+    Tenant {
+        app_key: app_key.to_owned(),
+        client_key: client_key.to_owned(),
+        shared_secret: SecretString::from(format!("{client_key}-{}", "s€cret".repeat(57))),
+        base_url: "https://acme.atlassian.net".to_owned(),
+        display_url: Some("https://jira.acme.example".to_owned()),
+        product_type: Some("jira".to_owned()),
+        oauth_client_id: Some("oauth-client".to_owned()),
+        cloud_id: Some("cloud-1".to_owned()),
+        enabled: true,
+        uninstalled: false,
+        install_payload: json!({"clientKey": client_key, "extra": {"nested": ["ü", 1, null]}}),
+        installed_at: 1_700_000_000,
+        updated_at: 1_700_000_100,
+    }
+}
+
+fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
+    let fields = |t: &Tenant| {
+        (
+            t.app_key.clone(),
+            t.client_key.clone(),
+            t.shared_secret.expose_secret().to_owned(),
+            t.base_url.clone(),
+            t.display_url.clone(),
+            t.product_type.clone(),
+            t.oauth_client_id.clone(),
+            t.cloud_id.clone(),
+            t.enabled,
+            t.uninstalled,
+            t.install_payload.clone(),
+            t.installed_at,
+            t.updated_at,
+        )
+    };
+    assert!(fields(actual) == fields(expected), "{rule}: stored tenant differs from the saved one");
+}
+
+async fn get(store: &dyn TenantStore, app_key: &str, client_key: &str) -> Option<Tenant> {
+    store
+        .get(app_key, client_key)
+        .await
+        .unwrap_or_else(|error| panic!("get({app_key}, {client_key}) failed: {error}"))
+}
+
+async fn save(store: &dyn TenantStore, tenant: &Tenant) {
+    store
+        .save(tenant)
+        .await
+        .unwrap_or_else(|error| panic!("save({}) failed: {error}", tenant.client_key));
+}
+
+async fn missing_tenant_is_none(store: &dyn TenantStore) {
+    assert!(
+        get(store, "conformance.missing", "nobody").await.is_none(),
+        "get of a tenant never saved must be None"
+    );
+}
+
+async fn saved_tenant_reads_back_unchanged(store: &dyn TenantStore) {
+    let tenant = sample_tenant("conformance.roundtrip", "client-1");
+    assert!(tenant.shared_secret.expose_secret().len() >= 400);
+    save(store, &tenant).await;
+    let stored = get(store, "conformance.roundtrip", "client-1").await;
+    assert_same(
+        &stored.expect("a saved tenant must be found"),
+        &tenant,
+        "round trip",
+    );
+}
+
+async fn save_replaces_the_row(store: &dyn TenantStore) {
+    let mut tenant = sample_tenant("conformance.replace", "client-1");
+    save(store, &tenant).await;
+    tenant.shared_secret = SecretString::from("rotated".to_owned());
+    tenant.enabled = false;
+    tenant.uninstalled = true;
+    tenant.display_url = None;
+    tenant.updated_at += 10;
+    save(store, &tenant).await;
+    let stored = get(store, "conformance.replace", "client-1").await;
+    assert_same(
+        &stored.expect("a replaced tenant must be found"),
+        &tenant,
+        "save of an existing key replaces every field",
+    );
+}
+
+async fn app_keys_isolate_tenants(store: &dyn TenantStore) {
+    let jira = sample_tenant("conformance.isolation.jira", "shared-client");
+    let mut confluence = sample_tenant("conformance.isolation.confluence", "shared-client");
+    confluence.shared_secret = SecretString::from("confluence-secret".to_owned());
+    save(store, &jira).await;
+    save(store, &confluence).await;
+    let stored = get(store, "conformance.isolation.jira", "shared-client").await;
+    assert_same(
+        &stored.expect("tenant of the first app"),
+        &jira,
+        "a tenant of another app key with the same clientKey must not overwrite it",
+    );
+    assert!(
+        get(store, "conformance.isolation.other", "shared-client").await.is_none(),
+        "a clientKey must not be found under an app key it was never saved for"
+    );
+}
+
+async fn client_keys_are_case_sensitive(store: &dyn TenantStore) {
+    let lower = sample_tenant("conformance.case", "client-a");
+    save(store, &lower).await;
+    assert!(
+        get(store, "conformance.case", "CLIENT-A").await.is_none(),
+        "clientKeys are compared exactly"
+    );
+}
+
+async fn concurrent_saves_are_all_kept(store: &dyn TenantStore) {
+    let tenants: Vec<Tenant> = (0..50)
+        .map(|i| sample_tenant("conformance.concurrent", &format!("client-{i}")))
+        .collect();
+    futures_util::future::join_all(tenants.iter().map(|tenant| store.save(tenant)))
+        .await
+        .into_iter()
+        .for_each(|result| result.expect("concurrent save failed"));
+    for tenant in &tenants {
+        let stored = get(store, "conformance.concurrent", &tenant.client_key).await;
+        assert_same(
+            &stored.expect("every concurrently saved tenant must be found"),
+            tenant,
+            "concurrent saves",
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Tenant storage: one row per (app key, clientKey).
+//!
+//! [`TenantStore`] is deliberately small (get and save of a whole [`Tenant`]): the lifecycle
+//! module decides the transitions, backends only persist. Every backend must pass
+//! [`conformance`] (feature `testing`), which our own tests run against each of them.
+
+mod memory;
+mod sqlite;
+#[cfg(feature = "testing")]
+pub mod conformance;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// An installation of the app on one product site.
+///
+/// `Debug` shows the shared secret as `[REDACTED]`; read it with
+/// [`secrecy::ExposeSecret::expose_secret`].
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The app key this installation belongs to.
+    pub app_key: String,
+    /// The site's id (`clientKey` of the install payload; `iss` of its tokens).
+    pub client_key: String,
+    /// The HS256 secret shared with this site.
+    pub shared_secret: SecretString,
+    /// The site's baseUrl, e.g. `https://acme.atlassian.net` (with `/wiki` for Confluence).
+    pub base_url: String,
+    /// The site's user-facing URL, when it differs.
+    pub display_url: Option<String>,
+    /// `jira` or `confluence`.
+    pub product_type: Option<String>,
+    /// The OAuth client id for acting as a user.
+    pub oauth_client_id: Option<String>,
+    /// The site's cloud id.
+    pub cloud_id: Option<String>,
+    /// Whether the app is enabled on the site (`enabled`/`disabled` events).
+    pub enabled: bool,
+    /// Whether the site uninstalled the app. The row stays; requests are refused.
+    pub uninstalled: bool,
+    /// The last install payload, without its `sharedSecret`, unknown fields included.
+    pub install_payload: serde_json::Value,
+    /// When the first install was stored (seconds since the epoch).
+    pub installed_at: i64,
+    /// When the row last changed (seconds since the epoch).
+    pub updated_at: i64,
+}
+
+/// A backend failure. Its message is for logs; clients see a generic 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(String),
+    /// A stored row could not be read back.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The database URL names no backend this build supports.
+    #[error("unsupported DATABASE_URL `{0}`: expected sqlite://FILE, sqlite::memory: or memory://")]
+    UnsupportedUrl(String),
+}
+
+/// Where tenants live. Implement it for another database and run [`conformance`] against it.
+#[async_trait::async_trait]
+pub trait TenantStore: Send + Sync + 'static {
+    /// The tenant `client_key` of `app_key`, installed or not.
+    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError>;
+    /// Inserts or replaces the row of (`tenant.app_key`, `tenant.client_key`).
+    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError>;
+}
+
+/// Opens the store a `DATABASE_URL` names: `sqlite://FILE` (created and migrated),
+/// `sqlite::memory:` or `memory://` (in-memory, lost on exit).
+pub async fn open(database_url: &str) -> Result<Arc<dyn TenantStore>, StoreError> {
+    if database_url == "memory://" {
+        return Ok(Arc::new(MemoryStore::default()));
+    }
+    if database_url == "sqlite::memory:" {
+        return Ok(Arc::new(SqliteStore::open_in_memory().await?));
+    }
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if !path.is_empty() {
+            return Ok(Arc::new(SqliteStore::open(path).await?));
+        }
+    }
+    Err(StoreError::UnsupportedUrl(redact_url(database_url)))
+}
+
+/// A database URL may carry a password: keep only its scheme in messages.
+fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, _)) => format!("{scheme}://…"),
+        None => "…".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unsupported_urls_do_not_leak_credentials() {
+        let error = open("postgres://user:hunter2@db/x").await.err().unwrap();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(error.to_string().contains("postgres://"));
+    }
+}

@@ -1,0 +1,214 @@
+//! Embedded SQLite tenant store: the default. One file, WAL journal, created and migrated on
+//! open. Calls run on tokio's blocking pool so a slow disk never stalls the async workers.
+
+use super::{StoreError, Tenant, TenantStore};
+use rusqlite::{Connection, OptionalExtension, params};
+use secrecy::{ExposeSecret, SecretString};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &["CREATE TABLE connect_tenants (
+        app_key          TEXT    NOT NULL,
+        client_key       TEXT    NOT NULL,
+        shared_secret    TEXT    NOT NULL,
+        base_url         TEXT    NOT NULL,
+        display_url      TEXT,
+        product_type     TEXT,
+        oauth_client_id  TEXT,
+        cloud_id         TEXT,
+        enabled          INTEGER NOT NULL,
+        uninstalled      INTEGER NOT NULL,
+        install_payload  TEXT    NOT NULL,
+        installed_at     INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        PRIMARY KEY (app_key, client_key)
+    ) WITHOUT ROWID"];
+
+/// Tenants in an SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn db_error(error: rusqlite::Error) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, and migrates it.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_owned();
+        Self::init(move || {
+            let connection = Connection::open(&path).map_err(db_error)?;
+            connection
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(db_error)?;
+            Ok(connection)
+        })
+        .await
+    }
+
+    /// An in-memory database (lost on drop), migrated like a file.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(|| Connection::open_in_memory().map_err(db_error)).await
+    }
+
+    async fn init(
+        open: impl FnOnce() -> Result<Connection, StoreError> + Send + 'static,
+    ) -> Result<Self, StoreError> {
+        let connection = run_blocking(move || {
+            let mut connection = open()?;
+            connection
+                .busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(db_error)?;
+            migrate(&mut connection)?;
+            Ok(connection)
+        })
+        .await?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = Arc::clone(&self.connection);
+        run_blocking(move || {
+            let connection = connection
+                .lock()
+                .map_err(|_| StoreError::Database("connection lock poisoned".to_owned()))?;
+            work(&connection)
+        })
+        .await
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| StoreError::Database(format!("store task failed: {error}")))?
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let applied: usize = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(db_error)?;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Database(format!(
+            "database schema version {applied} is newer than this build ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    let transaction = connection.transaction().map_err(db_error)?;
+    for migration in &MIGRATIONS[applied..] {
+        transaction.execute_batch(migration).map_err(db_error)?;
+    }
+    transaction
+        .pragma_update(None, "user_version", MIGRATIONS.len())
+        .map_err(db_error)?;
+    transaction.commit().map_err(db_error)
+}
+
+const SELECT_TENANT: &str = "SELECT app_key, client_key, shared_secret, base_url, display_url,
+        product_type, oauth_client_id, cloud_id, enabled, uninstalled, install_payload,
+        installed_at, updated_at
+    FROM connect_tenants WHERE app_key = ?1 AND client_key = ?2";
+
+const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
+        base_url, display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
+        install_payload, installed_at, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+    ON CONFLICT (app_key, client_key) DO UPDATE SET
+        shared_secret = excluded.shared_secret, base_url = excluded.base_url,
+        display_url = excluded.display_url, product_type = excluded.product_type,
+        oauth_client_id = excluded.oauth_client_id, cloud_id = excluded.cloud_id,
+        enabled = excluded.enabled, uninstalled = excluded.uninstalled,
+        install_payload = excluded.install_payload, installed_at = excluded.installed_at,
+        updated_at = excluded.updated_at";
+
+fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String)> {
+    let payload: String = row.get(10)?;
+    let tenant = Tenant {
+        app_key: row.get(0)?,
+        client_key: row.get(1)?,
+        shared_secret: SecretString::from(row.get::<_, String>(2)?),
+        base_url: row.get(3)?,
+        display_url: row.get(4)?,
+        product_type: row.get(5)?,
+        oauth_client_id: row.get(6)?,
+        cloud_id: row.get(7)?,
+        enabled: row.get(8)?,
+        uninstalled: row.get(9)?,
+        install_payload: serde_json::Value::Null,
+        installed_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    };
+    Ok((tenant, payload))
+}
+
+#[async_trait::async_trait]
+impl TenantStore for SqliteStore {
+    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
+        let (app_key, client_key) = (app_key.to_owned(), client_key.to_owned());
+        let found = self
+            .with_connection(move |connection| {
+                connection
+                    .prepare_cached(SELECT_TENANT)
+                    .and_then(|mut statement| {
+                        statement
+                            .query_row(params![app_key, client_key], tenant_from_row)
+                            .optional()
+                    })
+                    .map_err(db_error)
+            })
+            .await?;
+        found
+            .map(|(mut tenant, payload)| {
+                tenant.install_payload = serde_json::from_str(&payload)
+                    .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+                Ok(tenant)
+            })
+            .transpose()
+    }
+
+    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let tenant = tenant.clone();
+        let payload = serde_json::to_string(&tenant.install_payload)
+            .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+        self.with_connection(move |connection| {
+            connection
+                .prepare_cached(UPSERT_TENANT)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        tenant.app_key,
+                        tenant.client_key,
+                        tenant.shared_secret.expose_secret(),
+                        tenant.base_url,
+                        tenant.display_url,
+                        tenant.product_type,
+                        tenant.oauth_client_id,
+                        tenant.cloud_id,
+                        tenant.enabled,
+                        tenant.uninstalled,
+                        payload,
+                        tenant.installed_at,
+                        tenant.updated_at,
+                    ])
+                })
+                .map(drop)
+                .map_err(db_error)
+        })
+        .await
+    }
+}
