@@ -34,7 +34,13 @@ pub fn routes(verifier: Arc<Verifier>, config: Arc<ConnectConfig>) -> BoxedFilte
         let lifecycle = lifecycle.clone();
         warp::any().map(move || lifecycle.clone())
     };
-    let post = |event: LifecycleEvent| warp::post().and(warp::path(event.name())).and(warp::path::end());
+    // Path before method: warp ranks 405 above 404, so a method filter first would turn every
+    // unknown path into "method not allowed".
+    let post = |event: LifecycleEvent| {
+        warp::path(event.name())
+            .and(warp::path::end())
+            .and(warp::post())
+    };
 
     let installed = post(LifecycleEvent::Installed)
         .and(policy::asymmetric(Arc::clone(&lifecycle.verifier)))

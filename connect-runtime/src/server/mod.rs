@@ -110,9 +110,9 @@ impl ConnectApp {
     /// `GET /atlassian-connect.json` and the lifecycle routes.
     pub fn framework_routes(&self) -> BoxedFilter<(Response,)> {
         let json = self.descriptor_json.clone();
-        let descriptor = warp::get()
-            .and(warp::path("atlassian-connect.json"))
+        let descriptor = warp::path("atlassian-connect.json")
             .and(warp::path::end())
+            .and(warp::get())
             .map(move || {
                 let mut response = Response::new(json.clone().into());
                 response.headers_mut().insert(

@@ -44,24 +44,29 @@ pub fn sample_tenant(app_key: &str, client_key: &str) -> Tenant {
 }
 
 fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
-    let fields = |t: &Tenant| {
+    let differing = [
+        ("app_key", actual.app_key == expected.app_key),
+        ("client_key", actual.client_key == expected.client_key),
         (
-            t.app_key.clone(),
-            t.client_key.clone(),
-            t.shared_secret.expose_secret().to_owned(),
-            t.base_url.clone(),
-            t.display_url.clone(),
-            t.product_type.clone(),
-            t.oauth_client_id.clone(),
-            t.cloud_id.clone(),
-            t.enabled,
-            t.uninstalled,
-            t.install_payload.clone(),
-            t.installed_at,
-            t.updated_at,
-        )
-    };
-    assert!(fields(actual) == fields(expected), "{rule}: stored tenant differs from the saved one");
+            "shared_secret",
+            actual.shared_secret.expose_secret() == expected.shared_secret.expose_secret(),
+        ),
+        ("base_url", actual.base_url == expected.base_url),
+        ("display_url", actual.display_url == expected.display_url),
+        ("product_type", actual.product_type == expected.product_type),
+        ("oauth_client_id", actual.oauth_client_id == expected.oauth_client_id),
+        ("cloud_id", actual.cloud_id == expected.cloud_id),
+        ("enabled", actual.enabled == expected.enabled),
+        ("uninstalled", actual.uninstalled == expected.uninstalled),
+        ("install_payload", actual.install_payload == expected.install_payload),
+        ("installed_at", actual.installed_at == expected.installed_at),
+        ("updated_at", actual.updated_at == expected.updated_at),
+    ]
+    .into_iter()
+    .filter(|(_, same)| !same)
+    .map(|(field, _)| field)
+    .collect::<Vec<_>>();
+    assert!(differing.is_empty(), "{rule}: stored tenant differs in {differing:?}");
 }
 
 async fn get(store: &dyn TenantStore, app_key: &str, client_key: &str) -> Option<Tenant> {

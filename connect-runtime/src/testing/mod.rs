@@ -1,0 +1,41 @@
+//! The product's side of Connect, on 127.0.0.1, for tests (feature `testing`).
+//!
+//! - [`KeyPair`]: an RSA key pair with a `kid`, as Atlassian's install signer has.
+//! - [`KeyCdn`]: a local key CDN serving public keys by kid, counting hits, and able to fail
+//!   the ways a real CDN fails (down, 404, garbage, hanging).
+//! - [`TokenSpec`]: claims of a Connect JWT, signed HS256 or RS256, with any claim overridable
+//!   so tests can forge exactly the token they want to see refused.
+//! - [`install_payload`]: a lifecycle payload as Jira sends it.
+
+mod key_cdn;
+mod tokens;
+
+pub use key_cdn::{CdnBehaviour, KeyCdn};
+pub use tokens::{KeyPair, TokenSpec};
+
+use serde_json::{json, Value};
+
+/// A lifecycle payload as Jira sends it for `event_type`.
+pub fn install_payload(
+    app_key: &str,
+    client_key: &str,
+    shared_secret: &str,
+    tenant_base_url: &str,
+    event_type: &str,
+) -> Value {
+    json!({
+        "key": app_key,
+        "clientKey": client_key,
+        "sharedSecret": shared_secret,
+        "baseUrl": tenant_base_url,
+        "displayUrl": tenant_base_url,
+        "productType": "jira",
+        "description": "Atlassian JIRA at https://example.atlassian.net",
+        "serviceEntitlementNumber": "SEN-1",
+        "eventType": event_type,
+        "oauthClientId": "oauth-client-id",
+        "cloudId": "cloud-id",
+        "serverVersion": "100000",
+        "pluginsVersion": "1001.0.0-SNAPSHOT",
+    })
+}
