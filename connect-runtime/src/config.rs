@@ -198,7 +198,8 @@ impl ConnectConfig {
             .collect()
     }
 
-    /// The path of the baseUrl (`""` for none), stripped from request paths before hashing.
+    /// The path of the baseUrl as the descriptor declares it (no trailing slash; `""` for a
+    /// root URL), stripped from request paths before hashing, as the product does.
     pub fn base_path(&self) -> &str {
         self.base_url.path().trim_end_matches('/')
     }
