@@ -14,8 +14,8 @@
 #![warn(missing_docs)]
 
 pub use connect_runtime::{
-    auth, config, descriptor, error, lifecycle, server, store, AppInfo, ConnectApp, ConnectConfig,
-    ConnectError, Context, Descriptor, Policy, Scope, ServerSettings, Tenant, TenantStore,
+    AppInfo, ConnectApp, ConnectConfig, ConnectError, Context, Descriptor, Policy, Scope,
+    ServerSettings, Tenant, TenantStore, auth, config, descriptor, error, lifecycle, server, store,
 };
 
 /// The simulated product host (feature `testing`).

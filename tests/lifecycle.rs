@@ -5,8 +5,8 @@
 mod common;
 
 use common::{APP_BASE_URL, APP_KEY, KEYS, TENANT_BASE_URL, TestApp};
-use connect_runtime::testing::{CdnBehaviour, KeyPair, TokenSpec, install_payload};
 use connect_runtime::TenantStore;
+use connect_runtime::testing::{CdnBehaviour, KeyPair, TokenSpec, install_payload};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -24,8 +24,15 @@ async fn assert_install_refused(app: &TestApp, token: Option<&str>, body: &Value
     let got = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
     assert_eq!(got, status, "body: {text}");
-    assert!(text.contains("\"message\""), "error body is JSON with a message: {text}");
-    assert_eq!(app.state(), before, "a refused install must not change the store");
+    assert!(
+        text.contains("\"message\""),
+        "error body is JSON with a message: {text}"
+    );
+    assert_eq!(
+        app.state(),
+        before,
+        "a refused install must not change the store"
+    );
 }
 
 // ---- the happy path -----------------------------------------------------------------------
@@ -35,13 +42,24 @@ async fn signed_install_is_stored() {
     let app = TestApp::start().await;
     app.install(CLIENT, SECRET).await;
 
-    let tenant = app.store.get(APP_KEY, CLIENT).await.unwrap().expect("stored");
+    let tenant = app
+        .store
+        .get(APP_KEY, CLIENT)
+        .await
+        .unwrap()
+        .expect("stored");
     assert_eq!(tenant.shared_secret.expose_secret(), SECRET);
     assert_eq!(tenant.base_url, TENANT_BASE_URL);
     assert_eq!(tenant.oauth_client_id.as_deref(), Some("oauth-client-id"));
     assert!(!tenant.uninstalled);
-    assert!(tenant.install_payload.get("sharedSecret").is_none(), "secret not kept in the raw payload");
-    assert_eq!(tenant.install_payload["serverVersion"], "100000", "unknown fields are kept");
+    assert!(
+        tenant.install_payload.get("sharedSecret").is_none(),
+        "secret not kept in the raw payload"
+    );
+    assert_eq!(
+        tenant.install_payload["serverVersion"], "100000",
+        "unknown fields are kept"
+    );
     assert_eq!(app.cdn.hits(KEYS.kid()), 1);
 }
 
@@ -51,10 +69,27 @@ async fn reinstall_through_signed_install_replaces_the_secret() {
     app.install(CLIENT, SECRET).await;
     app.install(CLIENT, "rotated-secret-after-upgrade").await;
 
-    let tenant = app.store.get(APP_KEY, CLIENT).await.unwrap().expect("stored");
-    assert_eq!(tenant.shared_secret.expose_secret(), "rotated-secret-after-upgrade");
-    assert_eq!(app.load_page(CLIENT, "rotated-secret-after-upgrade", "/hello").await.status(), 200);
-    assert_eq!(app.load_page(CLIENT, SECRET, "/hello").await.status(), 401, "old secret is dead");
+    let tenant = app
+        .store
+        .get(APP_KEY, CLIENT)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        tenant.shared_secret.expose_secret(),
+        "rotated-secret-after-upgrade"
+    );
+    assert_eq!(
+        app.load_page(CLIENT, "rotated-secret-after-upgrade", "/hello")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.load_page(CLIENT, SECRET, "/hello").await.status(),
+        401,
+        "old secret is dead"
+    );
     assert_eq!(app.cdn.hits(KEYS.kid()), 1, "the key was cached by kid");
 }
 
@@ -67,7 +102,9 @@ async fn hs256_page_load_is_accepted_with_the_tenant_and_user() {
         .sign_hs256(SECRET.as_bytes());
     let response = app
         .http
-        .get(app.url(&format!("/hello?lic=none&tz=Australia%2FSydney&jwt={token}")))
+        .get(app.url(&format!(
+            "/hello?lic=none&tz=Australia%2FSydney&jwt={token}"
+        )))
         .send()
         .await
         .unwrap();
@@ -100,7 +137,13 @@ async fn header_token_and_webhook_body_reach_the_handler() {
 async fn enabled_disabled_uninstalled_transitions() {
     let app = TestApp::start().await;
     app.install(CLIENT, SECRET).await;
-    let stored = || async { app.store.get(APP_KEY, CLIENT).await.unwrap().expect("stored") };
+    let stored = || async {
+        app.store
+            .get(APP_KEY, CLIENT)
+            .await
+            .unwrap()
+            .expect("stored")
+    };
     assert!(!stored().await.enabled);
 
     assert_eq!(app.toggle(CLIENT, SECRET, "enabled").await.status(), 204);
@@ -110,10 +153,15 @@ async fn enabled_disabled_uninstalled_transitions() {
     assert_eq!(app.toggle(CLIENT, SECRET, "enabled").await.status(), 204);
 
     let token = app.lifecycle_spec(CLIENT, "uninstalled").sign_rs256(&KEYS);
-    let response = app.post_event("uninstalled", Some(&token), &payload("uninstalled")).await;
+    let response = app
+        .post_event("uninstalled", Some(&token), &payload("uninstalled"))
+        .await;
     assert_eq!(response.status(), 204);
     let tenant = stored().await;
-    assert!(tenant.uninstalled && !tenant.enabled, "soft delete: the row stays, marked");
+    assert!(
+        tenant.uninstalled && !tenant.enabled,
+        "soft delete: the row stays, marked"
+    );
 
     // Requests for an uninstalled tenant are refused...
     assert_eq!(app.load_page(CLIENT, SECRET, "/hello").await.status(), 401);
@@ -123,18 +171,39 @@ async fn enabled_disabled_uninstalled_transitions() {
     // ...until it installs again.
     app.install(CLIENT, "secret-after-reinstall").await;
     assert!(!stored().await.uninstalled);
-    assert_eq!(app.load_page(CLIENT, "secret-after-reinstall", "/hello").await.status(), 200);
+    assert_eq!(
+        app.load_page(CLIENT, "secret-after-reinstall", "/hello")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn uninstall_of_an_unknown_tenant_is_a_verified_no_op() {
     let app = TestApp::start().await;
-    let token = app.lifecycle_spec("never-installed", "uninstalled").sign_rs256(&KEYS);
-    let body = install_payload(APP_KEY, "never-installed", SECRET, TENANT_BASE_URL, "uninstalled");
-    assert_eq!(app.post_event("uninstalled", Some(&token), &body).await.status(), 204);
+    let token = app
+        .lifecycle_spec("never-installed", "uninstalled")
+        .sign_rs256(&KEYS);
+    let body = install_payload(
+        APP_KEY,
+        "never-installed",
+        SECRET,
+        TENANT_BASE_URL,
+        "uninstalled",
+    );
+    assert_eq!(
+        app.post_event("uninstalled", Some(&token), &body)
+            .await
+            .status(),
+        204
+    );
     assert!(app.state().is_empty());
     // Still verified: without a token it is refused.
-    assert_eq!(app.post_event("uninstalled", None, &body).await.status(), 401);
+    assert_eq!(
+        app.post_event("uninstalled", None, &body).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -155,7 +224,8 @@ async fn context_token_is_accepted_on_context_routes_only() {
     assert_eq!(body["context"], true);
 
     // A page-load token for another path is not a context token: its qsh must match.
-    let other_path = TokenSpec::for_request(CLIENT, "GET", "/hello", "").sign_hs256(SECRET.as_bytes());
+    let other_path =
+        TokenSpec::for_request(CLIENT, "GET", "/hello", "").sign_hs256(SECRET.as_bytes());
     let response = app
         .http
         .get(app.url("/api/notes"))
@@ -184,12 +254,19 @@ async fn fifty_concurrent_installs_fetch_the_key_once() {
             let client = format!("client-{i}");
             let token = app.lifecycle_spec(&client, "installed").sign_rs256(&KEYS);
             let body = install_payload(APP_KEY, &client, SECRET, TENANT_BASE_URL, "installed");
-            app.post_event("installed", Some(&token), &body).await.status().as_u16()
+            app.post_event("installed", Some(&token), &body)
+                .await
+                .status()
+                .as_u16()
         }
     });
     let statuses = futures_util::future::join_all(installs).await;
     assert!(statuses.iter().all(|status| *status == 204), "{statuses:?}");
-    assert_eq!(app.cdn.hits(KEYS.kid()), 1, "one fetch per kid, even concurrently");
+    assert_eq!(
+        app.cdn.hits(KEYS.kid()),
+        1,
+        "one fetch per kid, even concurrently"
+    );
     assert_eq!(app.store.snapshot().len(), 50);
 }
 
@@ -206,7 +283,11 @@ async fn install_with_alg_none_is_refused() {
     let app = TestApp::start().await;
     let token = app.lifecycle_spec(CLIENT, "installed").unsigned();
     assert_install_refused(&app, Some(&token), &payload("installed"), 401).await;
-    assert_eq!(app.cdn.total_hits(), 0, "an unsigned token never reaches the key CDN");
+    assert_eq!(
+        app.cdn.total_hits(),
+        0,
+        "an unsigned token never reaches the key CDN"
+    );
 }
 
 #[tokio::test]
@@ -223,8 +304,16 @@ async fn install_with_hs256_shared_secret_token_cannot_hijack_a_tenant() {
     // The pre-signed-install attack: a reinstall signed with a (known) shared secret.
     let app = TestApp::start().await;
     app.install(CLIENT, SECRET).await;
-    let token = app.lifecycle_spec(CLIENT, "installed").sign_hs256(SECRET.as_bytes());
-    let hijack = install_payload(APP_KEY, CLIENT, "attacker-secret", "https://evil.atlassian.net", "installed");
+    let token = app
+        .lifecycle_spec(CLIENT, "installed")
+        .sign_hs256(SECRET.as_bytes());
+    let hijack = install_payload(
+        APP_KEY,
+        CLIENT,
+        "attacker-secret",
+        "https://evil.atlassian.net",
+        "installed",
+    );
     assert_install_refused(&app, Some(&token), &hijack, 401).await;
 }
 
@@ -242,7 +331,9 @@ async fn install_with_a_context_token_is_refused() {
 async fn install_with_unknown_kid_is_refused() {
     let app = TestApp::start().await;
     let stranger = KeyPair::generate("connect/unknown-kid");
-    let token = app.lifecycle_spec(CLIENT, "installed").sign_rs256(&stranger);
+    let token = app
+        .lifecycle_spec(CLIENT, "installed")
+        .sign_rs256(&stranger);
     assert_install_refused(&app, Some(&token), &payload("installed"), 401).await;
     assert_eq!(app.cdn.hits("connect/unknown-kid"), 1);
 }
@@ -250,11 +341,26 @@ async fn install_with_unknown_kid_is_refused() {
 #[tokio::test]
 async fn install_with_garbage_or_traversal_kid_never_reaches_the_cdn() {
     let app = TestApp::start().await;
-    for kid in ["../../etc/passwd", "a/../b", "kid?x=1", "%2e%2e/key", "", "/absolute", "kid with space"] {
-        let token = app.lifecycle_spec(CLIENT, "installed").kid(kid).sign_rs256(&KEYS);
+    for kid in [
+        "../../etc/passwd",
+        "a/../b",
+        "kid?x=1",
+        "%2e%2e/key",
+        "",
+        "/absolute",
+        "kid with space",
+    ] {
+        let token = app
+            .lifecycle_spec(CLIENT, "installed")
+            .kid(kid)
+            .sign_rs256(&KEYS);
         assert_install_refused(&app, Some(&token), &payload("installed"), 401).await;
     }
-    assert_eq!(app.cdn.total_hits(), 0, "malformed kids are refused before any fetch");
+    assert_eq!(
+        app.cdn.total_hits(),
+        0,
+        "malformed kids are refused before any fetch"
+    );
 }
 
 #[tokio::test]
@@ -268,7 +374,10 @@ async fn install_when_the_key_cdn_fails_with_5xx_is_try_again_later() {
 #[tokio::test]
 async fn install_when_the_key_cdn_refuses_connections_is_503() {
     // A port nothing listens on: bind one, note it, close it.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let app = TestApp::start_with(|config| {
         config.key_cdn_urls = vec![format!("http://{closed}").parse().unwrap()];
     })
@@ -298,7 +407,10 @@ async fn install_when_the_key_cdn_returns_garbage_is_503() {
 
 #[tokio::test]
 async fn install_when_the_key_cdn_hangs_past_the_timeout_is_503() {
-    let app = TestApp::start_with(|config| config.key_fetch_timeout = std::time::Duration::from_millis(300)).await;
+    let app = TestApp::start_with(|config| {
+        config.key_fetch_timeout = std::time::Duration::from_millis(300)
+    })
+    .await;
     app.cdn.set_behaviour(CdnBehaviour::Hang);
     let token = app.lifecycle_spec(CLIENT, "installed").sign_rs256(&KEYS);
     assert_install_refused(&app, Some(&token), &payload("installed"), 503).await;
@@ -306,7 +418,10 @@ async fn install_when_the_key_cdn_hangs_past_the_timeout_is_503() {
 
 #[tokio::test]
 async fn install_falls_back_to_the_next_cdn() {
-    let primary_down = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let primary_down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let app = TestApp::start().await;
     let fallback = app.cdn.url();
     let app2 = TestApp::start_with(|config| {
@@ -317,7 +432,11 @@ async fn install_falls_back_to_the_next_cdn() {
     })
     .await;
     app2.install(CLIENT, SECRET).await;
-    assert_eq!(app.cdn.hits(KEYS.kid()), 1, "the fallback CDN served the key, kid included");
+    assert_eq!(
+        app.cdn.hits(KEYS.kid()),
+        1,
+        "the fallback CDN served the key, kid included"
+    );
 }
 
 #[tokio::test]
@@ -328,7 +447,10 @@ async fn install_for_another_audience_is_refused() {
         .claim("aud", json!("https://other-app.example.com"))
         .sign_rs256(&KEYS);
     assert_install_refused(&app, Some(&token), &payload("installed"), 401).await;
-    let token = app.lifecycle_spec(CLIENT, "installed").without("aud").sign_rs256(&KEYS);
+    let token = app
+        .lifecycle_spec(CLIENT, "installed")
+        .without("aud")
+        .sign_rs256(&KEYS);
     assert_install_refused(&app, Some(&token), &payload("installed"), 401).await;
 }
 
@@ -337,9 +459,17 @@ async fn install_audience_accepts_trailing_slash_and_arrays() {
     let app = TestApp::start().await;
     let token = app
         .lifecycle_spec(CLIENT, "installed")
-        .claim("aud", json!(["https://x.example.com", format!("{APP_BASE_URL}/")]))
+        .claim(
+            "aud",
+            json!(["https://x.example.com", format!("{APP_BASE_URL}/")]),
+        )
         .sign_rs256(&KEYS);
-    assert_eq!(app.post_event("installed", Some(&token), &payload("installed")).await.status(), 204);
+    assert_eq!(
+        app.post_event("installed", Some(&token), &payload("installed"))
+            .await
+            .status(),
+        204
+    );
 }
 
 #[tokio::test]
@@ -347,8 +477,16 @@ async fn install_whose_issuer_is_not_the_payload_client_key_is_refused() {
     let app = TestApp::start().await;
     app.install(CLIENT, SECRET).await;
     // A valid token for the attacker's own site, carrying the victim's clientKey in the body.
-    let token = app.lifecycle_spec("attacker-site", "installed").sign_rs256(&KEYS);
-    let hijack = install_payload(APP_KEY, CLIENT, "attacker-secret", TENANT_BASE_URL, "installed");
+    let token = app
+        .lifecycle_spec("attacker-site", "installed")
+        .sign_rs256(&KEYS);
+    let hijack = install_payload(
+        APP_KEY,
+        CLIENT,
+        "attacker-secret",
+        TENANT_BASE_URL,
+        "installed",
+    );
     assert_install_refused(&app, Some(&token), &hijack, 401).await;
 }
 
@@ -398,13 +536,16 @@ async fn install_body_over_the_size_limit_is_413() {
 async fn install_with_chunked_body_over_the_limit_is_413() {
     let app = TestApp::start().await;
     let token = app.lifecycle_spec(CLIENT, "installed").sign_rs256(&KEYS);
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![b' '; 1024])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..20).map(|_| Ok(vec![b' '; 1024])).collect();
     let before = app.state();
     let response = app
         .http
         .post(app.url("/installed"))
         .header("authorization", format!("JWT {token}"))
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
@@ -510,21 +651,39 @@ async fn page_loads_with_bad_tokens_are_refused() {
         ("wrong secret", Some(spec.sign_hs256(b"not-the-secret"))),
         (
             "unknown tenant",
-            Some(TokenSpec::for_request("nobody", "GET", "/hello", "").sign_hs256(SECRET.as_bytes())),
+            Some(
+                TokenSpec::for_request("nobody", "GET", "/hello", "").sign_hs256(SECRET.as_bytes()),
+            ),
         ),
         (
             "wrong qsh",
-            Some(TokenSpec::for_request(CLIENT, "GET", "/hello?x=1", "").sign_hs256(SECRET.as_bytes())),
+            Some(
+                TokenSpec::for_request(CLIENT, "GET", "/hello?x=1", "")
+                    .sign_hs256(SECRET.as_bytes()),
+            ),
         ),
         (
             "expired",
-            Some(spec.clone().claim("iat", json!(now - 2000)).claim("exp", json!(now - 1000)).sign_hs256(SECRET.as_bytes())),
+            Some(
+                spec.clone()
+                    .claim("iat", json!(now - 2000))
+                    .claim("exp", json!(now - 1000))
+                    .sign_hs256(SECRET.as_bytes()),
+            ),
         ),
         (
             "issued in the future",
-            Some(spec.clone().claim("iat", json!(now + 600)).claim("exp", json!(now + 900)).sign_hs256(SECRET.as_bytes())),
+            Some(
+                spec.clone()
+                    .claim("iat", json!(now + 600))
+                    .claim("exp", json!(now + 900))
+                    .sign_hs256(SECRET.as_bytes()),
+            ),
         ),
-        ("no qsh", Some(spec.clone().without("qsh").sign_hs256(SECRET.as_bytes()))),
+        (
+            "no qsh",
+            Some(spec.clone().without("qsh").sign_hs256(SECRET.as_bytes())),
+        ),
         ("garbage", Some("not.a.jwt".to_owned())),
     ];
     for (name, token) in cases {
@@ -541,15 +700,32 @@ async fn enable_with_rs256_or_foreign_client_key_is_refused() {
     let before = app.state();
 
     let rs256 = TokenSpec::for_request(CLIENT, "POST", "/enabled", "").sign_rs256(&KEYS);
-    assert_eq!(app.post_event("enabled", Some(&rs256), &payload("enabled")).await.status(), 401);
+    assert_eq!(
+        app.post_event("enabled", Some(&rs256), &payload("enabled"))
+            .await
+            .status(),
+        401
+    );
 
     // A tenant's valid token cannot enable another tenant.
-    let other = TokenSpec::for_request("client-other", "POST", "/enabled", "").sign_hs256(b"other-secret");
-    assert_eq!(app.post_event("enabled", Some(&other), &payload("enabled")).await.status(), 401);
+    let other =
+        TokenSpec::for_request("client-other", "POST", "/enabled", "").sign_hs256(b"other-secret");
+    assert_eq!(
+        app.post_event("enabled", Some(&other), &payload("enabled"))
+            .await
+            .status(),
+        401
+    );
 
     // eventType must match the route.
-    let token = TokenSpec::for_request(CLIENT, "POST", "/enabled", "").sign_hs256(SECRET.as_bytes());
-    assert_eq!(app.post_event("enabled", Some(&token), &payload("disabled")).await.status(), 400);
+    let token =
+        TokenSpec::for_request(CLIENT, "POST", "/enabled", "").sign_hs256(SECRET.as_bytes());
+    assert_eq!(
+        app.post_event("enabled", Some(&token), &payload("disabled"))
+            .await
+            .status(),
+        400
+    );
     assert_eq!(app.state(), before);
 }
 
@@ -559,8 +735,21 @@ async fn enable_with_rs256_or_foreign_client_key_is_refused() {
 async fn every_descriptor_url_refuses_missing_forged_and_unsigned_tokens_for_get_and_post() {
     let app = TestApp::start().await;
     app.install(CLIENT, SECRET).await;
-    let descriptor: Value = app.http.get(app.url("/atlassian-connect.json")).send().await.unwrap().json().await.unwrap();
-    let mut urls: Vec<String> = descriptor["lifecycle"].as_object().unwrap().values().map(|v| v.as_str().unwrap().to_owned()).collect();
+    let descriptor: Value = app
+        .http
+        .get(app.url("/atlassian-connect.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut urls: Vec<String> = descriptor["lifecycle"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
     for entries in descriptor["modules"].as_object().unwrap().values() {
         for entry in entries.as_array().unwrap() {
             urls.push(entry["url"].as_str().unwrap().to_owned());
@@ -572,7 +761,8 @@ async fn every_descriptor_url_refuses_missing_forged_and_unsigned_tokens_for_get
     let stranger = KeyPair::generate("connect/scanner-kid");
     for url in &urls {
         for method in ["GET", "POST"] {
-            let spec = TokenSpec::for_request(CLIENT, method, url, "").claim("aud", json!(APP_BASE_URL));
+            let spec =
+                TokenSpec::for_request(CLIENT, method, url, "").claim("aud", json!(APP_BASE_URL));
             let tokens = [
                 None,
                 Some(spec.sign_hs256(b"forged-secret")),
@@ -581,12 +771,19 @@ async fn every_descriptor_url_refuses_missing_forged_and_unsigned_tokens_for_get
             ];
             for token in tokens {
                 let before = app.state();
-                let mut request = app.http.request(method.parse().unwrap(), app.url(url)).json(&payload("installed"));
+                let mut request = app
+                    .http
+                    .request(method.parse().unwrap(), app.url(url))
+                    .json(&payload("installed"));
                 if let Some(token) = &token {
                     request = request.header("authorization", format!("JWT {token}"));
                 }
                 let response = request.send().await.unwrap();
-                assert!(response.status().as_u16() >= 400, "{method} {url} answered {}", response.status());
+                assert!(
+                    response.status().as_u16() >= 400,
+                    "{method} {url} answered {}",
+                    response.status()
+                );
                 assert_security_headers(&response);
                 assert_eq!(app.state(), before, "{method} {url}");
             }
@@ -598,13 +795,23 @@ async fn every_descriptor_url_refuses_missing_forged_and_unsigned_tokens_for_get
 async fn security_headers_are_on_successes_and_errors() {
     let app = TestApp::start().await;
     app.install(CLIENT, SECRET).await;
-    let descriptor = app.http.get(app.url("/atlassian-connect.json")).send().await.unwrap();
+    let descriptor = app
+        .http
+        .get(app.url("/atlassian-connect.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(descriptor.status(), 200);
     assert_security_headers(&descriptor);
     let page = app.load_page(CLIENT, SECRET, "/hello").await;
     assert_eq!(page.status(), 200);
     assert_security_headers(&page);
-    let missing = app.http.get(app.url("/no/such/route")).send().await.unwrap();
+    let missing = app
+        .http
+        .get(app.url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     assert_security_headers(&missing);
 }
@@ -612,11 +819,22 @@ async fn security_headers_are_on_successes_and_errors() {
 #[tokio::test]
 async fn descriptor_declares_the_migrations_and_lifecycle() {
     let app = TestApp::start().await;
-    let descriptor: Value = app.http.get(app.url("/atlassian-connect.json")).send().await.unwrap().json().await.unwrap();
+    let descriptor: Value = app
+        .http
+        .get(app.url("/atlassian-connect.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(descriptor["key"], APP_KEY);
     assert_eq!(descriptor["baseUrl"], APP_BASE_URL);
     assert_eq!(descriptor["authentication"]["type"], "jwt");
-    assert_eq!(descriptor["apiMigrations"], json!({"signed-install": true, "context-qsh": true, "gdpr": true}));
+    assert_eq!(
+        descriptor["apiMigrations"],
+        json!({"signed-install": true, "context-qsh": true, "gdpr": true})
+    );
     assert_eq!(
         descriptor["lifecycle"],
         json!({"installed": "/installed", "uninstalled": "/uninstalled", "enabled": "/enabled", "disabled": "/disabled"})
@@ -624,12 +842,22 @@ async fn descriptor_declares_the_migrations_and_lifecycle() {
 }
 
 fn assert_security_headers(response: &reqwest::Response) {
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
     assert_eq!(header("cache-control"), "no-cache, no-store");
     assert_eq!(header("referrer-policy"), "no-referrer");
     assert!(header("strict-transport-security").starts_with("max-age="));
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }

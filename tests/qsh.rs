@@ -30,9 +30,13 @@ fn manifest_dir() -> PathBuf {
 /// The path part of a baseUrl as the reference's `jsuri` sees it: the raw text after the
 /// authority (`""` for `https://host`, `/` for `https://host/`), unlike `Url::path`.
 fn base_path(base_url: Option<&str>) -> String {
-    let Some(base) = base_url else { return String::new() };
+    let Some(base) = base_url else {
+        return String::new();
+    };
     let after_scheme = base.split_once("://").map_or(base, |(_, rest)| rest);
-    after_scheme.find('/').map_or(String::new(), |at| after_scheme[at..].to_owned())
+    after_scheme
+        .find('/')
+        .map_or(String::new(), |at| after_scheme[at..].to_owned())
 }
 
 fn split(url: &str) -> (&str, &str) {
@@ -41,20 +45,36 @@ fn split(url: &str) -> (&str, &str) {
 
 #[test]
 fn every_shared_vector_agrees() {
-    let text = std::fs::read_to_string(manifest_dir().join("tests/vectors/qsh.json")).expect("vectors");
+    let text =
+        std::fs::read_to_string(manifest_dir().join("tests/vectors/qsh.json")).expect("vectors");
     // The repository carries a copy so a clean clone is self-contained; where the shared folder
     // sits beside it, the copy must not have drifted.
     let shared = manifest_dir().join("../shared/vectors/qsh.json");
     if let Ok(original) = std::fs::read_to_string(&shared) {
-        assert_eq!(text, original, "tests/vectors/qsh.json differs from {}", shared.display());
+        assert_eq!(
+            text,
+            original,
+            "tests/vectors/qsh.json differs from {}",
+            shared.display()
+        );
     }
     let vectors: Vec<Vector> = serde_json::from_str(&text).expect("vector JSON");
     assert!(vectors.len() >= 20);
     for v in &vectors {
         let (path, query) = split(&v.url);
         let base = base_path(v.base_url.as_deref());
-        assert_eq!(canonical_request(&v.method, path, query, &base), v.canonical, "{}", v.url);
-        assert_eq!(query_string_hash(&v.method, path, query, &base), v.qsh, "{}", v.url);
+        assert_eq!(
+            canonical_request(&v.method, path, query, &base),
+            v.canonical,
+            "{}",
+            v.url
+        );
+        assert_eq!(
+            query_string_hash(&v.method, path, query, &base),
+            v.qsh,
+            "{}",
+            v.url
+        );
     }
 }
 
@@ -72,12 +92,13 @@ const PATH_CHARS: &[u8] = b"abcxyzABCXYZ0189-._~!$&()*+,;=:@";
 const QUERY_CHARS: &[u8] = b"abcxyzABCXYZ0189-._~!$'()*,;:@/?";
 /// Decoded text the values are drawn from: reserved, unicode (BMP, private use, astral), `+`, `%`.
 const TEXT_POOL: &[&str] = &[
-    "a", "Z", "0", " ", "+", "%", "&", "=", ",", "*", "~", "/", "?", "#", "é", "ü", "日本", "\u{e000}",
-    "😀", "𝄞", "'", "\"", "<", ">", "\\", "^", "`", "{", "}", "|", "[", "]", "\t", "-", ".", "_",
+    "a", "Z", "0", " ", "+", "%", "&", "=", ",", "*", "~", "/", "?", "#", "é", "ü", "日本",
+    "\u{e000}", "😀", "𝄞", "'", "\"", "<", ">", "\\", "^", "`", "{", "}", "|", "[", "]", "\t", "-",
+    ".", "_",
 ];
 const NAME_POOL: &[&str] = &[
-    "a", "b", "A", "B", "jwt", "JWT", "jwt2", "x_y", "ü", "é", "😀", "\u{e000}", "a b", "a+b", "z", "lic",
-    "tz", "cp", "", "=",
+    "a", "b", "A", "B", "jwt", "JWT", "jwt2", "x_y", "ü", "é", "😀", "\u{e000}", "a b", "a+b", "z",
+    "lic", "tz", "cp", "", "=",
 ];
 
 struct Generator {
@@ -103,7 +124,8 @@ impl Generator {
             let bytes = c.encode_utf8(&mut utf8).as_bytes();
             if c == ' ' && self.rng.gen_bool(0.5) {
                 out.push('+');
-            } else if bytes.len() == 1 && QUERY_CHARS.contains(&bytes[0]) && self.rng.gen_bool(0.7) {
+            } else if bytes.len() == 1 && QUERY_CHARS.contains(&bytes[0]) && self.rng.gen_bool(0.7)
+            {
                 out.push(c);
             } else {
                 for b in bytes {
@@ -163,9 +185,9 @@ impl Generator {
                 self.encode_query(&name)
             };
             match self.rng.gen_range(0..10) {
-                0 => parts.push(name),                       // no `=`
-                1 => parts.push(format!("{name}=")),         // empty value
-                2 => parts.push(String::new()),              // `&&`
+                0 => parts.push(name),               // no `=`
+                1 => parts.push(format!("{name}=")), // empty value
+                2 => parts.push(String::new()),      // `&&`
                 _ => {
                     let value = self.text(6);
                     let value = self.encode_query(&value);
@@ -177,7 +199,8 @@ impl Generator {
     }
 
     fn case(&mut self) -> (String, String, String) {
-        let method = ["GET", "POST", "PUT", "DELETE", "get", "patch"][self.rng.gen_range(0..6)].to_owned();
+        let method =
+            ["GET", "POST", "PUT", "DELETE", "get", "patch"][self.rng.gen_range(0..6)].to_owned();
         let base_url = [
             "",
             "https://acme.atlassian.net",
@@ -187,7 +210,11 @@ impl Generator {
             "https://app.example.com/a/b",
         ][self.rng.gen_range(0..6)]
         .to_owned();
-        let base_path = base_path(Some(&base_url).filter(|b| !b.is_empty()).map(String::as_str));
+        let base_path = base_path(
+            Some(&base_url)
+                .filter(|b| !b.is_empty())
+                .map(String::as_str),
+        );
         let path = self.path(&base_path);
         let query = self.query();
         let url = if query.is_empty() && self.rng.gen_bool(0.5) {
@@ -229,12 +256,16 @@ fn agrees_with_atlassian_jwt_on_generated_requests() {
         .ok()
         .and_then(|seed| seed.parse().ok())
         .unwrap_or(0x5eed_c0de_u64);
-    let mut generator = Generator { rng: StdRng::seed_from_u64(seed) };
+    let mut generator = Generator {
+        rng: StdRng::seed_from_u64(seed),
+    };
     let cases: Vec<(String, String, String)> = (0..CASES).map(|_| generator.case()).collect();
-    let input = json!(cases
-        .iter()
-        .map(|(method, url, base)| json!({"method": method, "url": url, "baseUrl": base}))
-        .collect::<Vec<_>>());
+    let input = json!(
+        cases
+            .iter()
+            .map(|(method, url, base)| json!({"method": method, "url": url, "baseUrl": base}))
+            .collect::<Vec<_>>()
+    );
 
     let mut child = Command::new("node")
         .arg("reference.js")
@@ -269,11 +300,19 @@ fn agrees_with_atlassian_jwt_on_generated_requests() {
             ));
         }
     }
-    assert!(with_query > CASES / 2, "the generator must exercise queries");
+    assert!(
+        with_query > CASES / 2,
+        "the generator must exercise queries"
+    );
     assert!(
         disagreements.is_empty(),
         "seed {seed:#x}: {} of {CASES} cases disagree:\n{}",
         disagreements.len(),
-        disagreements.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+        disagreements
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

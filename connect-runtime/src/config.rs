@@ -79,7 +79,9 @@ impl HostRule {
     /// Whether `host` (lower case) satisfies this rule.
     pub fn matches(&self, host: &str) -> bool {
         match self {
-            HostRule::Suffix(suffix) => host.len() > suffix.len() && host.ends_with(suffix.as_str()),
+            HostRule::Suffix(suffix) => {
+                host.len() > suffix.len() && host.ends_with(suffix.as_str())
+            }
             HostRule::Exact(exact) => host == exact,
         }
     }
@@ -152,7 +154,10 @@ impl ConnectConfig {
         }
         if let Some(ms) = get("CONNECT_KEY_FETCH_TIMEOUT_MS") {
             let ms: u64 = ms.trim().parse().map_err(|_| {
-                ConfigError::new("CONNECT_KEY_FETCH_TIMEOUT_MS", "expected milliseconds, e.g. 5000")
+                ConfigError::new(
+                    "CONNECT_KEY_FETCH_TIMEOUT_MS",
+                    "expected milliseconds, e.g. 5000",
+                )
             })?;
             config.key_fetch_timeout = Duration::from_millis(ms);
         }
@@ -176,7 +181,10 @@ impl ConnectConfig {
             ));
         }
         if self.key_cdn_urls.is_empty() {
-            return Err(ConfigError::new("CONNECT_KEYS_CDN_URL", "at least one URL is required"));
+            return Err(ConfigError::new(
+                "CONNECT_KEYS_CDN_URL",
+                "at least one URL is required",
+            ));
         }
         if self.allowed_tenant_hosts.is_empty() {
             return Err(ConfigError::new(
@@ -185,7 +193,10 @@ impl ConnectConfig {
             ));
         }
         if self.key_fetch_timeout.is_zero() {
-            return Err(ConfigError::new("CONNECT_KEY_FETCH_TIMEOUT_MS", "must be above 0"));
+            return Err(ConfigError::new(
+                "CONNECT_KEY_FETCH_TIMEOUT_MS",
+                "must be above 0",
+            ));
         }
         Ok(())
     }
@@ -270,14 +281,21 @@ mod tests {
         assert_eq!(c.base_url.as_str(), "http://localhost:4100/");
         assert_eq!(c.jwt_leeway, DEFAULT_LEEWAY);
         assert_eq!(c.key_cdn_urls.len(), 2);
-        assert!(c.allowed_tenant_hosts.iter().any(|r| r.matches("acme.atlassian.net")));
+        assert!(
+            c.allowed_tenant_hosts
+                .iter()
+                .any(|r| r.matches("acme.atlassian.net"))
+        );
     }
 
     #[test]
     fn variables_override_defaults() {
         let c = config(&[
             ("CONNECT_BASE_URL", "https://app.example.com/jira/"),
-            ("CONNECT_KEYS_CDN_URL", "http://127.0.0.1:9000, http://127.0.0.1:9001"),
+            (
+                "CONNECT_KEYS_CDN_URL",
+                "http://127.0.0.1:9000, http://127.0.0.1:9001",
+            ),
             ("CONNECT_JWT_LEEWAY_SECS", "5"),
             ("CONNECT_ALLOWED_TENANT_HOSTS", "127.0.0.1,.example.net"),
         ])

@@ -190,7 +190,8 @@ impl AppInfo {
         match self.modules.get_mut(kind) {
             Some(Value::Array(entries)) => entries.push(entry),
             _ => {
-                self.modules.insert(kind.to_owned(), Value::Array(vec![entry]));
+                self.modules
+                    .insert(kind.to_owned(), Value::Array(vec![entry]));
             }
         }
         self
@@ -252,7 +253,8 @@ fn validate_module_keys(modules: &Map<String, Value>) -> Result<(), DescriptorEr
                 continue;
             }
             let key = entry.get("key").and_then(Value::as_str).unwrap_or("");
-            let valid = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            let valid =
+                !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !valid {
                 return Err(DescriptorError::InvalidModuleKey { kind: kind.clone() });
             }
@@ -288,8 +290,16 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused() {
-        assert!(AppInfo::new("bad key", "x").descriptor("https://a").is_err());
-        assert!(AppInfo::new("a".repeat(65), "x").descriptor("https://a").is_err());
+        assert!(
+            AppInfo::new("bad key", "x")
+                .descriptor("https://a")
+                .is_err()
+        );
+        assert!(
+            AppInfo::new("a".repeat(65), "x")
+                .descriptor("https://a")
+                .is_err()
+        );
         let duplicate = AppInfo::new("ok", "x")
             .module("generalPages", json!({"key": "p"}))
             .module("webPanels", json!({"key": "p"}));

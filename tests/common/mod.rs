@@ -3,12 +3,12 @@
 #![allow(dead_code)]
 
 use connect_runtime::config::{ConnectConfig, HostRule};
-use connect_runtime::server::{spawn, RunningServer};
+use connect_runtime::server::{RunningServer, spawn};
 use connect_runtime::store::MemoryStore;
-use connect_runtime::testing::{install_payload, KeyCdn, KeyPair, TokenSpec};
+use connect_runtime::testing::{KeyCdn, KeyPair, TokenSpec, install_payload};
 use connect_runtime::{AppInfo, ConnectApp, Context};
 use secrecy_fingerprint::fingerprint;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -51,9 +51,12 @@ impl TestApp {
         adjust(&mut config);
         let store = Arc::new(MemoryStore::default());
         let app = ConnectApp::new(test_app_info(), config, store.clone()).expect("app");
-        let server = spawn(app.filter(test_routes(&app)), SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("server");
+        let server = spawn(
+            app.filter(test_routes(&app)),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("server");
         Self {
             app,
             cdn,
@@ -74,7 +77,12 @@ impl TestApp {
     }
 
     /// POSTs `body` to `/{event}` with `Authorization: JWT {token}` when a token is given.
-    pub async fn post_event(&self, event: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+    pub async fn post_event(
+        &self,
+        event: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
         let mut request = self.http.post(self.url(&format!("/{event}"))).json(body);
         if let Some(token) = token {
             request = request.header("authorization", format!("JWT {token}"));
@@ -84,10 +92,17 @@ impl TestApp {
 
     /// A correctly signed install of `client_key` with `secret`; asserts 204.
     pub async fn install(&self, client_key: &str, secret: &str) {
-        let token = self.lifecycle_spec(client_key, "installed").sign_rs256(&KEYS);
+        let token = self
+            .lifecycle_spec(client_key, "installed")
+            .sign_rs256(&KEYS);
         let body = install_payload(APP_KEY, client_key, secret, TENANT_BASE_URL, "installed");
         let response = self.post_event("installed", Some(&token), &body).await;
-        assert_eq!(response.status(), 204, "install: {}", response.text().await.unwrap_or_default());
+        assert_eq!(
+            response.status(),
+            204,
+            "install: {}",
+            response.text().await.unwrap_or_default()
+        );
     }
 
     /// A correctly signed HS256 enable/disable event.
@@ -99,8 +114,14 @@ impl TestApp {
     }
 
     /// GETs `target` with a page-load token (in the `jwt` query parameter, as the product does).
-    pub async fn load_page(&self, client_key: &str, secret: &str, target: &str) -> reqwest::Response {
-        let token = TokenSpec::for_request(client_key, "GET", target, "").sign_hs256(secret.as_bytes());
+    pub async fn load_page(
+        &self,
+        client_key: &str,
+        secret: &str,
+        target: &str,
+    ) -> reqwest::Response {
+        let token =
+            TokenSpec::for_request(client_key, "GET", target, "").sign_hs256(secret.as_bytes());
         let separator = if target.contains('?') { '&' } else { '?' };
         self.http
             .get(self.url(&format!("{target}{separator}jwt={token}")))
@@ -129,7 +150,11 @@ pub fn test_app_info() -> AppInfo {
 /// The test app's own routes: a page (SharedSecret), a webhook (SharedSecret), a context route.
 pub fn test_routes(
     app: &ConnectApp,
-) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static {
+) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection>
++ Clone
++ Send
++ Sync
++ 'static {
     use warp::Reply;
     let describe = |ctx: Context| {
         warp::reply::json(&json!({
@@ -139,16 +164,24 @@ pub fn test_routes(
         }))
         .into_response()
     };
-    let hello = warp::path!("hello").and(warp::get()).and(app.shared_secret()).map(describe);
+    let hello = warp::path!("hello")
+        .and(warp::get())
+        .and(app.shared_secret())
+        .map(describe);
     let webhook = warp::path!("webhooks" / "issue-created")
         .and(warp::post())
         .and(app.shared_secret())
         .and(warp::body::json())
         .map(|ctx: Context, event: Value| {
-            warp::reply::json(&json!({"clientKey": ctx.tenant().client_key, "event": event["webhookEvent"]}))
-                .into_response()
+            warp::reply::json(
+                &json!({"clientKey": ctx.tenant().client_key, "event": event["webhookEvent"]}),
+            )
+            .into_response()
         });
-    let notes = warp::path!("api" / "notes").and(warp::get()).and(app.context()).map(describe);
+    let notes = warp::path!("api" / "notes")
+        .and(warp::get())
+        .and(app.context())
+        .map(describe);
     hello.or(webhook).unify().or(notes).unify()
 }
 

@@ -143,7 +143,9 @@ fn map_error(kind: &ErrorKind) -> AuthError {
         ErrorKind::InvalidSignature => AuthError::InvalidSignature,
         ErrorKind::ExpiredSignature => AuthError::Expired,
         ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm { expected: "signed" },
-        ErrorKind::MissingRequiredClaim(_) => AuthError::InvalidClaims("a required claim is missing"),
+        ErrorKind::MissingRequiredClaim(_) => {
+            AuthError::InvalidClaims("a required claim is missing")
+        }
         ErrorKind::Json(_) => AuthError::InvalidClaims("iss, iat, exp and qsh are required"),
         _ => AuthError::Malformed,
     }
@@ -184,18 +186,24 @@ mod tests {
     #[test]
     fn audience_ignores_trailing_slash_and_accepts_arrays() {
         let accepted = vec!["https://app.example.com".to_owned()];
-        assert!(claims(Some(Audience::One("https://app.example.com/".into())))
+        assert!(
+            claims(Some(Audience::One("https://app.example.com/".into())))
+                .check_audience(&accepted)
+                .is_ok()
+        );
+        assert!(
+            claims(Some(Audience::Many(vec![
+                "other".into(),
+                "https://app.example.com".into()
+            ])))
             .check_audience(&accepted)
-            .is_ok());
-        assert!(claims(Some(Audience::Many(vec![
-            "other".into(),
-            "https://app.example.com".into()
-        ])))
-        .check_audience(&accepted)
-        .is_ok());
-        assert!(claims(Some(Audience::One("https://evil.example.com".into())))
-            .check_audience(&accepted)
-            .is_err());
+            .is_ok()
+        );
+        assert!(
+            claims(Some(Audience::One("https://evil.example.com".into())))
+                .check_audience(&accepted)
+                .is_err()
+        );
         assert!(claims(None).check_audience(&accepted).is_err());
     }
 

@@ -27,9 +27,7 @@ pub enum Policy {
 
 /// The method, raw path and raw query of the request.
 pub fn request_target() -> impl Filter<Extract = (RequestTarget,), Error = Infallible> + Clone {
-    let raw_query = warp::query::raw()
-        .or(warp::any().map(String::new))
-        .unify();
+    let raw_query = warp::query::raw().or(warp::any().map(String::new)).unify();
     warp::method()
         .and(warp::path::full())
         .and(raw_query)
@@ -57,9 +55,8 @@ fn reject(error: ConnectError) -> Rejection {
 pub fn asymmetric(
     verifier: Arc<Verifier>,
 ) -> impl Filter<Extract = (VerifiedInstall,), Error = Rejection> + Clone {
-    request_target()
-        .and(authorization())
-        .and_then(move |target: RequestTarget, authorization: Option<String>| {
+    request_target().and(authorization()).and_then(
+        move |target: RequestTarget, authorization: Option<String>| {
             let verifier = Arc::clone(&verifier);
             async move {
                 verifier
@@ -67,7 +64,8 @@ pub fn asymmetric(
                     .await
                     .map_err(reject)
             }
-        })
+        },
+    )
 }
 
 /// The `SharedSecret` policy: extracts the verified [`Context`].
@@ -78,7 +76,9 @@ pub fn shared_secret(
 }
 
 /// The `Context` policy: like `SharedSecret`, and `context-qsh` tokens are accepted too.
-pub fn context(verifier: Arc<Verifier>) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone {
+pub fn context(
+    verifier: Arc<Verifier>,
+) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone {
     tenant_context(verifier, QshRule::ThisRequestOrContext)
 }
 
@@ -86,9 +86,8 @@ fn tenant_context(
     verifier: Arc<Verifier>,
     rule: QshRule,
 ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone {
-    request_target()
-        .and(authorization())
-        .and_then(move |target: RequestTarget, authorization: Option<String>| {
+    request_target().and(authorization()).and_then(
+        move |target: RequestTarget, authorization: Option<String>| {
             let verifier = Arc::clone(&verifier);
             async move {
                 verifier
@@ -96,5 +95,6 @@ fn tenant_context(
                     .await
                     .map_err(reject)
             }
-        })
+        },
+    )
 }

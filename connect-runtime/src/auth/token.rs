@@ -53,8 +53,14 @@ mod tests {
 
     #[test]
     fn other_schemes_and_empty_tokens_are_missing_tokens() {
-        assert!(matches!(find_token(Some("Bearer a.b.c"), ""), Err(AuthError::MissingToken)));
-        assert!(matches!(find_token(None, "jwt="), Err(AuthError::MissingToken)));
+        assert!(matches!(
+            find_token(Some("Bearer a.b.c"), ""),
+            Err(AuthError::MissingToken)
+        ));
+        assert!(matches!(
+            find_token(None, "jwt="),
+            Err(AuthError::MissingToken)
+        ));
         assert!(matches!(find_token(None, ""), Err(AuthError::MissingToken)));
     }
 }

@@ -4,11 +4,11 @@
 //! secret; a [`VerifiedInstall`] only after an RS256 signature verified against a CDN key. The
 //! constructors are private, so no handler can hold a tenant that a policy did not verify.
 
+use super::AuthError;
 use super::jwt::{self, Claims};
 use super::keys::InstallKeys;
 use super::qsh;
 use super::token::find_token;
-use super::AuthError;
 use crate::config::ConnectConfig;
 use crate::error::ConnectError;
 use crate::store::{Tenant, TenantStore};

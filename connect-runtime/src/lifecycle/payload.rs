@@ -124,12 +124,11 @@ pub struct ParsedPayload {
 
 /// Parses a lifecycle body. Error messages never contain field values.
 pub fn parse(body: &[u8]) -> Result<ParsedPayload, PayloadError> {
-    let mut json: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
-        PayloadError::NotJson {
+    let mut json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| PayloadError::NotJson {
             line: error.line(),
             column: error.column(),
-        }
-    })?;
+        })?;
     let payload = LifecyclePayload::deserialize(&json).map_err(|error| sanitize(&error))?;
     if let Some(object) = json.as_object_mut() {
         object.remove("sharedSecret");
@@ -200,16 +199,17 @@ impl LifecyclePayload {
 
 /// A tenant baseUrl must be https on an allowed host; plain http only for loopback hosts.
 pub fn validate_tenant_base_url(base_url: &str, allowed: &[HostRule]) -> Result<Url, PayloadError> {
-    let url = Url::parse(base_url).map_err(|_| PayloadError::InvalidBaseUrl("not an absolute URL"))?;
+    let url =
+        Url::parse(base_url).map_err(|_| PayloadError::InvalidBaseUrl("not an absolute URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(PayloadError::InvalidBaseUrl("credentials are not allowed"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(PayloadError::InvalidBaseUrl("a query or fragment is not allowed"));
+        return Err(PayloadError::InvalidBaseUrl(
+            "a query or fragment is not allowed",
+        ));
     }
-    let host = url
-        .host()
-        .ok_or(PayloadError::InvalidBaseUrl("no host"))?;
+    let host = url.host().ok_or(PayloadError::InvalidBaseUrl("no host"))?;
     let loopback = match &host {
         Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
         Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),

@@ -8,16 +8,16 @@
 use super::payload::{self, LifecycleEvent, ParsedPayload};
 use super::transitions;
 use crate::auth::jwt::unix_now;
-use crate::auth::{policy, AuthError, Context, VerifiedInstall, Verifier};
+use crate::auth::{AuthError, Context, VerifiedInstall, Verifier, policy};
 use crate::config::ConnectConfig;
 use crate::error::ConnectError;
 use crate::server::body::limited_body;
 use bytes::Bytes;
 use std::sync::Arc;
+use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Reply;
-use warp::Filter;
 
 /// Everything a lifecycle route needs.
 #[derive(Clone)]
@@ -27,7 +27,10 @@ struct Lifecycle {
 }
 
 /// The four lifecycle routes of one app.
-pub fn routes(verifier: Arc<Verifier>, config: Arc<ConnectConfig>) -> BoxedFilter<(warp::reply::Response,)> {
+pub fn routes(
+    verifier: Arc<Verifier>,
+    config: Arc<ConnectConfig>,
+) -> BoxedFilter<(warp::reply::Response,)> {
     let limit = config.max_body_bytes;
     let lifecycle = Lifecycle { verifier, config };
     let with_lifecycle = {
@@ -47,14 +50,20 @@ pub fn routes(verifier: Arc<Verifier>, config: Arc<ConnectConfig>) -> BoxedFilte
         .and(limited_body(limit))
         .and(with_lifecycle.clone())
         .and_then(|token, body, lifecycle: Lifecycle| async move {
-            lifecycle.installed(token, body).await.map_err(warp::reject::custom)
+            lifecycle
+                .installed(token, body)
+                .await
+                .map_err(warp::reject::custom)
         });
     let uninstalled = post(LifecycleEvent::Uninstalled)
         .and(policy::asymmetric(Arc::clone(&lifecycle.verifier)))
         .and(limited_body(limit))
         .and(with_lifecycle.clone())
         .and_then(|token, body, lifecycle: Lifecycle| async move {
-            lifecycle.uninstalled(token, body).await.map_err(warp::reject::custom)
+            lifecycle
+                .uninstalled(token, body)
+                .await
+                .map_err(warp::reject::custom)
         });
     let toggle = |event: LifecycleEvent| {
         post(event)
@@ -100,8 +109,13 @@ impl Lifecycle {
         Ok(parsed)
     }
 
-    async fn installed(&self, token: VerifiedInstall, body: Bytes) -> Result<StatusCode, ConnectError> {
-        let mut parsed = self.checked_payload(LifecycleEvent::Installed, &body, token.client_key())?;
+    async fn installed(
+        &self,
+        token: VerifiedInstall,
+        body: Bytes,
+    ) -> Result<StatusCode, ConnectError> {
+        let mut parsed =
+            self.checked_payload(LifecycleEvent::Installed, &body, token.client_key())?;
         let secret = parsed
             .payload
             .shared_secret
@@ -123,7 +137,11 @@ impl Lifecycle {
         Ok(StatusCode::NO_CONTENT)
     }
 
-    async fn uninstalled(&self, token: VerifiedInstall, body: Bytes) -> Result<StatusCode, ConnectError> {
+    async fn uninstalled(
+        &self,
+        token: VerifiedInstall,
+        body: Bytes,
+    ) -> Result<StatusCode, ConnectError> {
         self.checked_payload(LifecycleEvent::Uninstalled, &body, token.client_key())?;
         let store = self.verifier.store();
         let app_key = self.verifier.app_key();

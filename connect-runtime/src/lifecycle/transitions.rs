@@ -88,7 +88,13 @@ mod tests {
             true,
             11,
         );
-        let again = install(Some(first), "app", parsed("s2"), SecretString::from("s2"), 20);
+        let again = install(
+            Some(first),
+            "app",
+            parsed("s2"),
+            SecretString::from("s2"),
+            20,
+        );
         assert_eq!(again.shared_secret.expose_secret(), "s2");
         assert_eq!(again.installed_at, 10);
         assert!(again.enabled, "an upgrade does not disable the app");
@@ -101,7 +107,13 @@ mod tests {
             30,
         );
         assert!(gone.uninstalled && !gone.enabled);
-        let back = install(Some(gone), "app", parsed("s3"), SecretString::from("s3"), 40);
+        let back = install(
+            Some(gone),
+            "app",
+            parsed("s3"),
+            SecretString::from("s3"),
+            40,
+        );
         assert!(!back.uninstalled && !back.enabled);
         assert_eq!(back.updated_at, 40);
     }

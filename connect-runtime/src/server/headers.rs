@@ -12,7 +12,10 @@ use warp::http::header::{
 /// The headers set on every response.
 pub fn security_headers() -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store"),
+    );
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(
         STRICT_TRANSPORT_SECURITY,

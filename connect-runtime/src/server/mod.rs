@@ -7,7 +7,7 @@ pub mod rejection;
 
 pub use headers::security_headers;
 
-use crate::auth::{policy, Context, Verifier};
+use crate::auth::{Context, Verifier, policy};
 use crate::config::{ConfigError, ConnectConfig};
 use crate::descriptor::{AppInfo, Descriptor, DescriptorError};
 use crate::lifecycle;
@@ -98,7 +98,9 @@ impl ConnectApp {
     }
 
     /// The `SharedSecret` policy for a route: page loads, webhooks, `auth = jwt` routes.
-    pub fn shared_secret(&self) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
+    pub fn shared_secret(
+        &self,
+    ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
         policy::shared_secret(Arc::clone(&self.verifier))
     }
 
@@ -149,7 +151,9 @@ impl ConnectApp {
 
     /// The complete filter for an app without routes of its own.
     pub fn framework_filter(&self) -> BoxedFilter<(Response,)> {
-        self.filter(warp::any().and_then(|| async { Err::<Response, _>(warp::reject::not_found()) }))
+        self.filter(
+            warp::any().and_then(|| async { Err::<Response, _>(warp::reject::not_found()) }),
+        )
     }
 }
 
@@ -178,7 +182,10 @@ impl RunningServer {
 }
 
 /// Binds `addr` (port 0 for any free port) and serves `filter` on a background task.
-pub async fn spawn(filter: BoxedFilter<(Response,)>, addr: SocketAddr) -> std::io::Result<RunningServer> {
+pub async fn spawn(
+    filter: BoxedFilter<(Response,)>,
+    addr: SocketAddr,
+) -> std::io::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();

@@ -5,13 +5,13 @@
 
 use crate::error::ConnectError;
 use std::convert::Infallible;
+use warp::Rejection;
 use warp::http::StatusCode;
 use warp::reject::{
     InvalidHeader, InvalidQuery, LengthRequired, MethodNotAllowed, MissingHeader, PayloadTooLarge,
     UnsupportedMediaType,
 };
 use warp::reply::{Reply, Response};
-use warp::Rejection;
 
 /// The recovery every app filter ends with.
 pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
@@ -33,19 +33,50 @@ fn describe(rejection: &Rejection) -> (StatusCode, String) {
         return (StatusCode::NOT_FOUND, "no route for this path".to_owned());
     }
     let known = [
-        (rejection.find::<MethodNotAllowed>().is_some(), StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
-        (rejection.find::<PayloadTooLarge>().is_some(), StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
-        (rejection.find::<LengthRequired>().is_some(), StatusCode::LENGTH_REQUIRED, "content-length required"),
-        (rejection.find::<UnsupportedMediaType>().is_some(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported media type"),
-        (rejection.find::<InvalidHeader>().is_some(), StatusCode::BAD_REQUEST, "invalid request header"),
-        (rejection.find::<MissingHeader>().is_some(), StatusCode::BAD_REQUEST, "missing request header"),
-        (rejection.find::<InvalidQuery>().is_some(), StatusCode::BAD_REQUEST, "invalid query string"),
+        (
+            rejection.find::<MethodNotAllowed>().is_some(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed",
+        ),
+        (
+            rejection.find::<PayloadTooLarge>().is_some(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ),
+        (
+            rejection.find::<LengthRequired>().is_some(),
+            StatusCode::LENGTH_REQUIRED,
+            "content-length required",
+        ),
+        (
+            rejection.find::<UnsupportedMediaType>().is_some(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported media type",
+        ),
+        (
+            rejection.find::<InvalidHeader>().is_some(),
+            StatusCode::BAD_REQUEST,
+            "invalid request header",
+        ),
+        (
+            rejection.find::<MissingHeader>().is_some(),
+            StatusCode::BAD_REQUEST,
+            "missing request header",
+        ),
+        (
+            rejection.find::<InvalidQuery>().is_some(),
+            StatusCode::BAD_REQUEST,
+            "invalid query string",
+        ),
     ];
     if let Some((_, status, message)) = known.into_iter().find(|(found, _, _)| *found) {
         return (status, message.to_owned());
     }
     tracing::error!(?rejection, "unhandled rejection");
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_owned())
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error".to_owned(),
+    )
 }
 
 /// A JSON error body with `status`.

@@ -54,11 +54,17 @@ fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
         ("base_url", actual.base_url == expected.base_url),
         ("display_url", actual.display_url == expected.display_url),
         ("product_type", actual.product_type == expected.product_type),
-        ("oauth_client_id", actual.oauth_client_id == expected.oauth_client_id),
+        (
+            "oauth_client_id",
+            actual.oauth_client_id == expected.oauth_client_id,
+        ),
         ("cloud_id", actual.cloud_id == expected.cloud_id),
         ("enabled", actual.enabled == expected.enabled),
         ("uninstalled", actual.uninstalled == expected.uninstalled),
-        ("install_payload", actual.install_payload == expected.install_payload),
+        (
+            "install_payload",
+            actual.install_payload == expected.install_payload,
+        ),
         ("installed_at", actual.installed_at == expected.installed_at),
         ("updated_at", actual.updated_at == expected.updated_at),
     ]
@@ -66,7 +72,10 @@ fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
     .filter(|(_, same)| !same)
     .map(|(field, _)| field)
     .collect::<Vec<_>>();
-    assert!(differing.is_empty(), "{rule}: stored tenant differs in {differing:?}");
+    assert!(
+        differing.is_empty(),
+        "{rule}: stored tenant differs in {differing:?}"
+    );
 }
 
 async fn get(store: &dyn TenantStore, app_key: &str, client_key: &str) -> Option<Tenant> {
@@ -132,7 +141,9 @@ async fn app_keys_isolate_tenants(store: &dyn TenantStore) {
         "a tenant of another app key with the same clientKey must not overwrite it",
     );
     assert!(
-        get(store, "conformance.isolation.other", "shared-client").await.is_none(),
+        get(store, "conformance.isolation.other", "shared-client")
+            .await
+            .is_none(),
         "a clientKey must not be found under an app key it was never saved for"
     );
 }

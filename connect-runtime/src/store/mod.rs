@@ -4,10 +4,10 @@
 //! module decides the transitions, backends only persist. Every backend must pass
 //! [`conformance`] (feature `testing`), which our own tests run against each of them.
 
-mod memory;
-mod sqlite;
 #[cfg(feature = "testing")]
 pub mod conformance;
+mod memory;
+mod sqlite;
 
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;

@@ -71,7 +71,9 @@ impl KeyCdn {
 
     /// Publishes the public key of `keys` under its kid.
     pub fn publish(&self, keys: &KeyPair) {
-        self.lock().keys.insert(keys.kid().to_owned(), keys.public_pem().to_owned());
+        self.lock()
+            .keys
+            .insert(keys.kid().to_owned(), keys.public_pem().to_owned());
     }
 
     /// Changes how the CDN answers from now on.
@@ -95,13 +97,17 @@ impl KeyCdn {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CdnState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 async fn answer(state: &Mutex<CdnState>, kid: &str) -> Response {
     let (behaviour, pem) = {
-        let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *state.hits.entry(kid.to_owned()).or_default() += 1;
         (state.behaviour, state.keys.get(kid).cloned())
     };
@@ -109,9 +115,9 @@ async fn answer(state: &Mutex<CdnState>, kid: &str) -> Response {
         (CdnBehaviour::Serve, Some(pem)) => pem.into_response(),
         (CdnBehaviour::Serve | CdnBehaviour::NotFound, _) => StatusCode::NOT_FOUND.into_response(),
         (CdnBehaviour::Garbage, _) => "<html>definitely not a key</html>".into_response(),
-        (CdnBehaviour::Status(code), _) => {
-            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response()
-        }
+        (CdnBehaviour::Status(code), _) => StatusCode::from_u16(code)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response(),
         (CdnBehaviour::Hang, _) => {
             std::future::pending::<()>().await;
             StatusCode::GATEWAY_TIMEOUT.into_response()

@@ -13,7 +13,7 @@ mod tokens;
 pub use key_cdn::{CdnBehaviour, KeyCdn};
 pub use tokens::{KeyPair, TokenSpec};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// A lifecycle payload as Jira sends it for `event_type`.
 pub fn install_payload(

@@ -125,8 +125,13 @@ impl TokenSpec {
     /// Signs RS256 with `keys`, `kid` in the header, as the product signs install events.
     pub fn sign_rs256(&self, keys: &KeyPair) -> String {
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid_override.clone().unwrap_or_else(|| keys.kid.clone()));
-        jsonwebtoken::encode(&header, &self.claims, &keys.encoding_key).expect("RS256 signing failed")
+        header.kid = Some(
+            self.kid_override
+                .clone()
+                .unwrap_or_else(|| keys.kid.clone()),
+        );
+        jsonwebtoken::encode(&header, &self.claims, &keys.encoding_key)
+            .expect("RS256 signing failed")
     }
 
     /// An unsigned `alg: none` token with these claims (what an attacker sends).
