@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 pub struct KeyPair {
     kid: String,
     encoding_key: EncodingKey,
+    private_pem: String,
     public_pem: String,
 }
 
@@ -29,16 +30,29 @@ impl KeyPair {
         let private_pem = private
             .to_pkcs8_pem(LineEnding::LF)
             .expect("PKCS#8 encoding failed");
+        Self::from_private_pem(kid, &private_pem).expect("jsonwebtoken rejected the generated key")
+    }
+
+    /// A key pair from a PKCS#8 private key PEM (as saved by [`KeyPair::private_pem`]).
+    pub fn from_private_pem(kid: impl Into<String>, private_pem: &str) -> Result<Self, String> {
+        use rsa::pkcs8::DecodePrivateKey;
+        let private = rsa::RsaPrivateKey::from_pkcs8_pem(private_pem).map_err(|e| e.to_string())?;
         let public_pem = private
             .to_public_key()
             .to_public_key_pem(LineEnding::LF)
-            .expect("SPKI encoding failed");
-        Self {
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
             kid: kid.into(),
             encoding_key: EncodingKey::from_rsa_pem(private_pem.as_bytes())
-                .expect("jsonwebtoken rejected the generated key"),
+                .map_err(|e| e.to_string())?,
+            private_pem: private_pem.to_owned(),
             public_pem,
-        }
+        })
+    }
+
+    /// The private key as PKCS#8 PEM, to persist a simulated site between runs.
+    pub fn private_pem(&self) -> &str {
+        &self.private_pem
     }
 
     /// The key id.
