@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|ctx: Context| warp::reply::html(hello_page(&ctx)));
 
     let addr = SocketAddr::from(([0, 0, 0, 0], settings.port));
-    atlassian_connect::server::serve(app.filter(hello), addr).await?;
+    atlassian_connect::server::serve(app.filter_with(hello), addr).await?;
     Ok(())
 }
 

@@ -25,9 +25,12 @@ async fn start_app(host: &ProductHost) -> Running {
     config.allowed_tenant_hosts = vec![HostRule::parse(".atlassian.net").unwrap()];
     let store = Arc::new(MemoryStore::default());
     let app = ConnectApp::new(test_app_info(), config, store.clone()).unwrap();
-    let server = spawn(app.filter(test_routes(&app)), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let server = spawn(
+        app.filter_with(test_routes(&app)),
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .unwrap();
     let app = host.connect(&server.url()).await.unwrap();
     Running {
         app,

@@ -104,6 +104,10 @@ pub struct ConnectConfig {
     pub allowed_tenant_hosts: Vec<HostRule>,
     /// Largest accepted lifecycle request body.
     pub max_body_bytes: usize,
+    /// Where the app's routes are served; `None` means the baseUrl's path (the product calls
+    /// `baseUrl + url`, so an app at `https://host/jira` receives `/jira/installed`). Set
+    /// `Some("")` behind a proxy that strips the prefix.
+    pub mount_path: Option<String>,
 }
 
 impl ConnectConfig {
@@ -123,6 +127,7 @@ impl ConnectConfig {
                 .map(|suffix| HostRule::Suffix((*suffix).to_owned()))
                 .collect(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            mount_path: None,
         }
     }
 
@@ -213,6 +218,13 @@ impl ConnectConfig {
     /// root URL), stripped from request paths before hashing, as the product does.
     pub fn base_path(&self) -> &str {
         self.base_url.path().trim_end_matches('/')
+    }
+
+    /// The path the app's routes are served under.
+    pub fn mount_path(&self) -> &str {
+        self.mount_path
+            .as_deref()
+            .unwrap_or_else(|| self.base_path())
     }
 }
 

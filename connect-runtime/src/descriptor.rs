@@ -197,6 +197,12 @@ impl AppInfo {
         self
     }
 
+    /// Sets the single-object module type `kind` (e.g. `configurePage`).
+    pub fn single_module(mut self, kind: &str, entry: Value) -> Self {
+        self.modules.insert(kind.to_owned(), entry);
+        self
+    }
+
     /// The descriptor served at `base_url`, after checking keys.
     pub fn descriptor(&self, base_url: &str) -> Result<Descriptor, DescriptorError> {
         validate_app_key(&self.key)?;

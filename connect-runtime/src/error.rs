@@ -30,6 +30,17 @@ pub enum ConnectError {
     /// The tenant store failed; nothing was stored.
     #[error("tenant store failed")]
     Store(#[from] StoreError),
+    /// A handler argument could not be extracted (body, query or context parameter).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The app's lifecycle hook failed after the event was stored.
+    #[error("the app's {event} hook failed: {message}")]
+    Hook {
+        /// The lifecycle event.
+        event: &'static str,
+        /// The hook's error message.
+        message: String,
+    },
 }
 
 impl ConnectError {
@@ -41,10 +52,10 @@ impl ConnectError {
     pub fn status(&self) -> StatusCode {
         match self {
             ConnectError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ConnectError::BadPayload(_) => StatusCode::BAD_REQUEST,
+            ConnectError::BadPayload(_) | ConnectError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ConnectError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ConnectError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ConnectError::Store(_) | ConnectError::Hook { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -53,6 +64,9 @@ impl ConnectError {
     pub fn public_message(&self) -> String {
         match self {
             ConnectError::Store(_) => "internal error: the tenant store failed".to_owned(),
+            ConnectError::Hook { event, .. } => {
+                format!("internal error: the app's {event} hook failed")
+            }
             other => other.to_string(),
         }
     }

@@ -52,7 +52,7 @@ impl TestApp {
         let store = Arc::new(MemoryStore::default());
         let app = ConnectApp::new(test_app_info(), config, store.clone()).expect("app");
         let server = spawn(
-            app.filter(test_routes(&app)),
+            app.filter_with(test_routes(&app)),
             SocketAddr::from(([127, 0, 0, 1], 0)),
         )
         .await

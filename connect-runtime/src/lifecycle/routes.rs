@@ -5,6 +5,7 @@
 //! token's `iss` against the payload's `clientKey`, then the transition and one store write.
 //! Any failure answers before the write, so a refused request never changes a tenant.
 
+use super::LifecycleHooks;
 use super::payload::{self, LifecycleEvent, ParsedPayload};
 use super::transitions;
 use crate::auth::jwt::unix_now;
@@ -24,15 +25,21 @@ use warp::reply::Reply;
 struct Lifecycle {
     verifier: Arc<Verifier>,
     config: Arc<ConnectConfig>,
+    hooks: Arc<LifecycleHooks>,
 }
 
 /// The four lifecycle routes of one app.
 pub fn routes(
     verifier: Arc<Verifier>,
     config: Arc<ConnectConfig>,
+    hooks: Arc<LifecycleHooks>,
 ) -> BoxedFilter<(warp::reply::Response,)> {
     let limit = config.max_body_bytes;
-    let lifecycle = Lifecycle { verifier, config };
+    let lifecycle = Lifecycle {
+        verifier,
+        config,
+        hooks,
+    };
     let with_lifecycle = {
         let lifecycle = lifecycle.clone();
         warp::any().map(move || lifecycle.clone())
@@ -134,6 +141,7 @@ impl Lifecycle {
             reinstall,
             "verified signed install stored"
         );
+        self.hooks.run(LifecycleEvent::Installed, &tenant).await?;
         Ok(StatusCode::NO_CONTENT)
     }
 
@@ -156,6 +164,7 @@ impl Lifecycle {
         let tenant = transitions::uninstall(tenant, unix_now());
         store.save(&tenant).await?;
         tracing::info!(app_key, client_key = %tenant.client_key, "verified uninstall: tenant marked uninstalled");
+        self.hooks.run(LifecycleEvent::Uninstalled, &tenant).await?;
         Ok(StatusCode::NO_CONTENT)
     }
 
@@ -175,6 +184,7 @@ impl Lifecycle {
             enabled,
             "verified lifecycle event"
         );
+        self.hooks.run(event, &tenant).await?;
         Ok(StatusCode::NO_CONTENT)
     }
 }

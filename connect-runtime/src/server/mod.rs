@@ -7,15 +7,18 @@ pub mod rejection;
 
 pub use headers::security_headers;
 
-use crate::auth::{Context, Verifier, policy};
+use crate::auth::{Context, Policy, Verifier, policy};
 use crate::config::{ConfigError, ConnectConfig};
 use crate::descriptor::{AppInfo, Descriptor, DescriptorError};
-use crate::lifecycle;
+use crate::handler::{ConnectRequest, Handler, PathPattern, PatternError, RouteSpec};
+use crate::lifecycle::{self, LifecycleHooks};
 use crate::store::TenantStore;
+use body::limited_body;
 use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
+use warp::http::Method;
 use warp::http::header::CONTENT_TYPE;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
@@ -32,21 +35,43 @@ pub enum BuildError {
     /// The HTTP client for the key CDN could not be built.
     #[error("key CDN client: {0}")]
     HttpClient(#[from] reqwest::Error),
-    /// The descriptor could not be serialised.
-    #[error("descriptor serialisation: {0}")]
-    Serialize(#[from] serde_json::Error),
+    /// The descriptor could not be serialised, or a module fragment is not JSON.
+    #[error("descriptor JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A handler's route path is not a valid pattern.
+    #[error(transparent)]
+    Path(#[from] PatternError),
+    /// A handler asked for a policy routes cannot have.
+    #[error("route {method} {path}: the Asymmetric policy is reserved for the lifecycle routes")]
+    ReservedPolicy {
+        /// The route's method.
+        method: Method,
+        /// The route's path.
+        path: &'static str,
+    },
+    /// Two handlers serve the same method and path.
+    #[error("two handlers serve {method} {path}")]
+    DuplicateRoute {
+        /// The method.
+        method: Method,
+        /// The path.
+        path: &'static str,
+    },
 }
 
-/// One Connect app: its descriptor, configuration, tenants and verifier.
+/// One Connect app: its descriptor, configuration, tenants, verifier and routes.
 ///
-/// Cheap to clone; several apps can be served side by side, each with its own key, baseUrl
-/// (and so `aud` check) and tenants.
+/// Cheap to clone. Several apps can be served side by side ([`finish`] over their
+/// [`ConnectApp::routes`] joined with `or`), each with its own key, baseUrl (and so `aud`
+/// check), mount path and tenants.
 #[derive(Clone)]
 pub struct ConnectApp {
     descriptor: Arc<Descriptor>,
     descriptor_json: Bytes,
     config: Arc<ConnectConfig>,
     verifier: Arc<Verifier>,
+    hooks: Arc<LifecycleHooks>,
+    routes: Arc<[(PathPattern, RouteSpec)]>,
 }
 
 impl std::fmt::Debug for ConnectApp {
@@ -54,18 +79,71 @@ impl std::fmt::Debug for ConnectApp {
         f.debug_struct("ConnectApp")
             .field("key", &self.descriptor.key)
             .field("base_url", &self.descriptor.base_url)
+            .field(
+                "routes",
+                &self
+                    .routes
+                    .iter()
+                    .map(|(_, route)| route)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
 
 impl ConnectApp {
-    /// Builds the app: validates `info` and `config`, renders the descriptor once.
+    /// Builds an app without handlers (routes added by hand with [`ConnectApp::filter_with`]).
     pub fn new(
         info: AppInfo,
         config: ConnectConfig,
         store: Arc<dyn TenantStore>,
     ) -> Result<Self, BuildError> {
+        Self::with_handlers(info, Vec::new(), config, store)
+    }
+
+    /// Builds the app: adds each handler's module to the descriptor and its route to the
+    /// app, validates `info` and `config`, renders the descriptor once.
+    pub fn with_handlers(
+        mut info: AppInfo,
+        handlers: Vec<Handler>,
+        config: ConnectConfig,
+        store: Arc<dyn TenantStore>,
+    ) -> Result<Self, BuildError> {
         config.validate()?;
+        let mut hooks = LifecycleHooks::default();
+        let mut routes: Vec<(PathPattern, RouteSpec)> = Vec::new();
+        for handler in handlers {
+            match handler {
+                Handler::Route { module, route } => {
+                    if let Some(module) = module {
+                        let entry: serde_json::Value = serde_json::from_str(module.json)?;
+                        info = if module.single {
+                            info.single_module(module.kind, entry)
+                        } else {
+                            info.module(module.kind, entry)
+                        };
+                    }
+                    if route.policy == Policy::Asymmetric {
+                        return Err(BuildError::ReservedPolicy {
+                            method: route.method,
+                            path: route.path,
+                        });
+                    }
+                    let pattern = PathPattern::parse(route.path)?;
+                    if routes
+                        .iter()
+                        .any(|(_, r)| r.method == route.method && r.path == route.path)
+                    {
+                        return Err(BuildError::DuplicateRoute {
+                            method: route.method,
+                            path: route.path,
+                        });
+                    }
+                    routes.push((pattern, route));
+                }
+                Handler::Hook { event, call } => hooks.add(event, call),
+            }
+        }
         let descriptor = info.descriptor(config.base_url.as_str())?;
         let descriptor_json = Bytes::from(serde_json::to_vec_pretty(&descriptor)?);
         let verifier = Verifier::new(info.key(), &config, store)?;
@@ -74,6 +152,8 @@ impl ConnectApp {
             descriptor_json,
             config: Arc::new(config),
             verifier: Arc::new(verifier),
+            hooks: Arc::new(hooks),
+            routes: routes.into(),
         })
     }
 
@@ -87,6 +167,11 @@ impl ConnectApp {
         &self.descriptor
     }
 
+    /// The descriptor as served, as JSON.
+    pub fn descriptor_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.descriptor_json).unwrap_or_default()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ConnectConfig {
         &self.config
@@ -97,20 +182,53 @@ impl ConnectApp {
         &self.verifier
     }
 
-    /// The `SharedSecret` policy for a route: page loads, webhooks, `auth = jwt` routes.
+    /// The `SharedSecret` policy for a hand-built route: page loads, webhooks.
     pub fn shared_secret(
         &self,
     ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
         policy::shared_secret(Arc::clone(&self.verifier))
     }
 
-    /// The `Context` policy for a route: AJAX calls with `AP.context.getToken()` tokens.
+    /// The `Context` policy for a hand-built route: AJAX calls with context tokens.
     pub fn context(&self) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
         policy::context(Arc::clone(&self.verifier))
     }
 
-    /// `GET /atlassian-connect.json` and the lifecycle routes.
-    pub fn framework_routes(&self) -> BoxedFilter<(Response,)> {
+    /// Every route of the app (descriptor, lifecycle, handlers) under its mount path, without
+    /// recovery: join several apps with `or`, then [`finish`].
+    pub fn routes(&self) -> BoxedFilter<(Response,)> {
+        self.mount(self.unmounted_routes())
+    }
+
+    /// [`ConnectApp::routes`] plus hand-built `extra` routes (also under the mount path).
+    pub fn routes_with<F, R>(&self, extra: F) -> BoxedFilter<(Response,)>
+    where
+        F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
+        R: Reply + 'static,
+    {
+        self.mount(
+            self.unmounted_routes()
+                .or(extra.map(Reply::into_response))
+                .unify()
+                .boxed(),
+        )
+    }
+
+    /// The complete filter for serving this app alone.
+    pub fn filter(&self) -> BoxedFilter<(Response,)> {
+        finish(self.routes())
+    }
+
+    /// The complete filter for this app with hand-built `extra` routes.
+    pub fn filter_with<F, R>(&self, extra: F) -> BoxedFilter<(Response,)>
+    where
+        F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
+        R: Reply + 'static,
+    {
+        finish(self.routes_with(extra))
+    }
+
+    fn unmounted_routes(&self) -> BoxedFilter<(Response,)> {
         let json = self.descriptor_json.clone();
         let descriptor = warp::path("atlassian-connect.json")
             .and(warp::path::end())
@@ -123,38 +241,102 @@ impl ConnectApp {
                 );
                 response
             });
-        descriptor
-            .or(lifecycle::routes::routes(
-                Arc::clone(&self.verifier),
-                Arc::clone(&self.config),
-            ))
-            .unify()
+        let lifecycle = lifecycle::routes::routes(
+            Arc::clone(&self.verifier),
+            Arc::clone(&self.config),
+            Arc::clone(&self.hooks),
+        );
+        let mut all = descriptor.or(lifecycle).unify().boxed();
+        for (pattern, route) in self.routes.iter() {
+            all = all
+                .or(self.route_filter(pattern.clone(), route.clone()))
+                .unify()
+                .boxed();
+        }
+        all
+    }
+
+    fn route_filter(&self, pattern: PathPattern, route: RouteSpec) -> BoxedFilter<(Response,)> {
+        let RouteSpec {
+            method,
+            policy: route_policy,
+            call,
+            ..
+        } = route;
+        let verifier = Arc::clone(&self.verifier);
+        let verified: BoxedFilter<(Option<Context>,)> = match route_policy {
+            Policy::SharedSecret => policy::shared_secret(verifier).map(Some).boxed(),
+            Policy::Context => policy::context(verifier).map(Some).boxed(),
+            Policy::None | Policy::Asymmetric => warp::any().map(|| None).boxed(),
+        };
+        pattern
+            .filter()
+            .and(method_filter(method))
+            .and(verified)
+            .and(policy::request_target())
+            .and(limited_body(self.config.max_body_bytes))
+            .and_then(move |path_params, context, target, body| {
+                let call = Arc::clone(&call);
+                async move {
+                    call(ConnectRequest {
+                        context,
+                        target,
+                        path_params,
+                        body,
+                    })
+                    .await
+                    .map_err(warp::reject::custom)
+                }
+            })
             .boxed()
     }
 
-    /// The complete filter: framework routes, then `routes`, with every rejection turned into
-    /// a JSON error and the security headers on every response.
-    pub fn filter<F, R>(&self, routes: F) -> BoxedFilter<(Response,)>
-    where
-        F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
-        R: Reply + 'static,
-    {
-        self.framework_routes()
-            .or(routes.map(Reply::into_response))
-            .unify()
-            .recover(rejection::recover)
-            .unify()
-            .with(warp::reply::with::headers(security_headers()))
-            .map(Reply::into_response)
-            .boxed()
+    fn mount(&self, routes: BoxedFilter<(Response,)>) -> BoxedFilter<(Response,)> {
+        self.config
+            .mount_path()
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .fold(routes, |inner, segment| {
+                warp::path(segment).and(inner).boxed()
+            })
     }
+}
 
-    /// The complete filter for an app without routes of its own.
-    pub fn framework_filter(&self) -> BoxedFilter<(Response,)> {
-        self.filter(
-            warp::any().and_then(|| async { Err::<Response, _>(warp::reject::not_found()) }),
-        )
-    }
+/// A filter that only passes requests with `method`.
+fn method_filter(method: Method) -> BoxedFilter<()> {
+    warp::method()
+        .and_then(move |actual: Method| {
+            let allowed = actual == method;
+            async move {
+                if allowed {
+                    Ok(())
+                } else {
+                    Err(warp::reject::custom(MethodMismatch))
+                }
+            }
+        })
+        .untuple_one()
+        .boxed()
+}
+
+/// The request's method is not the route's (answered 405 by the recovery).
+#[derive(Debug)]
+pub(crate) struct MethodMismatch;
+impl warp::reject::Reject for MethodMismatch {}
+
+/// Adds the one error recovery and the security headers to `routes`: the last step before
+/// serving, once for all apps served together.
+pub fn finish(routes: BoxedFilter<(Response,)>) -> BoxedFilter<(Response,)> {
+    routes
+        .recover(rejection::recover)
+        .unify()
+        .with(warp::reply::with::headers(security_headers()))
+        .map(Reply::into_response)
+        .boxed()
 }
 
 /// A server running on a background task.

@@ -34,7 +34,8 @@ fn describe(rejection: &Rejection) -> (StatusCode, String) {
     }
     let known = [
         (
-            rejection.find::<MethodNotAllowed>().is_some(),
+            rejection.find::<MethodNotAllowed>().is_some()
+                || rejection.find::<super::MethodMismatch>().is_some(),
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed",
         ),
