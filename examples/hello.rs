@@ -1,20 +1,127 @@
-//! A complete Connect app: descriptor, signed lifecycle, and one page verified with HS256.
+//! A Jira app declared with attributes: a general page, an issue glance with `{issue.key}`,
+//! a webhook with a typed body, a JSON route for the iframe's `AP.context.getToken()` calls,
+//! and an install hook.
 //!
 //! ```text
 //! cargo run --example hello
 //! ```
 //!
-//! Configured by the environment (see the README): `PORT`, `CONNECT_BASE_URL` (the public URL
-//! Jira reaches, e.g. a tunnel), `DATABASE_URL` (default `sqlite://connect.db`),
-//! `CONNECT_KEYS_CDN_URL`, `CONNECT_JWT_LEEWAY_SECS`, `CONNECT_ALLOWED_TENANT_HOSTS`.
-//! The page routes are assembled by hand here; the attribute macros will generate them.
+//! Configured by the environment (see the README): `PORT`, `CONNECT_BASE_URL`, `DATABASE_URL`
+//! (default `sqlite://connect.db`), `CONNECT_KEYS_CDN_URL`, `CONNECT_JWT_LEEWAY_SECS`,
+//! `CONNECT_ALLOWED_TENANT_HOSTS`.
 
-use anyhow::Context as _;
 use atlassian_connect::prelude::*;
-use atlassian_connect::store;
-use serde_json::json;
-use std::net::SocketAddr;
+use atlassian_connect::warp;
+use serde::{Deserialize, Serialize};
 
+/// A page in Jira's top navigation. Verified with the tenant's shared secret and the qsh claim.
+#[connect::general_page(
+    key = "hello",
+    name = "Hello",
+    url = "/hello",
+    location = "system.top.navigation.bar"
+)]
+async fn hello(ctx: Context) -> impl Reply {
+    html(format!(
+        "<!DOCTYPE html><html><head><script src=\"https://connect-cdn.atl-paas.net/all.js\" async></script></head>\
+         <body><p>Hello {} on {}</p></body></html>",
+        html_escape::encode_text(ctx.account_id().unwrap_or("anonymous")),
+        html_escape::encode_text(&ctx.tenant().base_url),
+    ))
+}
+
+/// A glance on the issue view; the issue key arrives as a typed context parameter.
+#[connect::issue_glance(
+    key = "hello-glance",
+    name = "Hello glance",
+    url = "/glance?issueKey={issue.key}",
+    icon = "/images/hello.svg",
+    content = "Hello"
+)]
+async fn glance(issue_key: String, ctx: Context) -> impl Reply {
+    html(format!(
+        "<p>{} is looking at {}</p>",
+        html_escape::encode_text(ctx.account_id().unwrap_or("someone")),
+        html_escape::encode_text(&issue_key)
+    ))
+}
+
+/// The glance icon: a public asset, so `auth = none` (and no `Context` can be asked for).
+#[connect::route(GET, "/images/hello.svg", auth = none)]
+async fn glance_icon() -> impl Reply {
+    warp::reply::with_header(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#0052CC"/></svg>"##,
+        "content-type",
+        "image/svg+xml",
+    )
+}
+
+/// The part of Jira's `jira:issue_created` payload this app reads.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct IssueEvent {
+    /// The event name.
+    #[serde(rename = "webhookEvent")]
+    pub webhook_event: String,
+    /// The issue.
+    pub issue: Issue,
+}
+
+/// An issue of a webhook payload.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Issue {
+    /// The issue key, e.g. `TEST-1`.
+    pub key: String,
+}
+
+/// A webhook: the descriptor entry and the POST route come from this one attribute.
+#[connect::webhook(event = "jira:issue_created", url = "/webhooks/issue-created")]
+async fn issue_created(tenant: Tenant, event: Json<IssueEvent>) -> impl Reply {
+    tracing::info!(client_key = %tenant.client_key, issue = %event.0.issue.key, "issue created");
+    Json(serde_json::json!({ "received": event.0.issue.key }))
+}
+
+/// A note as the iframe's JavaScript reads it.
+#[derive(Debug, Serialize)]
+pub struct Note {
+    /// Who the note is for.
+    pub account_id: String,
+    /// The note.
+    pub text: String,
+}
+
+/// An AJAX endpoint called from the app's iframe with a token from `AP.context.getToken()`.
+#[connect::route(GET, "/api/notes", auth = context)]
+async fn notes(ctx: Context) -> Json<Vec<Note>> {
+    Json(vec![Note {
+        account_id: ctx.account_id().unwrap_or_default().to_owned(),
+        text: format!("Welcome to {}", ctx.tenant().base_url),
+    }])
+}
+
+/// Runs after the framework verified and stored the installation.
+#[connect::installed]
+async fn on_install(tenant: Tenant) -> Result<(), std::convert::Infallible> {
+    tracing::info!(client_key = %tenant.client_key, base_url = %tenant.base_url, "hello installed");
+    Ok(())
+}
+
+/// The app: identity plus its handlers.
+pub fn app() -> App {
+    App::new("com.example.hello", "Hello")
+        .description("Says hello to the signed-in user")
+        .vendor("Example", "https://example.com")
+        .scopes([Scope::Read])
+        .handlers(handlers![
+            hello,
+            glance,
+            glance_icon,
+            issue_created,
+            notes,
+            on_install
+        ])
+}
+
+#[allow(dead_code)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -23,51 +130,6 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-
-    let settings = ServerSettings::from_env()?;
-    let config = ConnectConfig::from_env()?;
-    let store = store::open(&settings.database_url)
-        .await
-        .with_context(|| "opening the tenant store (DATABASE_URL)")?;
-
-    let info = AppInfo::new("com.example.hello", "Hello")
-        .description("Says hello to the signed-in user")
-        .vendor("Example", "https://example.com")
-        .scopes([Scope::Read])
-        .module(
-            "generalPages",
-            json!({
-                "key": "hello",
-                "name": { "value": "Hello" },
-                "url": "/hello",
-                "location": "system.top.navigation.bar"
-            }),
-        );
-    let app = ConnectApp::new(info, config, store)?;
-    tracing::info!(
-        key = app.key(),
-        base_url = %app.config().base_url,
-        "descriptor at {}atlassian-connect.json",
-        app.config().base_url
-    );
-
-    // A page of the `hello` general page module: SharedSecret policy (HS256 + qsh).
-    let hello = warp::path!("hello")
-        .and(warp::get())
-        .and(app.shared_secret())
-        .map(|ctx: Context| warp::reply::html(hello_page(&ctx)));
-
-    let addr = SocketAddr::from(([0, 0, 0, 0], settings.port));
-    atlassian_connect::server::serve(app.filter_with(hello), addr).await?;
+    app().serve_from_env().await?;
     Ok(())
-}
-
-fn hello_page(ctx: &Context) -> String {
-    let user = ctx.account_id().unwrap_or("anonymous");
-    format!(
-        "<!DOCTYPE html><html><head><script src=\"https://connect-cdn.atl-paas.net/all.js\" async></script></head>\
-         <body><p>Hello {} on {}</p></body></html>",
-        html_escape::encode_text(user),
-        html_escape::encode_text(&ctx.tenant().base_url),
-    )
 }

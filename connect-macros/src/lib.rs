@@ -1,5 +1,116 @@
-//! Attribute macros of `atlassian-connect`.
+//! Attribute macros of `atlassian-connect`: one attribute on a handler yields the descriptor
+//! module, the warp route and the route's auth policy.
 //!
-//! The handler attributes (`#[connect::general_page]`, `#[connect::webhook]`, ...) and the
-//! `handlers![...]` list macro land here; until then applications assemble routes by hand with
-//! the runtime's policy filters (see `examples/hello.rs`).
+//! Use them through the facade: `use atlassian_connect::prelude::*;` then
+//! `#[connect::general_page(...)]`. Each entry point here is thin: parsing and checks live in
+//! [`module`] / [`route`] / [`lifecycle`], code generation in `handler` and `list`.
+//! Set `CONNECT_MACROS_DEBUG=1` to print every expansion to stderr.
+
+mod attr;
+mod ctxt;
+mod handler;
+mod known;
+mod lifecycle;
+mod list;
+mod module;
+mod paths;
+mod route;
+mod url;
+
+use proc_macro::TokenStream;
+
+fn finish(name: &str, result: syn::Result<proc_macro2::TokenStream>) -> TokenStream {
+    let tokens = result.unwrap_or_else(ctxt::to_compile_errors);
+    if std::env::var_os("CONNECT_MACROS_DEBUG").is_some() {
+        eprintln!("---- #[connect::{name}] expansion ----\n{tokens}");
+    }
+    tokens.into()
+}
+
+fn module_attr(attr: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = syn::parse::<attr::Args>(args).and_then(|args| {
+        let item = syn::parse::<syn::ItemFn>(item)?;
+        module::expand(module::table::kind(attr), args, item)
+    });
+    finish(attr, result)
+}
+
+macro_rules! module_attributes {
+    ($($(#[$doc:meta])* $name:ident,)*) => {$(
+        $(#[$doc])*
+        #[proc_macro_attribute]
+        pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+            module_attr(stringify!($name), args, item)
+        }
+    )*};
+}
+
+module_attributes! {
+    /// A Jira or Confluence general page: `key`, `name`, `url`; optional `location`,
+    /// `weight`, `icon`. GET, verified with the tenant's shared secret and `qsh`.
+    general_page,
+    /// An administration page: `key`, `name`, `url`; optional `location`, `weight`.
+    admin_page,
+    /// The app's configure page (one per app): `key`, `name`, `url`.
+    configure_page,
+    /// A Jira project page: `key`, `name`, `url`; optional `icon_url`, `weight`.
+    project_page,
+    /// A web panel: `key`, `name`, `url`, `location`; optional `weight`, `tooltip`.
+    web_panel,
+    /// A web item whose URL the app serves: `key`, `name`, `url`, `location`.
+    web_item,
+    /// A Jira issue glance: `key`, `name`, `url` (its `target.url`), `icon`, `content` (label).
+    issue_glance,
+    /// A Jira issue content: `key`, `name`, `url`, `icon`, `tooltip`.
+    issue_content,
+    /// A dialog: `key`, `url`.
+    dialog,
+    /// A webhook: `event`, `url`; optional `filter`, `exclude_body`. POST, verified with the
+    /// tenant's shared secret; the body arrives through `Json<T>`.
+    webhook,
+    /// A Confluence dynamic content macro: `key`, `name`, `url`; optional `output_type`
+    /// (`block`), `body_type` (`none`). The doc comment becomes its description.
+    dynamic_content_macro,
+    /// A Confluence static content macro: as `dynamic_content_macro`.
+    static_content_macro,
+    /// A Confluence space tools tab: `key`, `name`, `url`; optional `location`.
+    space_tools_tab,
+}
+
+/// An app route that is not a module: `#[connect::route(GET, "/api/notes", auth = context)]`.
+/// `auth` is `jwt` (default), `context` (accepts `AP.context.getToken()` tokens) or `none`.
+#[proc_macro_attribute]
+pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
+    let result =
+        syn::parse::<attr::Args>(args).and_then(|args| route::expand(args, syn::parse(item)?));
+    finish("route", result)
+}
+
+macro_rules! lifecycle_attributes {
+    ($($(#[$doc:meta])* $name:ident => $event:ident,)*) => {$(
+        $(#[$doc])*
+        #[proc_macro_attribute]
+        pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+            let result = syn::parse::<syn::ItemFn>(item)
+                .and_then(|item| lifecycle::expand(stringify!($name), stringify!($event), args.into(), item));
+            finish(stringify!($name), result)
+        }
+    )*};
+}
+
+lifecycle_attributes! {
+    /// Runs after a verified signed install was stored: `async fn(tenant: Tenant)`.
+    installed => Installed,
+    /// Runs after a verified uninstall marked the tenant uninstalled.
+    uninstalled => Uninstalled,
+    /// Runs after a verified `enabled` event.
+    enabled => Enabled,
+    /// Runs after a verified `disabled` event.
+    disabled => Disabled,
+}
+
+/// The explicit list of an app's handlers: `App::new(..).handlers(handlers![a, b, m::c])`.
+#[proc_macro]
+pub fn handlers(input: TokenStream) -> TokenStream {
+    finish("handlers", list::expand(input.into()))
+}

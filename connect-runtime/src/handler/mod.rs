@@ -141,9 +141,37 @@ impl std::fmt::Debug for Handler {
 }
 
 /// Implemented by the hidden item each handler attribute generates; `handlers![...]` calls it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a connect handler",
+    label = "not annotated with a `#[connect::...]` attribute",
+    note = "`handlers![...]` lists functions annotated with `#[connect::general_page]`, `#[connect::webhook]`, `#[connect::route]`, `#[connect::installed]`, ..."
+)]
 pub trait HandlerItem {
+    /// The module key, for duplicate detection across a `handlers![...]` list.
+    const MODULE_KEY: Option<&'static str> = None;
+    /// `METHOD /path`, for duplicate detection across a `handlers![...]` list.
+    const ROUTE: Option<&'static str> = None;
     /// The handler's definition.
     fn handler() -> Handler;
+}
+
+/// Whether both are `Some` and equal; evaluated in constants by `handlers![...]`.
+pub const fn same_key(a: Option<&str>, b: Option<&str>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Builds a [`RouteCall`] from an async closure (used by generated code).

@@ -219,13 +219,23 @@ impl ProductHost {
         &self.account_id
     }
 
-    /// Fetches the app's descriptor from `address`, where the app listens (e.g.
-    /// `http://127.0.0.1:3000`; for an app mounted under a path, that path included).
-    pub async fn connect(&self, address: &str) -> Result<AppUnderTest, HostError> {
-        let address = address.trim_end_matches('/').to_owned();
+    /// Fetches the app's descriptor. `url` is where the app listens (`http://127.0.0.1:3000`),
+    /// optionally with the app's mount path (`http://127.0.0.1:3000/jira`), or the full
+    /// descriptor URL. Later requests go to the server's origin plus the baseUrl's path.
+    pub async fn connect(&self, url: &str) -> Result<AppUnderTest, HostError> {
+        let url = url.trim_end_matches('/');
+        let descriptor_url = if url.ends_with("/atlassian-connect.json") {
+            url.to_owned()
+        } else {
+            format!("{url}/atlassian-connect.json")
+        };
+        let address = url::Url::parse(&descriptor_url)
+            .map_err(|error| HostError::Descriptor(format!("app URL `{url}`: {error}")))?
+            .origin()
+            .ascii_serialization();
         let descriptor: Value = self
             .http
-            .get(format!("{address}/atlassian-connect.json"))
+            .get(&descriptor_url)
             .send()
             .await?
             .error_for_status()?
