@@ -161,3 +161,37 @@ pub fn is_known_location(location: &str) -> bool {
             .split_once('/')
             .is_some_and(|(section, _)| LOCATIONS.contains(&section))
 }
+
+/// Up to three entries of `known` closest to `value` (by edit distance), for "did you mean".
+pub fn closest<'a>(known: &[&'a str], value: &str) -> Vec<&'a str> {
+    let limit = (value.len() / 4).max(2);
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .map(|candidate| (strsim::levenshtein(candidate, value), *candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .collect();
+    scored.sort();
+    scored.dedup_by_key(|(_, candidate)| *candidate);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, candidate)| candidate)
+        .collect()
+}
+
+/// `"; did you mean `a`, `b`"` or nothing.
+pub fn did_you_mean(known: &[&str], value: &str) -> String {
+    let close = closest(known, value);
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; did you mean {}",
+            close
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
+    }
+}

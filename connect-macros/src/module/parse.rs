@@ -170,8 +170,8 @@ fn apply(
                         cx.error_spanned_by(
                             &lit,
                             format!(
-                                "unknown location `{value}`; known locations include: {}; add `unchecked` to use a location this list does not know",
-                                known::LOCATIONS[..6].join(", ")
+                                "unknown location `{value}`{}; add `unchecked` to use a location this list does not know",
+                                known::did_you_mean(known::LOCATIONS, &value)
                             ),
                         );
                     }
@@ -179,25 +179,11 @@ fn apply(
                 }
                 Shape::Event => {
                     if !unchecked && !known::WEBHOOK_EVENTS.contains(&value.as_str()) {
-                        let close: Vec<&str> = known::WEBHOOK_EVENTS
-                            .iter()
-                            .copied()
-                            .filter(|event| {
-                                event.contains(
-                                    value
-                                        .trim_start_matches("jira:")
-                                        .split('_')
-                                        .next()
-                                        .unwrap_or(""),
-                                )
-                            })
-                            .take(4)
-                            .collect();
                         cx.error_spanned_by(
                             &lit,
                             format!(
                                 "unknown webhook event `{value}`{}; add `unchecked` to use an event this list does not know",
-                                if close.is_empty() { String::new() } else { format!("; did you mean one of: {}", close.join(", ")) }
+                                known::did_you_mean(known::WEBHOOK_EVENTS, &value)
                             ),
                         );
                     }

@@ -18,6 +18,11 @@ pub trait PolicyMarker: Send + Sync + 'static {
 }
 
 /// A policy that verifies a tenant, so its handlers may extract one.
+#[diagnostic::on_unimplemented(
+    message = "this route verifies no tenant (`auth = none`), so its handler cannot take `Context` or `Tenant`",
+    label = "needs a verified route",
+    note = "use `auth = jwt` (request-bound tokens) or `auth = context` (`AP.context.getToken()` tokens), or drop this argument"
+)]
 pub trait VerifiedPolicy: PolicyMarker {}
 
 /// `auth = jwt`: HS256 with the tenant's secret and the request's qsh (pages, webhooks).

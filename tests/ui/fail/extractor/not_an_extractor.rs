@@ -1,0 +1,8 @@
+use atlassian_connect::prelude::*;
+
+#[connect::issue_glance(key = "glance", name = "Glance", url = "/glance?issueKey={issue.key}", icon = "/icon.svg", content = "Hi")]
+async fn glance(issue: String, ctx: Context) -> impl Reply {
+    format!("{issue} {}", ctx.tenant().base_url)
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atlassian_connect::prelude::*;
+
+#[connect::route(POST, "/public", auth = none)]
+async fn public(tenant: Tenant) -> impl Reply {
+    tenant.base_url
+}
+
+fn main() {}

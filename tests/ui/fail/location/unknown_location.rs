@@ -1,0 +1,8 @@
+use atlassian_connect::prelude::*;
+
+#[connect::web_panel(key = "panel", name = "Panel", url = "/panel", location = "atl.jira.view.isue.right.context")]
+async fn panel(ctx: Context) -> impl Reply {
+    ctx.tenant().base_url.clone()
+}
+
+fn main() {}

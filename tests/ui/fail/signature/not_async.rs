@@ -1,0 +1,8 @@
+use atlassian_connect::prelude::*;
+
+#[connect::general_page(key = "hello", name = "Hello", url = "/hello")]
+fn hello(ctx: Context) -> String {
+    ctx.tenant().base_url.clone()
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atlassian_connect::prelude::*;
+
+#[connect::webhook(event = "jira:issue_craeted", url = "/webhooks/created")]
+async fn created(tenant: Tenant) -> impl Reply {
+    tenant.client_key
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+//! `unchecked` accepts events and locations newer than the framework's lists.
+use atlassian_connect::prelude::*;
+
+#[connect::webhook(event = "jira:issue_teleported", url = "/webhooks/teleported", unchecked)]
+async fn teleported(tenant: Tenant) -> impl Reply {
+    tenant.client_key
+}
+
+#[connect::web_panel(key = "panel", name = "Panel", url = "/panel", location = "jira.brand.new.location", unchecked)]
+async fn panel(ctx: Context) -> impl Reply {
+    ctx.tenant().base_url.clone()
+}
+
+fn main() {
+    let _ = App::new("com.example.unchecked", "Unchecked").handlers(handlers![teleported, panel]);
+}
