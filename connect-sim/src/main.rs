@@ -1,0 +1,264 @@
+//! `connect-sim`: a simulated Jira or Confluence site on 127.0.0.1 that drives a running
+//! Connect app the way the product does, so an app can be installed and clicked through
+//! without a real site or a public tunnel.
+//!
+//! ```text
+//! CONNECT_KEYS_CDN_URL=http://127.0.0.1:3999 cargo run --example hello &
+//! connect-sim install http://127.0.0.1:3000 --cdn-port 3999
+//! connect-sim page hello                       # prints a signed URL to open in a browser
+//! connect-sim webhook jira:issue_created --body issue.json
+//! connect-sim context-token
+//! connect-sim uninstall
+//! ```
+
+mod state;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use connect_runtime::testing::{Answer, AppUnderTest, KeyPair, ProductHost, Site};
+use state::State;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "connect-sim",
+    version,
+    about = "A simulated Atlassian site that installs and drives a running Connect app"
+)]
+struct Cli {
+    /// Directory of the state file (`connect-sim.json`).
+    #[arg(long, global = true, default_value = ".")]
+    dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install the app at APP_URL with a signed install (RS256), then enable it. Starts a key
+    /// CDN on --cdn-port for the app to fetch the install key from: start the app with
+    /// CONNECT_KEYS_CDN_URL=http://127.0.0.1:PORT.
+    Install {
+        /// Where the app listens, e.g. http://127.0.0.1:3000 (its mount path included, if any).
+        app_url: String,
+        /// Port of the simulated key CDN.
+        #[arg(long, default_value_t = 3999)]
+        cdn_port: u16,
+        /// Site name: the tenant is https://NAME.atlassian.net.
+        #[arg(long, default_value = "acme")]
+        site: String,
+        /// Simulate Confluence (baseUrl https://NAME.atlassian.net/wiki).
+        #[arg(long)]
+        confluence: bool,
+    },
+    /// Install again with a rotated shared secret, as an app upgrade does.
+    Reinstall,
+    /// Send a signed uninstall.
+    Uninstall,
+    /// Send `enabled`.
+    Enable,
+    /// Send `disabled`.
+    Disable,
+    /// Print a signed URL of a module page, as the product loads it in an iframe.
+    Page {
+        /// The module key in the descriptor.
+        module_key: String,
+        /// Context variables, e.g. --context issue.key=TEST-1 (repeatable).
+        #[arg(long = "context", value_parser = parse_pair)]
+        context: Vec<(String, String)>,
+        /// Also load it and print the answer.
+        #[arg(long)]
+        load: bool,
+    },
+    /// Send a webhook the descriptor registers for EVENT.
+    Webhook {
+        /// The event, e.g. jira:issue_created.
+        event: String,
+        /// The JSON body.
+        #[arg(long)]
+        body: PathBuf,
+    },
+    /// Print a token as AP.context.getToken() returns it.
+    ContextToken,
+    /// Show the simulated site.
+    Status,
+}
+
+fn parse_pair(raw: &str) -> Result<(String, String), String> {
+    raw.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{raw}`"))
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("connect-sim: {error:#}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs one command; the exit code is 1 when the app answered an error.
+async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let dir = cli.dir.as_path();
+    match cli.command {
+        Command::Install {
+            app_url,
+            cdn_port,
+            site,
+            confluence,
+        } => {
+            let keys = KeyPair::generate(format!("connect-sim/{site}"));
+            let site = if confluence {
+                Site::confluence(&site)
+            } else {
+                Site::jira(&site)
+            };
+            let state = State {
+                kid: keys.kid().to_owned(),
+                private_key_pem: keys.private_pem().to_owned(),
+                cdn_port,
+                app_url,
+                site,
+            };
+            let (host, app) = connect(&state, keys, cdn_port).await?;
+            println!("app {} ({}) at {}", app.key(), app.base_url(), app.address);
+            println!(
+                "site {} clientKey {} · key CDN http://127.0.0.1:{cdn_port} kid {}",
+                state.site.base_url, state.site.client_key, state.kid
+            );
+            let installed = report("installed", host.install(&app, &state.site).await?);
+            state.save(dir)?;
+            if installed != 0 {
+                return Ok(installed);
+            }
+            Ok(report("enabled", host.enable(&app, &state.site).await?))
+        }
+        Command::Reinstall => {
+            let mut state = State::load(dir)?;
+            let (host, app) = connect(&state, state.keys()?, state.cdn_port).await?;
+            let code = report(
+                "installed (rotated secret)",
+                host.reinstall(&app, &mut state.site).await?,
+            );
+            if code == 0 {
+                state.save(dir)?;
+            }
+            Ok(code)
+        }
+        Command::Uninstall => lifecycle(dir, "uninstalled").await,
+        Command::Enable => lifecycle(dir, "enabled").await,
+        Command::Disable => lifecycle(dir, "disabled").await,
+        Command::Page {
+            module_key,
+            context,
+            load,
+        } => {
+            let state = State::load(dir)?;
+            let (host, app) = connect(&state, state.keys()?, 0).await?;
+            let context: BTreeMap<String, String> = context.into_iter().collect();
+            let url = host.page_url(&app, &state.site, &module_key, &context)?;
+            println!("{url}");
+            if load {
+                return Ok(report(
+                    &module_key,
+                    host.load_page(&app, &state.site, &module_key, &context)
+                        .await?,
+                ));
+            }
+            Ok(0)
+        }
+        Command::Webhook { event, body } => {
+            let state = State::load(dir)?;
+            let body: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?,
+            )
+            .with_context(|| format!("{} is not JSON", body.display()))?;
+            let (host, app) = connect(&state, state.keys()?, 0).await?;
+            Ok(report(
+                &format!("webhook {event}"),
+                host.send_webhook(&app, &state.site, &event, &body).await?,
+            ))
+        }
+        Command::ContextToken => {
+            let state = State::load(dir)?;
+            let host = ProductHost::with_keys(state.keys()?, 0).await?;
+            println!("{}", host.context_token(&state.site));
+            Ok(0)
+        }
+        Command::Status => {
+            let state = State::load(dir)?;
+            println!("app      {}", state.app_url);
+            println!(
+                "site     {} ({})",
+                state.site.base_url, state.site.product_type
+            );
+            println!("client   {}", state.site.client_key);
+            println!(
+                "key CDN  http://127.0.0.1:{} (kid {})",
+                state.cdn_port, state.kid
+            );
+            Ok(0)
+        }
+    }
+}
+
+async fn connect(
+    state: &State,
+    keys: KeyPair,
+    cdn_port: u16,
+) -> anyhow::Result<(ProductHost, AppUnderTest)> {
+    let host = ProductHost::with_keys(keys, cdn_port)
+        .await
+        .with_context(|| format!("starting the key CDN on 127.0.0.1:{cdn_port}"))?;
+    let app = host
+        .connect(&state.app_url)
+        .await
+        .with_context(|| format!("fetching the descriptor from {}", state.app_url))?;
+    Ok((host, app))
+}
+
+async fn lifecycle(dir: &Path, event: &str) -> anyhow::Result<i32> {
+    let state = State::load(dir)?;
+    let (host, app) = connect(&state, state.keys()?, state.cdn_port).await?;
+    let answer = match event {
+        "uninstalled" => host.uninstall(&app, &state.site).await?,
+        "enabled" => host.enable(&app, &state.site).await?,
+        "disabled" => host.disable(&app, &state.site).await?,
+        other => bail!("unknown lifecycle event {other}"),
+    };
+    Ok(report(event, answer))
+}
+
+/// Prints a one-line summary of the app's answer (and a hint for common failures); returns the
+/// exit code.
+fn report(what: &str, answer: Answer) -> i32 {
+    let reason = reqwest::StatusCode::from_u16(answer.status)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or("");
+    println!("{what}: {} {reason}", answer.status);
+    let body = answer.body.trim();
+    if !body.is_empty() {
+        println!("  {}", body.chars().take(500).collect::<String>());
+    }
+    if answer.status >= 400 {
+        if answer.status == 401 || answer.status == 503 {
+            eprintln!(
+                "  hint: start the app with CONNECT_KEYS_CDN_URL pointing at this simulator's key CDN"
+            );
+        }
+        if body.contains("CONNECT_ALLOWED_TENANT_HOSTS") {
+            eprintln!(
+                "  hint: the app refuses this site's host; allow it with CONNECT_ALLOWED_TENANT_HOSTS"
+            );
+        }
+        return 1;
+    }
+    0
+}

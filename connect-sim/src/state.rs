@@ -1,0 +1,67 @@
+//! The simulated site between invocations: `connect-sim.json` in the current directory.
+//!
+//! It holds the site's signing key (a throwaway test key, written with owner-only permissions),
+//! the key CDN port, the app's URL and the tenant (clientKey, baseUrl, shared secret), so
+//! `install`, `page` and `uninstall` run as one site across separate commands.
+
+use anyhow::Context as _;
+use connect_runtime::testing::{KeyPair, Site};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The state file name.
+pub const FILE: &str = "connect-sim.json";
+
+/// What `connect-sim` remembers.
+#[derive(Serialize, Deserialize)]
+pub struct State {
+    /// The install signer's key id.
+    pub kid: String,
+    /// The install signer's private key (PKCS#8 PEM).
+    pub private_key_pem: String,
+    /// Where the key CDN listens while lifecycle events are sent.
+    pub cdn_port: u16,
+    /// Where the app listens (with its mount path, if any).
+    pub app_url: String,
+    /// The simulated tenant.
+    pub site: Site,
+}
+
+impl State {
+    /// The state file in `dir`.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(FILE)
+    }
+
+    /// Loads the state, or explains how to create it.
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let path = Self::path(dir);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no simulated site here ({}): run `connect-sim install APP_URL` first",
+                path.display()
+            )
+        })?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a connect-sim state file", path.display()))
+    }
+
+    /// Writes the state (owner-only on Unix: it holds a private key and a shared secret).
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let path = Self::path(dir);
+        std::fs::write(&path, serde_json::to_vec_pretty(self)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// The signing key pair.
+    pub fn keys(&self) -> anyhow::Result<KeyPair> {
+        KeyPair::from_private_pem(self.kid.clone(), &self.private_key_pem)
+            .map_err(|error| anyhow::anyhow!("the key in {FILE} is unreadable: {error}"))
+    }
+}
