@@ -6,14 +6,17 @@
 //! - [`TokenSpec`]: claims of a Connect JWT, signed HS256 or RS256, with any claim overridable
 //!   so tests can forge exactly the token they want to see refused.
 //! - [`install_payload`]: a lifecycle payload as Jira sends it.
+//! - [`AppProcess`]: an app binary run as its own process, its log readable by the test.
 //! - [`ProductHost`]: all of the above driving an app over HTTP as Jira or Confluence does.
 
 mod host;
 mod key_cdn;
+mod process;
 mod tokens;
 
 pub use host::{Answer, AppUnderTest, HostError, ProductHost, Site, fill_context};
 pub use key_cdn::{CdnBehaviour, KeyCdn};
+pub use process::{AppProcess, example_binary, free_port};
 pub use tokens::{KeyPair, TokenSpec};
 
 use serde_json::{Value, json};

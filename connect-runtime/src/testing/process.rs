@@ -1,0 +1,89 @@
+//! An app running as its own process (an example or the user's binary), with its log lines
+//! readable by the test: for end-to-end tests of the real program, configured by environment.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+/// A spawned app; killed on drop.
+pub struct AppProcess {
+    child: Child,
+    log: Receiver<String>,
+}
+
+impl std::fmt::Debug for AppProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppProcess")
+            .field("pid", &self.child.id())
+            .finish()
+    }
+}
+
+impl AppProcess {
+    /// Starts `binary` with `env` (and `RUST_LOG=info`, `NO_COLOR=1`), reading its stdout.
+    pub fn spawn(binary: &Path, env: &[(&str, String)]) -> std::io::Result<Self> {
+        let mut command = Command::new(binary);
+        command
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn()?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let (send, log) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Self { child, log })
+    }
+
+    /// The first log line after the ones already read that contains `needle`, waiting up to
+    /// `timeout`; `None` if it never came.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.log.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(line) if line.contains(needle) => return Some(line),
+                Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+        None
+    }
+}
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `target/<profile>/examples/NAME` next to the running test binary (`cargo test` builds the
+/// workspace's examples before running tests).
+pub fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("examples").join(name))
+        .unwrap_or_default()
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}

@@ -1,0 +1,160 @@
+//! `connect-sim` against a running app: the `hello` example started as its own process (as a
+//! user starts it, with `CONNECT_KEYS_CDN_URL` pointing at the simulator), driven through
+//! install, pages, webhook, context token, reinstall and uninstall by separate invocations
+//! that share one state file. Run with `cargo test --workspace` (it builds the example).
+
+use connect_runtime::testing::{AppProcess, example_binary, free_port};
+use std::process::Command;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Runs `connect-sim ARGS` in `dir`; returns (exit code, stdout).
+fn sim(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run connect-sim");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code().unwrap_or(-1), stdout)
+}
+
+#[tokio::test]
+async fn connect_sim_installs_and_drives_a_running_example_app() {
+    let dir = std::env::temp_dir().join(format!("connect-sim-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (app_port, cdn_port) = (free_port().unwrap(), free_port().unwrap());
+    let binary = example_binary("hello");
+    assert!(
+        binary.exists(),
+        "{} not built: run `cargo test --workspace`",
+        binary.display()
+    );
+    let example = AppProcess::spawn(
+        &binary,
+        &[
+            ("PORT", app_port.to_string()),
+            ("CONNECT_BASE_URL", "https://hello-sim.example.com".into()),
+            (
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.join("hello.db").display()),
+            ),
+            (
+                "CONNECT_KEYS_CDN_URL",
+                format!("http://127.0.0.1:{cdn_port}"),
+            ),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", WAIT)
+        .expect("the example never listened");
+    let app_url = format!("http://127.0.0.1:{app_port}");
+
+    // install: a signed install the app verifies against the CLI's key CDN, then enabled.
+    let (code, out) = sim(
+        &dir,
+        &["install", &app_url, "--cdn-port", &cdn_port.to_string()],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("installed: 204") && out.contains("enabled: 204"),
+        "{out}"
+    );
+    let line = example
+        .wait_for_log("verified signed install stored", WAIT)
+        .expect("install log");
+    assert!(line.contains("acme-client-key"), "{line}");
+    let state = std::fs::read_to_string(dir.join("connect-sim.json")).unwrap();
+    assert!(state.contains("acme-client-key"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("connect-sim.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the state file holds a key: owner-only");
+    }
+
+    // page: a signed URL a browser can open; with --load the CLI fetches it.
+    let (code, out) = sim(&dir, &["page", "hello"]);
+    assert_eq!(code, 0, "{out}");
+    let url = out.lines().next().unwrap().trim().to_owned();
+    assert!(url.contains("/hello?jwt="), "{url}");
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
+    let (code, out) = sim(
+        &dir,
+        &[
+            "page",
+            "hello-glance",
+            "--context",
+            "issue.key=TEST-3",
+            "--load",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("TEST-3"), "{out}");
+
+    // webhook with a body from a file.
+    let body = dir.join("issue.json");
+    std::fs::write(
+        &body,
+        r#"{"webhookEvent": "jira:issue_created", "issue": {"key": "TEST-4"}}"#,
+    )
+    .unwrap();
+    let (code, out) = sim(
+        &dir,
+        &[
+            "webhook",
+            "jira:issue_created",
+            "--body",
+            body.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("200") && out.contains("TEST-4"), "{out}");
+
+    // context-token: what the iframe's JavaScript sends to the app's API.
+    let (code, out) = sim(&dir, &["context-token"]);
+    assert_eq!(code, 0);
+    let notes = reqwest::Client::new()
+        .get(format!("{app_url}/api/notes"))
+        .header("authorization", format!("JWT {}", out.trim()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notes.status(), 200);
+
+    // reinstall rotates the secret; the saved site keeps working.
+    let (code, out) = sim(&dir, &["reinstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sim(&dir, &["page", "hello", "--load"]).0, 0);
+
+    // uninstall: afterwards the app refuses the site's pages, and the CLI exits 1.
+    let (code, out) = sim(&dir, &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("uninstalled: 204"), "{out}");
+    let (code, out) = sim(&dir, &["page", "hello", "--load"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("401"), "{out}");
+}
+
+#[test]
+fn connect_sim_explains_a_missing_site() {
+    let dir = std::env::temp_dir().join(format!("connect-sim-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(&dir)
+        .arg("page")
+        .arg("hello")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("connect-sim install"), "{stderr}");
+}
