@@ -263,6 +263,21 @@ async fn hello_serves_every_module_webhook_and_context_route() {
         .unwrap();
     assert_eq!(refused.status(), 401);
     assert_eq!(served.store.snapshot().len(), 1);
+
+    // The site uninstalls: the row stays, marked, and every module page is refused from now on.
+    assert_eq!(host.uninstall(&app, &site).await.unwrap().status, 204);
+    let tenant = served
+        .store
+        .get(app.key(), &site.client_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(tenant.uninstalled);
+    let after = host
+        .load_page(&app, &site, "hello", &sample_context())
+        .await
+        .unwrap();
+    assert_eq!(after.status, 401);
 }
 
 #[tokio::test]
