@@ -19,6 +19,7 @@ pub async fn check(store: &dyn TenantStore) {
     missing_tenant_is_none(store).await;
     saved_tenant_reads_back_unchanged(store).await;
     save_replaces_the_row(store).await;
+    save_after_read_is_visible(store).await;
     app_keys_isolate_tenants(store).await;
     client_keys_are_case_sensitive(store).await;
     concurrent_saves_are_all_kept(store).await;
@@ -126,6 +127,25 @@ async fn save_replaces_the_row(store: &dyn TenantStore) {
         &tenant,
         "save of an existing key replaces every field",
     );
+}
+
+async fn save_after_read_is_visible(store: &dyn TenantStore) {
+    // A backend that caches reads must not serve the old secret after a reinstall.
+    let mut tenant = sample_tenant("conformance.read-then-save", "client-1");
+    save(store, &tenant).await;
+    for round in 0..3 {
+        let read = get(store, "conformance.read-then-save", "client-1").await;
+        assert!(read.is_some(), "read before save, round {round}");
+        tenant.shared_secret = SecretString::from(format!("secret-round-{round}"));
+        tenant.updated_at += 1;
+        save(store, &tenant).await;
+        let stored = get(store, "conformance.read-then-save", "client-1").await;
+        assert_same(
+            &stored.expect("saved tenant"),
+            &tenant,
+            "a save after a read must be what the next read returns",
+        );
+    }
 }
 
 async fn app_keys_isolate_tenants(store: &dyn TenantStore) {

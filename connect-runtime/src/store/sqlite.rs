@@ -1,5 +1,11 @@
 //! Embedded SQLite tenant store: the default. One file, WAL journal, created and migrated on
 //! open. Calls run on tokio's blocking pool so a slow disk never stalls the async workers.
+//!
+//! Reads are served from a bounded write-through cache: every request looks its tenant up, and
+//! the hand-off to the blocking pool costs far more than the query (see `benches/verify.rs`).
+//! The cache is coherent because every write goes through this store: open one `SqliteStore`
+//! per database file per process (the embedded store is not meant to be shared by processes;
+//! PostgreSQL is the store for that).
 
 use super::{StoreError, Tenant, TenantStore};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -25,10 +31,14 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE connect_tenants (
         PRIMARY KEY (app_key, client_key)
     ) WITHOUT ROWID"];
 
+/// How many tenants the read cache keeps.
+const CACHED_TENANTS: u64 = 10_000;
+
 /// Tenants in an SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    cache: moka::sync::Cache<(String, String), Tenant>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -74,6 +84,7 @@ impl SqliteStore {
         .await?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
+            cache: moka::sync::Cache::new(CACHED_TENANTS),
         })
     }
 
@@ -160,33 +171,43 @@ fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String)
 #[async_trait::async_trait]
 impl TenantStore for SqliteStore {
     async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
-        let (app_key, client_key) = (app_key.to_owned(), client_key.to_owned());
-        let found = self
-            .with_connection(move |connection| {
-                connection
-                    .prepare_cached(SELECT_TENANT)
-                    .and_then(|mut statement| {
-                        statement
-                            .query_row(params![app_key, client_key], tenant_from_row)
-                            .optional()
-                    })
-                    .map_err(db_error)
-            })
-            .await?;
-        found
-            .map(|(mut tenant, payload)| {
-                tenant.install_payload = serde_json::from_str(&payload)
-                    .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
-                Ok(tenant)
-            })
-            .transpose()
+        let cache_key = (app_key.to_owned(), client_key.to_owned());
+        if let Some(tenant) = self.cache.get(&cache_key) {
+            return Ok(Some(tenant));
+        }
+        let cache = self.cache.clone();
+        self.with_connection(move |connection| {
+            let found = connection
+                .prepare_cached(SELECT_TENANT)
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(params![cache_key.0, cache_key.1], tenant_from_row)
+                        .optional()
+                })
+                .map_err(db_error)?;
+            let Some((mut tenant, payload)) = found else {
+                return Ok(None);
+            };
+            tenant.install_payload = serde_json::from_str(&payload)
+                .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+            // Filled while the connection lock is held, so a concurrent save (which updates
+            // the cache under the same lock) can never be overwritten by this older read.
+            cache.insert(cache_key, tenant.clone());
+            Ok(Some(tenant))
+        })
+        .await
     }
 
     async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
         let tenant = tenant.clone();
         let payload = serde_json::to_string(&tenant.install_payload)
             .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+        let cache = self.cache.clone();
         self.with_connection(move |connection| {
+            let cache_key = (tenant.app_key.clone(), tenant.client_key.clone());
+            // Under the connection lock: on failure the stale row is gone from the cache and
+            // the next read goes to the database; on success the cache holds what was written.
+            cache.invalidate(&cache_key);
             connection
                 .prepare_cached(UPSERT_TENANT)
                 .and_then(|mut statement| {
@@ -206,8 +227,9 @@ impl TenantStore for SqliteStore {
                         tenant.updated_at,
                     ])
                 })
-                .map(drop)
-                .map_err(db_error)
+                .map_err(db_error)?;
+            cache.insert(cache_key, tenant);
+            Ok(())
         })
         .await
     }

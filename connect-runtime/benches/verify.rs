@@ -1,0 +1,104 @@
+//! The per-request cost of the SharedSecret policy, against a baseline measured in the same
+//! run: bare jsonwebtoken HS256 decoding (signature and `exp`, nothing Connect-specific).
+//!
+//! ```text
+//! cargo bench -p connect-runtime --features testing --bench verify
+//! ```
+//!
+//! Read the ratios (framework / baseline), not the absolute times: these machines are shared.
+
+use connect_runtime::TenantStore;
+use connect_runtime::auth::Verifier;
+use connect_runtime::auth::qsh::query_string_hash;
+use connect_runtime::auth::verifier::{QshRule, RequestTarget};
+use connect_runtime::config::ConnectConfig;
+use connect_runtime::store::conformance::sample_tenant;
+use connect_runtime::store::{MemoryStore, SqliteStore};
+use connect_runtime::testing::TokenSpec;
+use criterion::{Criterion, criterion_group, criterion_main};
+use secrecy::ExposeSecret;
+use std::hint::black_box;
+use std::sync::Arc;
+use warp::http::Method;
+
+const APP_KEY: &str = "com.example.bench";
+const CLIENT: &str = "client-bench";
+const TARGET_PATH: &str = "/panel";
+const TARGET_QUERY: &str = "issueKey=TEST-1&projectKey=TEST&lic=none&tz=Australia%2FSydney&xdm_e=https%3A%2F%2Facme.atlassian.net";
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let tenant = sample_tenant(APP_KEY, CLIENT);
+    let secret = tenant.shared_secret.expose_secret().as_bytes().to_vec();
+    let memory: Arc<dyn TenantStore> = Arc::new(MemoryStore::default());
+    let sqlite: Arc<dyn TenantStore> =
+        Arc::new(runtime.block_on(SqliteStore::open_in_memory()).unwrap());
+    for store in [&memory, &sqlite] {
+        runtime.block_on(store.save(&tenant)).unwrap();
+    }
+    let config = ConnectConfig::new("https://bench.example.com".parse().unwrap());
+    let verifier =
+        |store: &Arc<dyn TenantStore>| Verifier::new(APP_KEY, &config, Arc::clone(store)).unwrap();
+    let (with_memory, with_sqlite) = (verifier(&memory), verifier(&sqlite));
+    let target = RequestTarget {
+        method: Method::GET,
+        path: TARGET_PATH.into(),
+        query: TARGET_QUERY.into(),
+    };
+    let token = TokenSpec::for_request(CLIENT, "GET", &format!("{TARGET_PATH}?{TARGET_QUERY}"), "")
+        .sign_hs256(&secret);
+    let header = format!("JWT {token}");
+    // Every variant must accept the token, or the numbers would compare failures.
+    assert!(
+        runtime
+            .block_on(with_memory.verify_tenant(&target, Some(&header), QshRule::ThisRequest))
+            .is_ok()
+    );
+    assert!(
+        runtime
+            .block_on(with_sqlite.verify_tenant(&target, Some(&header), QshRule::ThisRequest))
+            .is_ok()
+    );
+
+    let mut group = c.benchmark_group("page_load_verification");
+    group.bench_function("baseline_jsonwebtoken_hs256_decode", |b| {
+        let key = jsonwebtoken::DecodingKey::from_secret(&secret);
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.validate_aud = false;
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &key, &validation).unwrap()
+        })
+    });
+    group.bench_function("qsh_only", |b| {
+        b.iter(|| query_string_hash("GET", black_box(TARGET_PATH), black_box(TARGET_QUERY), ""))
+    });
+    group.bench_function("shared_secret_policy_memory_store", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(with_memory.verify_tenant(
+                    &target,
+                    Some(black_box(&header)),
+                    QshRule::ThisRequest,
+                ))
+                .unwrap()
+        })
+    });
+    group.bench_function("shared_secret_policy_sqlite_store", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(with_sqlite.verify_tenant(
+                    &target,
+                    Some(black_box(&header)),
+                    QshRule::ThisRequest,
+                ))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
