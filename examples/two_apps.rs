@@ -71,12 +71,7 @@ pub fn build(
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    server::init_logging();
     let settings = ServerSettings::from_env()?;
     let config = ConnectConfig::from_env()?;
     let (jira, confluence) = build(&config, store::open(&settings.database_url).await?)?;

@@ -129,18 +129,14 @@ pub fn route_item(cx: &mut Ctxt, item: &ItemFn, route: RouteParts<'_>) -> TokenS
         ),
         None => (quote!(#option::None), quote!(#option::None)),
     };
-    let handler_struct = hidden_struct(item);
     let handler = paths::handler();
-    let handler_item = paths::handler_item();
-    quote! {
-        #handler_struct
-        const _: () = {
-            #[automatically_derived]
-            impl #handler_item for #ident {
-                const MODULE_KEY: #option<&'static str> = #module_key;
-                const ROUTE: #option<&'static str> = #option::Some(#route_key);
-                fn handler() -> #handler {
-                    #handler::Route {
+    hidden_item(
+        item,
+        quote! {
+            const MODULE_KEY: #option<&'static str> = #module_key;
+            const ROUTE: #option<&'static str> = #option::Some(#route_key);
+            fn handler() -> #handler {
+                #handler::Route {
                         module: #module,
                         route: #p::RouteSpec {
                             method: #p::Method::#method,
@@ -152,10 +148,9 @@ pub fn route_item(cx: &mut Ctxt, item: &ItemFn, route: RouteParts<'_>) -> TokenS
                             }),
                         },
                     }
-                }
             }
-        };
-    }
+        },
+    )
 }
 
 /// The hidden struct and `HandlerItem` impl of a lifecycle hook.
@@ -182,36 +177,40 @@ pub fn hook_item(cx: &mut Ctxt, item: &ItemFn, event: &str) -> TokenStream {
             return TokenStream::new();
         }
     };
-    let handler_struct = hidden_struct(item);
     let handler = paths::handler();
-    let handler_item = paths::handler_item();
-    quote! {
-        #handler_struct
-        const _: () = {
-            #[automatically_derived]
-            impl #handler_item for #ident {
-                fn handler() -> #handler {
-                    #handler::Hook {
-                        event: #p::LifecycleEvent::#variant,
-                        call: #p::hook_call(|__tenant: #p::Tenant| async move {
-                            #p::HookOutcome::into_outcome(#call)
-                        }),
-                    }
+    hidden_item(
+        item,
+        quote! {
+            fn handler() -> #handler {
+                #handler::Hook {
+                    event: #p::LifecycleEvent::#variant,
+                    call: #p::hook_call(|__tenant: #p::Tenant| async move {
+                        #p::HookOutcome::into_outcome(#call)
+                    }),
                 }
             }
-        };
-    }
+        },
+    )
 }
 
-fn hidden_struct(item: &ItemFn) -> TokenStream {
+/// The hidden braced struct named like the function (type namespace only, so it coexists with
+/// the function) and its `HandlerItem` impl with `body`.
+fn hidden_item(item: &ItemFn, body: TokenStream) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
+    let handler_item = paths::handler_item();
     let doc = format!("Handler item of [`{ident}()`], named by `handlers![...]`.");
     quote! {
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #ident {}
+        const _: () = {
+            #[automatically_derived]
+            impl #handler_item for #ident {
+                #body
+            }
+        };
     }
 }
 

@@ -95,9 +95,10 @@ impl App {
         ConnectApp::with_handlers(self.info, self.handlers, config, store)
     }
 
-    /// Reads the environment (`PORT`, `CONNECT_BASE_URL`, `DATABASE_URL`, ...), opens the
-    /// store, and serves until Ctrl-C.
+    /// Reads the environment (`PORT`, `CONNECT_BASE_URL`, `DATABASE_URL`, `RUST_LOG`, ...),
+    /// opens the store, and serves until Ctrl-C.
     pub async fn serve_from_env(self) -> Result<(), ServeError> {
+        server::init_logging();
         let settings = ServerSettings::from_env()?;
         let config = ConnectConfig::from_env()?;
         let store = store::open(&settings.database_url).await?;

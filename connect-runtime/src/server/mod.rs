@@ -382,6 +382,14 @@ pub async fn spawn(
     })
 }
 
+/// Logs to stdout with the `RUST_LOG` filter (default `info`). Does nothing when the process
+/// already installed a subscriber, so an app keeps full control of its own logging.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
 /// Binds `addr` and serves `filter` until Ctrl-C.
 pub async fn serve(filter: BoxedFilter<(Response,)>, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
