@@ -861,3 +861,27 @@ fn now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+#[tokio::test]
+async fn an_authorization_header_that_is_not_text_is_no_token() {
+    let app = TestApp::start().await;
+    app.install(CLIENT, SECRET).await;
+    let before = app.state();
+    let garbage = reqwest::header::HeaderValue::from_bytes(b"JWT \xff\xfe\x80").unwrap();
+    for (method, path) in [
+        ("GET", "/hello"),
+        ("POST", "/installed"),
+        ("POST", "/enabled"),
+    ] {
+        let response = app
+            .http
+            .request(method.parse().unwrap(), app.url(path))
+            .header("authorization", garbage.clone())
+            .json(&payload("enabled"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{method} {path}");
+    }
+    assert_eq!(app.state(), before);
+}

@@ -38,13 +38,12 @@ pub fn request_target() -> impl Filter<Extract = (RequestTarget,), Error = Infal
         })
 }
 
+/// The `Authorization` header, if it is valid text. A header that is not (non-visible
+/// bytes) carries no usable token: it is treated as absent, so the policy answers 401.
 fn authorization() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
-    warp::header::headers_cloned().map(|headers: warp::http::HeaderMap| {
-        headers
-            .get(warp::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    })
+    warp::header::optional::<String>("authorization")
+        .or(warp::any().map(|| None))
+        .unify()
 }
 
 fn reject(error: ConnectError) -> Rejection {

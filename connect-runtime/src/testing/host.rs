@@ -11,8 +11,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// A simulated product site (one tenant of the app).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// A simulated product site (one tenant of the app). `Debug` hides the shared secret.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Site {
     /// The tenant id the app stores it under.
     pub client_key: String,
@@ -22,6 +22,17 @@ pub struct Site {
     pub shared_secret: String,
     /// `jira` or `confluence`.
     pub product_type: String,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("client_key", &self.client_key)
+            .field("base_url", &self.base_url)
+            .field("shared_secret", &"[REDACTED]")
+            .field("product_type", &self.product_type)
+            .finish()
+    }
 }
 
 impl Site {
@@ -471,6 +482,14 @@ pub fn fill_context(url: &str, context: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_debug_hides_the_secret() {
+        let site = Site::jira("acme");
+        let debug = format!("{site:?}");
+        assert!(!debug.contains(&site.shared_secret), "{debug}");
+        assert!(debug.contains("acme-client-key"));
+    }
 
     #[test]
     fn context_variables_are_filled_and_encoded() {
