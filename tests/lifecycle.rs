@@ -885,3 +885,34 @@ async fn an_authorization_header_that_is_not_text_is_no_token() {
     }
     assert_eq!(app.state(), before);
 }
+
+#[tokio::test]
+async fn behind_a_prefix_stripping_proxy_routes_are_served_at_the_root() {
+    // The product calls https://connect-app.example.com/jira/...; a proxy strips `/jira`.
+    let base = format!("{APP_BASE_URL}/jira");
+    let app = TestApp::start_with(|config| {
+        config.base_url = base.parse().unwrap();
+        config.mount_path = Some(String::new());
+    })
+    .await;
+    let descriptor: Value = app
+        .http
+        .get(app.url("/atlassian-connect.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(descriptor["baseUrl"], base.as_str());
+    let token = TokenSpec::for_request(CLIENT, "POST", "/installed", "")
+        .claim("aud", json!(base))
+        .sign_rs256(&KEYS);
+    assert_eq!(
+        app.post_event("installed", Some(&token), &payload("installed"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(app.load_page(CLIENT, SECRET, "/hello").await.status(), 200);
+}

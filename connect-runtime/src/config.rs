@@ -10,6 +10,7 @@
 //! | `CONNECT_JWT_LEEWAY_SECS` | clock-skew leeway for `exp`/`iat` | 30 |
 //! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
 //! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
+//! | `CONNECT_MOUNT_PATH` | path the routes are served under (`/` behind a proxy that strips the baseUrl's path) | the baseUrl's path |
 
 use std::time::Duration;
 use url::Url;
@@ -173,6 +174,16 @@ impl ConnectConfig {
                 .map(HostRule::parse)
                 .collect::<Result<_, _>>()?;
         }
+        if let Some(path) = get("CONNECT_MOUNT_PATH") {
+            let path = path.trim();
+            if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
+                return Err(ConfigError::new(
+                    "CONNECT_MOUNT_PATH",
+                    "expected an absolute path such as `/` or `/jira`",
+                ));
+            }
+            config.mount_path = Some(path.trim_end_matches('/').to_owned());
+        }
         config.validate()?;
         Ok(config)
     }
@@ -318,6 +329,25 @@ mod tests {
         assert_eq!(c.jwt_leeway, Duration::from_secs(5));
         assert!(c.allowed_tenant_hosts[0].matches("127.0.0.1"));
         assert!(!c.allowed_tenant_hosts[0].matches("127.0.0.10"));
+    }
+
+    #[test]
+    fn mount_path_defaults_to_the_base_path_and_can_be_overridden() {
+        let c = config(&[("CONNECT_BASE_URL", "https://host.example.com/jira")]).unwrap();
+        assert_eq!(c.mount_path(), "/jira");
+        let c = config(&[
+            ("CONNECT_BASE_URL", "https://host.example.com/jira"),
+            ("CONNECT_MOUNT_PATH", "/"),
+        ])
+        .unwrap();
+        assert_eq!(c.mount_path(), "");
+        assert_eq!(
+            c.base_path(),
+            "/jira",
+            "qsh still strips the baseUrl's path"
+        );
+        let error = config(&[("CONNECT_MOUNT_PATH", "jira")]).unwrap_err();
+        assert_eq!(error.variable, "CONNECT_MOUNT_PATH");
     }
 
     #[test]
