@@ -5,7 +5,7 @@
 //! implements `HandlerItem`. `handlers![f]` names `<f as HandlerItem>::handler()`.
 
 use crate::ctxt::Ctxt;
-use crate::paths;
+use crate::paths::{self, Paths};
 use crate::url::ContextParam;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -51,8 +51,8 @@ pub enum Auth {
 }
 
 impl Auth {
-    fn marker(self) -> TokenStream {
-        let p = paths::private();
+    fn marker(self, paths: &Paths) -> TokenStream {
+        let p = paths.private();
         match self {
             Auth::Jwt => quote!(#p::Jwt),
             Auth::Context => quote!(#p::ContextToken),
@@ -73,17 +73,20 @@ pub struct RouteParts<'a> {
     pub params: &'a [ContextParam],
     /// The module entry: descriptor type, JSON, single-object flag, key.
     pub module: Option<(&'a str, String, bool, Option<String>)>,
+    /// The runtime paths (`crate = "..."`).
+    pub paths: &'a Paths,
 }
 
 /// The hidden struct and `HandlerItem` impl of a route handler.
 pub fn route_item(cx: &mut Ctxt, item: &ItemFn, route: RouteParts<'_>) -> TokenStream {
-    let p = paths::private();
-    let from_request = paths::from_request();
-    let reply = paths::reply();
+    let runtime = route.paths;
+    let p = runtime.private();
+    let from_request = runtime.from_request_trait();
+    let reply = runtime.reply();
     let result = paths::result();
     let option = paths::option();
     let ident = &item.sig.ident;
-    let marker = route.auth.marker();
+    let marker = route.auth.marker(runtime);
 
     let mut bindings = Vec::new();
     let mut call_args = Vec::new();
@@ -129,9 +132,10 @@ pub fn route_item(cx: &mut Ctxt, item: &ItemFn, route: RouteParts<'_>) -> TokenS
         ),
         None => (quote!(#option::None), quote!(#option::None)),
     };
-    let handler = paths::handler();
+    let handler = runtime.handler();
     hidden_item(
         item,
+        runtime,
         quote! {
             const MODULE_KEY: #option<&'static str> = #module_key;
             const ROUTE: #option<&'static str> = #option::Some(#route_key);
@@ -154,8 +158,8 @@ pub fn route_item(cx: &mut Ctxt, item: &ItemFn, route: RouteParts<'_>) -> TokenS
 }
 
 /// The hidden struct and `HandlerItem` impl of a lifecycle hook.
-pub fn hook_item(cx: &mut Ctxt, item: &ItemFn, event: &str) -> TokenStream {
-    let p = paths::private();
+pub fn hook_item(cx: &mut Ctxt, item: &ItemFn, event: &str, paths: &Paths) -> TokenStream {
+    let p = paths.private();
     let ident = &item.sig.ident;
     let variant = syn::Ident::new(event, Span::call_site());
     let call = match item.sig.inputs.len() {
@@ -177,9 +181,10 @@ pub fn hook_item(cx: &mut Ctxt, item: &ItemFn, event: &str) -> TokenStream {
             return TokenStream::new();
         }
     };
-    let handler = paths::handler();
+    let handler = paths.handler();
     hidden_item(
         item,
+        paths,
         quote! {
             fn handler() -> #handler {
                 #handler::Hook {
@@ -195,10 +200,10 @@ pub fn hook_item(cx: &mut Ctxt, item: &ItemFn, event: &str) -> TokenStream {
 
 /// The hidden braced struct named like the function (type namespace only, so it coexists with
 /// the function) and its `HandlerItem` impl with `body`.
-fn hidden_item(item: &ItemFn, body: TokenStream) -> TokenStream {
+fn hidden_item(item: &ItemFn, paths: &Paths, body: TokenStream) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
-    let handler_item = paths::handler_item();
+    let handler_item = paths.handler_item();
     let doc = format!("Handler item of [`{ident}()`], named by `handlers![...]`.");
     quote! {
         #[doc = #doc]

@@ -91,8 +91,9 @@ macro_rules! lifecycle_attributes {
         $(#[$doc])*
         #[proc_macro_attribute]
         pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
-            let result = syn::parse::<syn::ItemFn>(item)
-                .and_then(|item| lifecycle::expand(stringify!($name), stringify!($event), args.into(), item));
+            let result = syn::parse::<attr::Args>(args).and_then(|args| {
+                lifecycle::expand(stringify!($name), stringify!($event), args, syn::parse(item)?)
+            });
             finish(stringify!($name), result)
         }
     )*};

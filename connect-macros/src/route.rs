@@ -18,7 +18,7 @@ pub fn expand(args: Args, item: ItemFn) -> syn::Result<TokenStream> {
         &mut cx,
         "route",
         args,
-        &["auth"],
+        &["auth", "crate"],
         attr::BareIdents::Positional,
     );
     let mut method = None;
@@ -54,6 +54,7 @@ pub fn expand(args: Args, item: ItemFn) -> syn::Result<TokenStream> {
             "unexpected argument; `#[connect::route(METHOD, \"/path\", auth = jwt|context|none)]`",
         );
     }
+    let paths = crate::paths::Paths::from_arg(&mut cx, named.iter().find(|n| n.name == "crate"));
     let mut auth = Auth::Jwt;
     if let Some(named) = named.into_iter().find(|n| n.name == "auth") {
         match &named.value {
@@ -84,6 +85,7 @@ pub fn expand(args: Args, item: ItemFn) -> syn::Result<TokenStream> {
             auth,
             params: &params,
             module: None,
+            paths: &paths,
         },
     );
     cx.check()?;

@@ -42,6 +42,7 @@ pub fn expand(
             auth: Auth::Jwt,
             params: &params,
             module: Some((kind.descriptor_key, entry.json, kind.single, entry.key)),
+            paths: &entry.paths,
         },
     );
     cx.check()?;

@@ -16,6 +16,8 @@ pub struct Entry {
     pub url: String,
     /// The entry as JSON text.
     pub json: String,
+    /// The runtime paths (`crate = "..."`).
+    pub paths: crate::paths::Paths,
 }
 
 /// Parses and checks the arguments of `kind`; `None` when an error was recorded.
@@ -33,6 +35,7 @@ pub fn entry(cx: &mut Ctxt, kind: &ModuleKind, args: Args, item: &ItemFn) -> Opt
         );
     }
     let unchecked = named.iter().any(|n| n.name == "unchecked");
+    let paths = crate::paths::Paths::from_arg(cx, named.iter().find(|n| n.name == "crate"));
     let mut object = Map::new();
     let mut key = None;
     let mut url = None;
@@ -81,6 +84,7 @@ pub fn entry(cx: &mut Ctxt, kind: &ModuleKind, args: Args, item: &ItemFn) -> Opt
         key,
         url,
         json: Json::Object(object).to_string(),
+        paths,
     })
 }
 
@@ -96,6 +100,8 @@ fn apply(
     url: &mut Option<String>,
 ) {
     match field.shape {
+        // Read before the loop, by `Paths::from_arg`.
+        Shape::Crate => {}
         Shape::Unchecked => {
             if named.value.is_some() {
                 cx.error_spanned_by(
@@ -211,7 +217,7 @@ fn apply(
                         cx.error_spanned_by(&lit, format!("`extra` is not valid JSON: {error}"))
                     }
                 },
-                Shape::Int(_) | Shape::Bool(_) | Shape::Unchecked => {}
+                Shape::Int(_) | Shape::Bool(_) | Shape::Unchecked | Shape::Crate => {}
             }
         }
     }

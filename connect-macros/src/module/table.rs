@@ -27,6 +27,8 @@ pub enum Shape {
     Extra,
     /// `unchecked`: skip the known-list checks of location and event.
     Unchecked,
+    /// `crate = "path"`: the path of the renamed `atlassian_connect` dependency.
+    Crate,
 }
 
 /// One accepted argument.
@@ -98,6 +100,7 @@ pub struct ModuleKind {
 
 const EXTRA: Field = opt("extra", Shape::Extra);
 const UNCHECKED: Field = opt("unchecked", Shape::Unchecked);
+const CRATE: Field = opt("crate", Shape::Crate);
 
 macro_rules! kind {
     ($attr:literal, $key:literal, $method:literal, $url_at:expr, single = $single:literal, doc = $doc:literal, [$($field:expr),* $(,)?]) => {
@@ -108,7 +111,7 @@ macro_rules! kind {
             method: $method,
             url_at: $url_at,
             doc_description: $doc,
-            fields: &[$($field,)* EXTRA, UNCHECKED],
+            fields: &[$($field,)* EXTRA, UNCHECKED, CRATE],
         }
     };
 }

@@ -1,0 +1,8 @@
+use atlassian_connect::prelude::*;
+
+#[connect::general_page(key = "hello", name = "Hello", url = "/hello", crate = "not_a_crate")]
+async fn hello(ctx: Context) -> impl Reply {
+    ctx.tenant().base_url.clone()
+}
+
+fn main() {}
