@@ -81,7 +81,7 @@ pub struct RouteParts<'a> {
 pub fn route_item(cx: &mut Ctxt, item: &ItemFn, route: RouteParts<'_>) -> TokenStream {
     let runtime = route.paths;
     let p = runtime.private();
-    let from_request = runtime.from_request_trait();
+    let from_request = runtime.extractor_trait();
     let reply = runtime.reply();
     let result = paths::result();
     let option = paths::option();

@@ -71,7 +71,7 @@ impl Paths {
     }
 
     /// `FromRequest<P>`.
-    pub fn from_request_trait(&self) -> TokenStream {
+    pub fn extractor_trait(&self) -> TokenStream {
         let p = self.private();
         quote!(#p::FromRequest)
     }
