@@ -16,8 +16,8 @@ use atlassian_connect::prelude::*;
     url = "/macro/page-info?pageId={page.id}&spaceKey={space.key}",
     output_type = "inline"
 )]
-async fn page_info(page_id: String, space_key: String, tenant: Tenant) -> impl Reply {
-    html(format!(
+async fn page_info(page_id: String, space_key: String, tenant: Tenant) -> Html<String> {
+    Html(format!(
         "<span>Page {} in space {} of {}</span>",
         html_escape::encode_text(&page_id),
         html_escape::encode_text(&space_key),
@@ -37,6 +37,6 @@ pub fn app() -> App {
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    app().serve_from_env().await?;
+    app().run().await?;
     Ok(())
 }

@@ -13,6 +13,7 @@
 use atlassian_connect::prelude::*;
 use atlassian_connect::warp;
 use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
 
 /// A page in Jira's top navigation. Verified with the tenant's shared secret and the qsh claim.
 #[connect::general_page(
@@ -21,8 +22,8 @@ use serde::{Deserialize, Serialize};
     url = "/hello",
     location = "system.top.navigation.bar"
 )]
-async fn hello(ctx: Context) -> impl Reply {
-    html(format!(
+async fn hello(ctx: Context) -> Html<String> {
+    Html(format!(
         "<!DOCTYPE html><html><head><script src=\"https://connect-cdn.atl-paas.net/all.js\" async></script></head>\
          <body><p>Hello {} on {}</p></body></html>",
         html_escape::encode_text(ctx.account_id().unwrap_or("anonymous")),
@@ -38,8 +39,8 @@ async fn hello(ctx: Context) -> impl Reply {
     icon = "/images/hello.svg",
     content = "Hello"
 )]
-async fn glance(issue_key: String, ctx: Context) -> impl Reply {
-    html(format!(
+async fn glance(issue_key: String, ctx: Context) -> Html<String> {
+    Html(format!(
         "<p>{} is looking at {}</p>",
         html_escape::encode_text(ctx.account_id().unwrap_or("someone")),
         html_escape::encode_text(&issue_key)
@@ -48,12 +49,12 @@ async fn glance(issue_key: String, ctx: Context) -> impl Reply {
 
 /// The glance icon: a public asset, so `auth = none` (and no `Context` can be asked for).
 #[connect::route(GET, "/images/hello.svg", auth = none)]
-async fn glance_icon() -> impl Reply {
-    warp::reply::with_header(
+async fn glance_icon() -> WarpReply<impl warp::Reply> {
+    WarpReply(warp::reply::with_header(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#0052CC"/></svg>"##,
         "content-type",
         "image/svg+xml",
-    )
+    ))
 }
 
 /// The part of Jira's `jira:issue_created` payload this app reads.
@@ -73,11 +74,37 @@ pub struct Issue {
     pub key: String,
 }
 
+/// The issues this app heard about, per tenant: shared state given to `App::state`.
+#[derive(Debug, Default)]
+pub struct Issues(Mutex<Vec<(String, String)>>);
+
+impl Issues {
+    fn record(&self, client_key: &str, issue_key: &str) -> Result<(), AppError> {
+        let mut issues = self.0.lock().map_err(|_| "the issue list is poisoned")?;
+        issues.push((client_key.to_owned(), issue_key.to_owned()));
+        Ok(())
+    }
+
+    fn of(&self, client_key: &str) -> Result<Vec<String>, AppError> {
+        let issues = self.0.lock().map_err(|_| "the issue list is poisoned")?;
+        Ok(issues
+            .iter()
+            .filter(|(tenant, _)| tenant == client_key)
+            .map(|(_, issue)| issue.clone())
+            .collect())
+    }
+}
+
 /// A webhook: the descriptor entry and the POST route come from this one attribute.
 #[connect::webhook(event = "jira:issue_created", url = "/webhooks/issue-created")]
-async fn issue_created(tenant: Tenant, event: Json<IssueEvent>) -> impl Reply {
-    tracing::info!(client_key = %tenant.client_key, issue = %event.0.issue.key, "issue created");
-    Json(serde_json::json!({ "received": event.0.issue.key }))
+async fn issue_created(
+    tenant: Tenant,
+    issues: State<Issues>,
+    event: Json<IssueEvent>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    tracing::info!(client_key = %tenant.client_key, issue = ?event.0.issue.key, "issue created");
+    issues.record(&tenant.client_key, &event.0.issue.key)?;
+    Ok(Json(serde_json::json!({ "received": event.0.issue.key })))
 }
 
 /// A note as the iframe's JavaScript reads it.
@@ -98,10 +125,21 @@ async fn notes(ctx: Context) -> Json<Vec<Note>> {
     }])
 }
 
+/// The latest issue created on the caller's site, or 404 when there is none yet.
+#[connect::route(GET, "/api/issues/latest", auth = context)]
+async fn latest_issue(
+    ctx: Context,
+    issues: State<Issues>,
+) -> Result<Option<Json<String>>, AppError> {
+    Ok(issues.of(&ctx.tenant().client_key)?.pop().map(Json))
+}
+
 /// Runs after the framework verified and stored the installation.
 #[connect::installed]
-async fn on_install(tenant: Tenant) -> Result<(), std::convert::Infallible> {
+async fn on_install(tenant: Tenant, issues: State<Issues>) -> Result<(), AppError> {
     tracing::info!(client_key = %tenant.client_key, base_url = %tenant.base_url, "hello installed");
+    let known = issues.of(&tenant.client_key)?.len();
+    tracing::debug!(known, "issues already known for this site");
     Ok(())
 }
 
@@ -111,12 +149,14 @@ pub fn app() -> App {
         .description("Says hello to the signed-in user")
         .vendor("Example", "https://example.com")
         .scopes([Scope::Read])
+        .state(Issues::default())
         .handlers(handlers![
             hello,
             glance,
             glance_icon,
             issue_created,
             notes,
+            latest_issue,
             on_install
         ])
 }
@@ -124,6 +164,6 @@ pub fn app() -> App {
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    app().serve_from_env().await?;
+    app().run().await?;
     Ok(())
 }

@@ -10,8 +10,9 @@
 //! and `/confluence`, and their descriptors are at `/jira/atlassian-connect.json` and
 //! `/confluence/atlassian-connect.json`.
 
+use atlassian_connect::apps_filter;
+use atlassian_connect::http;
 use atlassian_connect::prelude::*;
-use atlassian_connect::server::{self, ConnectApp};
 use atlassian_connect::store::{self, TenantStore};
 use std::sync::Arc;
 
@@ -22,8 +23,8 @@ use std::sync::Arc;
     url = "/board",
     location = "system.top.navigation.bar"
 )]
-async fn jira_board(ctx: Context) -> impl Reply {
-    html(format!(
+async fn jira_board(ctx: Context) -> Html<String> {
+    Html(format!(
         "<p>Jira board for {}</p>",
         html_escape::encode_text(&ctx.tenant().base_url)
     ))
@@ -31,8 +32,8 @@ async fn jira_board(ctx: Context) -> impl Reply {
 
 /// The Confluence app's macro.
 #[connect::dynamic_content_macro(key = "status", name = "Status", url = "/status?pageId={page.id}")]
-async fn confluence_status(page_id: String, tenant: Tenant) -> impl Reply {
-    html(format!(
+async fn confluence_status(page_id: String, tenant: Tenant) -> Html<String> {
+    Html(format!(
         "<p>Status of page {} on {}</p>",
         html_escape::encode_text(&page_id),
         html_escape::encode_text(&tenant.base_url)
@@ -71,12 +72,15 @@ pub fn build(
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    server::init_logging();
+    http::init_logging();
     let settings = ServerSettings::from_env()?;
     let config = ConnectConfig::from_env()?;
     let (jira, confluence) = build(&config, store::open(&settings.database_url).await?)?;
-    // Join the apps' routes first, then add recovery and headers once (see `server::finish`).
-    let routes = jira.routes().or(confluence.routes()).unify().boxed();
-    server::serve(server::finish(routes), ([0, 0, 0, 0], settings.port).into()).await?;
+    // One dispatch over both apps: each answers the paths under its baseUrl's path.
+    http::serve(
+        apps_filter([jira, confluence]),
+        ([0, 0, 0, 0], settings.port).into(),
+    )
+    .await?;
     Ok(())
 }

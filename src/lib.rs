@@ -11,37 +11,40 @@
 //! | `SharedSecret` | `/enabled`, `/disabled`, module pages, webhooks, `auth = jwt` routes | HS256 with the tenant's secret, `qsh` of the request |
 //! | `Context` | `auth = context` routes | as `SharedSecret`, `qsh` may be `context-qsh` |
 //!
-//! ```ignore
+//! ```no_run
 //! use atlassian_connect::prelude::*;
 //!
 //! #[connect::general_page(key = "hello", name = "Hello", url = "/hello",
 //!                         location = "system.top.navigation.bar")]
-//! async fn hello(ctx: Context) -> impl Reply {
-//!     html(format!("Hello {}", ctx.account_id().unwrap_or("anonymous")))
+//! async fn hello(ctx: Context) -> Html<String> {
+//!     Html(format!("Hello {}", ctx.account_id().unwrap_or("anonymous")))
 //! }
 //!
 //! #[tokio::main]
 //! async fn main() -> anyhow::Result<()> {
-//!     App::new("com.example.hello", "Hello").handlers(handlers![hello]).serve_from_env().await?;
+//!     App::new("com.example.hello", "Hello").handlers(handlers![hello]).run().await?;
 //!     Ok(())
 //! }
 //! ```
+//!
+//! Handlers are plain `async fn`s: their arguments are extractors ([`Context`], [`Tenant`],
+//! [`Json<T>`], [`Query<T>`], [`State<T>`], or context variables of the URL by name), their
+//! return value anything that implements [`IntoResponse`] (`Result<T, AppError>` lets them use
+//! `?`). See the README for the whole tour.
 #![warn(missing_docs)]
 
 pub use connect_runtime::{
-    App, AppInfo, ConnectApp, ConnectConfig, ConnectError, Context, Descriptor, Json, Policy,
-    Query, Scope, ServerSettings, Tenant, TenantStore, app, auth, config, descriptor, error,
-    handler, lifecycle, server, store,
+    App, AppError, BuildError, ConnectApp, ConnectConfig, ConnectError, Context, Descriptor, Html,
+    IntoResponse, Json, Policy, Query, RoutePolicy, RunError, Scope, ServerSettings, State, Tenant,
+    TenantStore, WarpReply, app, apps_filter, auth, config, error, handler, http, lifecycle, state,
+    store,
 };
 
+/// The typed descriptor model and the rules the macros and the runtime share.
+pub use connect_descriptor as descriptor;
+
 /// The attribute macros, used as `#[connect::general_page(...)]` after importing the prelude.
-pub mod connect {
-    pub use connect_macros::{
-        admin_page, configure_page, dialog, disabled, dynamic_content_macro, enabled, general_page,
-        installed, issue_content, issue_glance, project_page, route, space_tools_tab,
-        static_content_macro, uninstalled, web_item, web_panel, webhook,
-    };
-}
+pub mod connect;
 
 pub use connect_macros::handlers;
 
@@ -56,27 +59,30 @@ pub use warp;
 pub mod prelude {
     pub use crate::connect;
     pub use connect_macros::handlers;
-    pub use connect_runtime::server::{serve, spawn};
     pub use connect_runtime::{
-        App, AppInfo, ConnectApp, ConnectConfig, Context, Json, Query, Scope, ServerSettings,
-        Tenant, TenantStore,
+        App, AppError, ConnectApp, ConnectConfig, Context, Html, IntoResponse, Json, Query, Scope,
+        ServerSettings, State, Tenant, TenantStore, WarpReply,
     };
-    pub use warp::reply::html;
-    pub use warp::{Filter, Reply};
+    pub use warp::http::StatusCode;
 }
 
 /// Items the macros' generated code names. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use connect_descriptor::{ArgValue, ModuleType};
     pub use connect_runtime::Tenant;
-    pub use connect_runtime::handler::extract::{
-        ContextToken, Jwt, PolicyMarker, Public, context_param,
-    };
     pub use connect_runtime::handler::{
-        ConnectRequest, FromRequest, Handler, HandlerItem, HookOutcome, ModuleSpec, RouteSpec,
-        hook_call, route_call, same_key,
+        ConnectRequest, ContextToken, FromHook, FromRequest, Handler, HandlerItem, HandlerKind,
+        HookOutcome, Jwt, ModuleSpec, PolicyMarker, Public, RouteSpec, context_param, hook_call,
+        respond, route_call, same_key,
     };
     pub use connect_runtime::lifecycle::LifecycleEvent;
-    pub use warp::Reply;
+    pub use connect_runtime::state::{Requirements, StateMap};
+    pub use serde_json;
     pub use warp::http::Method;
 }
+
+/// The README's code, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,26 +1,23 @@
 //! Attribute macros of `atlassian-connect`: one attribute on a handler yields the descriptor
-//! module, the warp route and the route's auth policy.
+//! module, the route and the route's auth policy.
 //!
 //! Use them through the facade: `use atlassian_connect::prelude::*;` then
-//! `#[connect::general_page(...)]`. Each entry point here is thin: parsing and checks live in
-//! [`module`] / [`route`] / [`lifecycle`], code generation in `handler` and `list`.
+//! `#[connect::general_page(...)]`; the facade documents every attribute with its arguments and
+//! an example. This file holds only the entry points: the front end (the handler's AST,
+//! attribute arguments, checks, the error collector) is in `internals`, code generation per
+//! attribute family in `expand`, every runtime path generated code names in `paths`.
 //! Set `CONNECT_MACROS_DEBUG=1` to print every expansion to stderr.
 
-mod attr;
-mod ctxt;
-mod handler;
-mod known;
-mod lifecycle;
-mod list;
-mod module;
+mod expand;
+mod internals;
 mod paths;
-mod route;
-mod url;
 
+use connect_descriptor::ModuleType;
+use internals::attr;
 use proc_macro::TokenStream;
 
 fn finish(name: &str, result: syn::Result<proc_macro2::TokenStream>) -> TokenStream {
-    let tokens = result.unwrap_or_else(ctxt::to_compile_errors);
+    let tokens = result.unwrap_or_else(|error| error.to_compile_error());
     if std::env::var_os("CONNECT_MACROS_DEBUG").is_some() {
         eprintln!("---- #[connect::{name}] expansion ----\n{tokens}");
     }
@@ -30,7 +27,12 @@ fn finish(name: &str, result: syn::Result<proc_macro2::TokenStream>) -> TokenStr
 fn module_attr(attr: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
     let result = syn::parse::<attr::Args>(args).and_then(|args| {
         let item = syn::parse::<syn::ItemFn>(item)?;
-        module::expand(module::table::kind(attr), args, item)
+        let spec = ModuleType::by_attr(attr)
+            .ok_or_else(|| {
+                syn::Error::new_spanned(&item.sig.ident, format!("no module kind `{attr}`"))
+            })?
+            .spec();
+        expand::module::expand(spec, args, item)
     });
     finish(attr, result)
 }
@@ -81,8 +83,8 @@ module_attributes! {
 /// `auth` is `jwt` (default), `context` (accepts `AP.context.getToken()` tokens) or `none`.
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
-    let result =
-        syn::parse::<attr::Args>(args).and_then(|args| route::expand(args, syn::parse(item)?));
+    let result = syn::parse::<attr::Args>(args)
+        .and_then(|args| expand::route::expand(args, syn::parse(item)?));
     finish("route", result)
 }
 
@@ -92,7 +94,7 @@ macro_rules! lifecycle_attributes {
         #[proc_macro_attribute]
         pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
             let result = syn::parse::<attr::Args>(args).and_then(|args| {
-                lifecycle::expand(stringify!($name), stringify!($event), args, syn::parse(item)?)
+                expand::lifecycle::expand(stringify!($name), stringify!($event), args, syn::parse(item)?)
             });
             finish(stringify!($name), result)
         }
@@ -113,5 +115,5 @@ lifecycle_attributes! {
 /// The explicit list of an app's handlers: `App::new(..).handlers(handlers![a, b, m::c])`.
 #[proc_macro]
 pub fn handlers(input: TokenStream) -> TokenStream {
-    finish("handlers", list::expand(input.into()))
+    finish("handlers", expand::list::expand(input.into()))
 }

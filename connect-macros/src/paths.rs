@@ -3,8 +3,8 @@
 //! shadows ours. The root is `::atlassian_connect` unless the attribute says
 //! `crate = "renamed"` (for users who rename the dependency, as serde's `#[serde(crate)]`).
 
-use crate::attr::Named;
-use crate::ctxt::Ctxt;
+use crate::internals::attr::Named;
+use crate::internals::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -24,11 +24,11 @@ impl Default for Paths {
 
 impl Paths {
     /// From a `crate = "path"` argument, if given.
-    pub fn from_arg(cx: &mut Ctxt, named: Option<&Named>) -> Self {
+    pub fn from_arg(cx: &Ctxt, named: Option<&Named>) -> Self {
         let Some(named) = named else {
             return Self::default();
         };
-        let Some(lit) = crate::attr::string(cx, named) else {
+        let Some(lit) = crate::internals::attr::string(cx, named) else {
             return Self::default();
         };
         match lit.parse::<syn::Path>() {
@@ -57,30 +57,76 @@ impl Paths {
         let root = &self.root;
         quote!(#root::__private)
     }
+}
 
-    /// `Handler`.
-    pub fn handler(&self) -> TokenStream {
-        let p = self.private();
-        quote!(#p::Handler)
-    }
+/// The table: one method per runtime item generated code names, all under `__private`.
+macro_rules! private_items {
+    ($($(#[$doc:meta])* $method:ident => $item:ident,)*) => {
+        impl Paths {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> TokenStream {
+                    let p = self.private();
+                    quote!(#p::$item)
+                }
+            )*
+        }
+    };
+}
 
-    /// The `HandlerItem` trait.
-    pub fn handler_item(&self) -> TokenStream {
-        let p = self.private();
-        quote!(#p::HandlerItem)
-    }
-
-    /// `FromRequest<P>`.
-    pub fn extractor_trait(&self) -> TokenStream {
-        let p = self.private();
-        quote!(#p::FromRequest)
-    }
-
-    /// The `Reply` trait (warp's).
-    pub fn reply(&self) -> TokenStream {
-        let p = self.private();
-        quote!(#p::Reply)
-    }
+private_items! {
+    /// `Handler`: what `HandlerItem::handler()` returns.
+    handler => Handler,
+    /// `HandlerKind`: route or hook.
+    handler_kind => HandlerKind,
+    /// The `HandlerItem` trait of the hidden items.
+    handler_item => HandlerItem,
+    /// `RouteSpec`.
+    route_spec => RouteSpec,
+    /// `ModuleSpec`.
+    module_spec => ModuleSpec,
+    /// `ModuleType`, the module-kind table's enum.
+    module_type => ModuleType,
+    /// `ArgValue`, an attribute argument's value.
+    arg_value => ArgValue,
+    /// serde_json, for `extra` values.
+    serde_json => serde_json,
+    /// The `FromRequest<P>` extractor trait.
+    extractor_trait => FromRequest,
+    /// The `FromHook` extractor trait of lifecycle hooks.
+    hook_extractor_trait => FromHook,
+    /// The `PolicyMarker` trait.
+    policy_marker => PolicyMarker,
+    /// The `auth = jwt` marker.
+    jwt => Jwt,
+    /// The `auth = context` marker.
+    context_token => ContextToken,
+    /// The `auth = none` marker.
+    public => Public,
+    /// HTTP methods.
+    method => Method,
+    /// `route_call`, boxing a route's closure.
+    route_call => route_call,
+    /// `hook_call`, boxing a hook's closure.
+    hook_call => hook_call,
+    /// `respond`, turning a handler's return value into a response.
+    respond => respond,
+    /// `HookOutcome`, what hooks return.
+    hook_outcome => HookOutcome,
+    /// `context_param`, binding a URL variable to an argument.
+    context_param => context_param,
+    /// `ConnectRequest`, what extractors read.
+    connect_request => ConnectRequest,
+    /// `Tenant`.
+    tenant => Tenant,
+    /// `StateMap`, the app's state.
+    state_map => StateMap,
+    /// `Requirements`, what extractors declare.
+    requirements => Requirements,
+    /// `LifecycleEvent`.
+    lifecycle_event => LifecycleEvent,
+    /// `same_key`, the const comparison of `handlers![...]`.
+    same_key => same_key,
 }
 
 /// `Option` from core.
@@ -91,4 +137,9 @@ pub fn option() -> TokenStream {
 /// `Result` from core.
 pub fn result() -> TokenStream {
     quote!(::core::result::Result)
+}
+
+/// `String` from std.
+pub fn string() -> TokenStream {
+    quote!(::std::string::String)
 }

@@ -1,13 +1,22 @@
-//! The one error type of request handling, and the one place it becomes an HTTP status.
+//! The one error type of request handling, the one place it becomes an HTTP status, and the
+//! recovery that answers warp's own rejections in the same shape.
 //!
 //! Messages are written for the installing admin and the app's log: they say what failed and
 //! never carry a shared secret, a key or a token (not even in `Debug`).
 
-use crate::auth::AuthError;
 use crate::auth::keys::KeyFetchError;
-use crate::lifecycle::PayloadError;
+use crate::auth::{AuthError, VerifyError};
+use crate::http::body::BodyError;
+use crate::http::{AppError, IntoResponse, Response, error_response};
+use crate::lifecycle::{LifecycleError, PayloadError};
 use crate::store::StoreError;
+use std::convert::Infallible;
+use warp::Rejection;
 use warp::http::StatusCode;
+use warp::reject::{
+    InvalidHeader, InvalidQuery, LengthRequired, MethodNotAllowed, MissingHeader, PayloadTooLarge,
+    UnsupportedMediaType,
+};
 
 /// Everything that can go wrong while the framework handles a request.
 #[derive(Debug, thiserror::Error)]
@@ -18,12 +27,9 @@ pub enum ConnectError {
     /// The lifecycle payload is not one the framework accepts.
     #[error("malformed payload: {0}")]
     BadPayload(#[from] PayloadError),
-    /// The request body is larger than the configured limit.
-    #[error("request body exceeds {limit} bytes")]
-    PayloadTooLarge {
-        /// The configured limit in bytes.
-        limit: usize,
-    },
+    /// The request body is too large or could not be read.
+    #[error("{0}")]
+    Body(#[from] BodyError),
     /// The install key could not be fetched; the product should try again later.
     #[error("install key unavailable: {0}")]
     KeyUnavailable(KeyFetchError),
@@ -34,13 +40,16 @@ pub enum ConnectError {
     #[error("bad request: {0}")]
     BadRequest(String),
     /// The app's lifecycle hook failed after the event was stored.
-    #[error("the app's {event} hook failed: {message}")]
+    #[error("the app's {event} hook failed: {error}")]
     Hook {
         /// The lifecycle event.
         event: &'static str,
-        /// The hook's error message.
-        message: String,
+        /// The hook's error.
+        error: AppError,
     },
+    /// The route exists for other methods.
+    #[error("method not allowed")]
+    MethodNotAllowed,
 }
 
 impl ConnectError {
@@ -48,40 +57,133 @@ impl ConnectError {
     ///
     /// 401 for authentication, 400 for malformed payloads, 413 for oversized bodies, 503 when
     /// the key CDN cannot be reached (the product offers the admin a retry), 500 when storage
-    /// fails. Never 2xx: nothing was stored.
+    /// or a hook fails. Never 2xx: nothing was stored.
     pub fn status(&self) -> StatusCode {
         match self {
             ConnectError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ConnectError::BadPayload(_) | ConnectError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ConnectError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ConnectError::Body(BodyError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            ConnectError::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ConnectError::Store(_) | ConnectError::Hook { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ConnectError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
-    /// The message for the response body. Store failures stay generic: their detail (paths,
-    /// SQL) is for the log only.
+    /// The message for the response body. Store and hook failures stay generic: their detail
+    /// (paths, SQL, the app's error) is for the log only.
     pub fn public_message(&self) -> String {
         match self {
             ConnectError::Store(_) => "internal error: the tenant store failed".to_owned(),
             ConnectError::Hook { event, .. } => {
                 format!("internal error: the app's {event} hook failed")
             }
+            ConnectError::Body(BodyError::Unreadable) => {
+                "malformed payload: the request body could not be read".to_owned()
+            }
             other => other.to_string(),
         }
     }
 }
 
-impl From<KeyFetchError> for ConnectError {
-    fn from(error: KeyFetchError) -> Self {
+impl From<VerifyError> for ConnectError {
+    fn from(error: VerifyError) -> Self {
         match error {
-            // The kid is malformed or no CDN knows it: the token cannot be authentic.
-            KeyFetchError::InvalidKid | KeyFetchError::UnknownKid => {
-                ConnectError::Unauthorized(AuthError::UnknownKey(error))
-            }
-            unavailable => ConnectError::KeyUnavailable(unavailable),
+            VerifyError::Refused(error) => ConnectError::Unauthorized(error),
+            VerifyError::KeyUnavailable(error) => ConnectError::KeyUnavailable(error),
+            VerifyError::Store(error) => ConnectError::Store(error),
         }
     }
 }
 
+impl From<LifecycleError> for ConnectError {
+    fn from(error: LifecycleError) -> Self {
+        match error {
+            LifecycleError::Auth(error) => ConnectError::Unauthorized(error),
+            LifecycleError::Payload(error) => ConnectError::BadPayload(error),
+            LifecycleError::Store(error) => ConnectError::Store(error),
+            LifecycleError::Hook { event, error } => ConnectError::Hook { event, error },
+        }
+    }
+}
+
+impl IntoResponse for ConnectError {
+    /// Logs the error (client mistakes at WARN, failures at ERROR, messages escaped) and
+    /// answers `{"message": ...}` with its status.
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            ConnectError::Hook { event, error } => {
+                error.log(&format!("the app's {event} hook failed"))
+            }
+            _ if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), error = ?self.to_string(), "request failed")
+            }
+            _ => {
+                tracing::warn!(status = status.as_u16(), error = ?self.to_string(), "request refused")
+            }
+        }
+        error_response(status, &self.public_message())
+    }
+}
+
 impl warp::reject::Reject for ConnectError {}
+
+/// Answers a warp rejection (from hand-built routes, or no route at all) as the framework
+/// answers its own errors.
+pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
+    Ok(rejection_response(&rejection))
+}
+
+fn rejection_response(rejection: &Rejection) -> Response {
+    if let Some(error) = rejection.find::<ConnectError>() {
+        let status = error.status();
+        tracing::warn!(status = status.as_u16(), error = ?error.to_string(), "request refused");
+        return error_response(status, &error.public_message());
+    }
+    if rejection.is_not_found() {
+        return error_response(StatusCode::NOT_FOUND, "no route for this path");
+    }
+    let known = [
+        (
+            rejection.find::<MethodNotAllowed>().is_some(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed",
+        ),
+        (
+            rejection.find::<PayloadTooLarge>().is_some(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ),
+        (
+            rejection.find::<LengthRequired>().is_some(),
+            StatusCode::LENGTH_REQUIRED,
+            "content-length required",
+        ),
+        (
+            rejection.find::<UnsupportedMediaType>().is_some(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported media type",
+        ),
+        (
+            rejection.find::<InvalidHeader>().is_some(),
+            StatusCode::BAD_REQUEST,
+            "invalid request header",
+        ),
+        (
+            rejection.find::<MissingHeader>().is_some(),
+            StatusCode::BAD_REQUEST,
+            "missing request header",
+        ),
+        (
+            rejection.find::<InvalidQuery>().is_some(),
+            StatusCode::BAD_REQUEST,
+            "invalid query string",
+        ),
+    ];
+    if let Some((_, status, message)) = known.into_iter().find(|(found, _, _)| *found) {
+        return error_response(status, message);
+    }
+    tracing::error!(?rejection, "unhandled rejection");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}

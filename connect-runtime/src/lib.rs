@@ -1,34 +1,37 @@
 //! Runtime of `atlassian-connect`: everything that happens when the product talks to the app.
 //!
-//! - [`descriptor`]: the typed app descriptor, always with the right `apiMigrations`.
-//! - [`auth`]: `qsh`, HS256/RS256 verification, install keys, the auth policies as warp filters.
-//! - [`lifecycle`]: install, uninstall, enable, disable: payload validation and transitions.
-//! - [`store`]: the [`TenantStore`](store::TenantStore) trait, SQLite and in-memory backends.
-//! - [`handler`]: what annotated handlers become; typed extractors.
-//! - [`app`]: the [`App`] builder users' `main` functions write.
-//! - [`server`]: [`ConnectApp`](server::ConnectApp), recovery, security headers, serving.
+//! Layers, each depending only on the ones above it in this list:
 //! - [`config`]: configuration from the environment.
-//! - [`error`]: the one error type and its HTTP statuses.
+//! - [`store`]: the [`TenantStore`](store::TenantStore) trait, SQLite and in-memory backends.
+//! - [`state`]: shared app state, [`State<T>`].
+//! - [`http`]: bodies, the response trait [`IntoResponse`], [`AppError`], security headers,
+//!   serving.
+//! - [`auth`]: `qsh`, HS256/RS256 verification, install keys, the closed set of policies.
+//! - [`lifecycle`]: install, uninstall, enable, disable: payload checks, transitions, hooks.
+//! - [`error`]: the one error type of request handling and its HTTP statuses.
+//! - [`handler`]: what annotated handlers become; typed extractors.
+//! - [`app`]: the [`App`] definition, building it into one route table, the dispatch, `run()`.
 //! - `testing` (feature `testing`): a simulated product host for tests.
 #![warn(missing_docs)]
 
 pub mod app;
 pub mod auth;
 pub mod config;
-pub mod descriptor;
 pub mod error;
 pub mod handler;
+pub mod http;
 pub mod lifecycle;
-pub mod server;
+pub mod state;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use app::App;
-pub use auth::{Context, Policy};
+pub use app::{App, BuildError, ConnectApp, RunError, apps_filter};
+pub use auth::{Context, Policy, RoutePolicy};
 pub use config::{ConnectConfig, ServerSettings};
-pub use descriptor::{AppInfo, Descriptor, Scope};
+pub use connect_descriptor::{Descriptor, Scope};
 pub use error::ConnectError;
-pub use handler::{Json, Query};
-pub use server::ConnectApp;
+pub use handler::Query;
+pub use http::{AppError, Html, IntoResponse, Json, WarpReply};
+pub use state::State;
 pub use store::{Tenant, TenantStore};

@@ -5,7 +5,7 @@
 //! - [`jwt`]: decoding HS256/RS256 tokens and the Connect claim checks.
 //! - [`keys`]: the install-key CDN client with its cache by `kid`.
 //! - [`verifier`]: the three verification procedures (asymmetric, shared secret, context).
-//! - [`policy`]: the warp filters that apply a [`Policy`] to a route.
+//! - [`policy`]: the closed set of [`Policy`]s a route can have.
 
 pub mod jwt;
 pub mod keys;
@@ -14,9 +14,10 @@ pub mod qsh;
 pub mod token;
 pub mod verifier;
 
-pub use policy::Policy;
+pub use policy::{Policy, RoutePolicy};
 pub use verifier::{Context, VerifiedInstall, Verifier};
 
+use crate::store::StoreError;
 use keys::KeyFetchError;
 
 /// Why a token was refused. Every variant maps to `401 Unauthorized`.
@@ -75,4 +76,31 @@ pub enum AuthError {
     /// The tenant uninstalled the app.
     #[error("the tenant has uninstalled this app")]
     TenantUninstalled,
+}
+
+/// Why a request could not be verified: refused (401), or a dependency failed (the key CDN or
+/// the tenant store), in which case the product should try again later.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The token is refused.
+    #[error(transparent)]
+    Refused(#[from] AuthError),
+    /// The install key could not be fetched.
+    #[error("install key unavailable: {0}")]
+    KeyUnavailable(KeyFetchError),
+    /// The tenant store failed.
+    #[error("tenant store failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<KeyFetchError> for VerifyError {
+    fn from(error: KeyFetchError) -> Self {
+        match error {
+            // The kid is malformed or no CDN knows it: the token cannot be authentic.
+            KeyFetchError::InvalidKid | KeyFetchError::UnknownKid => {
+                VerifyError::Refused(AuthError::UnknownKey(error))
+            }
+            unavailable => VerifyError::KeyUnavailable(unavailable),
+        }
+    }
 }

@@ -4,13 +4,12 @@
 //! secret; a [`VerifiedInstall`] only after an RS256 signature verified against a CDN key. The
 //! constructors are private, so no handler can hold a tenant that a policy did not verify.
 
-use super::AuthError;
 use super::jwt::{self, Claims};
 use super::keys::InstallKeys;
 use super::qsh;
 use super::token::find_token;
+use super::{AuthError, VerifyError};
 use crate::config::ConnectConfig;
-use crate::error::ConnectError;
 use crate::store::{Tenant, TenantStore};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use secrecy::ExposeSecret;
@@ -167,7 +166,7 @@ impl Verifier {
         &self,
         target: &RequestTarget,
         authorization: Option<&str>,
-    ) -> Result<VerifiedInstall, ConnectError> {
+    ) -> Result<VerifiedInstall, VerifyError> {
         let token = find_token(authorization, &target.query)?;
         let header = jwt::header_with_algorithm(&token, Algorithm::RS256)?;
         let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
@@ -189,7 +188,7 @@ impl Verifier {
         target: &RequestTarget,
         authorization: Option<&str>,
         rule: QshRule,
-    ) -> Result<Context, ConnectError> {
+    ) -> Result<Context, VerifyError> {
         let token = find_token(authorization, &target.query)?;
         jwt::header_with_algorithm(&token, Algorithm::HS256)?;
         let issuer = jwt::unverified_issuer(&token)?;

@@ -2,19 +2,22 @@
 //!
 //! [`FromRequest`] is generic over the route's policy marker: `Context` and `Tenant` exist only
 //! for verified policies ([`Jwt`], [`ContextToken`]), so a handler on an `auth = none` route that
-//! asks for one does not compile. Body and query extractors work everywhere.
+//! asks for one does not compile. Body, query and state extractors work everywhere.
+//! [`FromHook`] is the same for lifecycle hooks, which get the stored tenant and the state.
 
 use super::ConnectRequest;
-use crate::auth::{Context, Policy};
+use crate::auth::{Context, RoutePolicy};
 use crate::error::ConnectError;
+use crate::http::Json;
+use crate::state::{Requirements, State, StateMap};
 use crate::store::Tenant;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// A route's auth policy at the type level.
+/// A route's auth policy at the type level. Only the policies a handler route can have exist
+/// as markers, so the install policy cannot be asked for.
 pub trait PolicyMarker: Send + Sync + 'static {
     /// The runtime policy.
-    const POLICY: Policy;
+    const POLICY: RoutePolicy;
 }
 
 /// A policy that verifies a tenant, so its handlers may extract one.
@@ -36,13 +39,13 @@ pub struct ContextToken;
 pub struct Public;
 
 impl PolicyMarker for Jwt {
-    const POLICY: Policy = Policy::SharedSecret;
+    const POLICY: RoutePolicy = RoutePolicy::SharedSecret;
 }
 impl PolicyMarker for ContextToken {
-    const POLICY: Policy = Policy::Context;
+    const POLICY: RoutePolicy = RoutePolicy::Context;
 }
 impl PolicyMarker for Public {
-    const POLICY: Policy = Policy::None;
+    const POLICY: RoutePolicy = RoutePolicy::None;
 }
 impl VerifiedPolicy for Jwt {}
 impl VerifiedPolicy for ContextToken {}
@@ -51,12 +54,65 @@ impl VerifiedPolicy for ContextToken {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a handler argument on this route",
     label = "not an extractor for this route's auth policy",
-    note = "handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`) or context parameters named after a `{{variable}}` or query parameter of the URL",
+    note = "handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context parameters named after a `{{variable}}` or query parameter of the URL",
     note = "`Context` and `Tenant` need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`"
 )]
 pub trait FromRequest<P: PolicyMarker>: Sized {
     /// Extracts the value, or refuses the request.
     fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError>;
+
+    /// Declares what the extractor needs from the app, checked when the app is built.
+    fn declare(_requirements: &mut Requirements) {}
+}
+
+/// A value a lifecycle hook can take as an argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a lifecycle hook argument",
+    label = "not available to lifecycle hooks",
+    note = "lifecycle hooks take the verified and stored `Tenant` and `State<T>` values"
+)]
+pub trait FromHook: Sized {
+    /// Extracts the value.
+    fn from_hook(tenant: &Tenant, state: &StateMap) -> Result<Self, ConnectError>;
+
+    /// Declares what the extractor needs from the app, checked when the app is built.
+    fn declare(_requirements: &mut Requirements) {}
+}
+
+impl FromHook for Tenant {
+    fn from_hook(tenant: &Tenant, _: &StateMap) -> Result<Self, ConnectError> {
+        Ok(tenant.clone())
+    }
+}
+
+fn state<T: Send + Sync + 'static>(map: &StateMap) -> Result<State<T>, ConnectError> {
+    // Unreachable once built: `App::build` refused an app missing a declared state type.
+    map.get::<T>().ok_or_else(|| {
+        ConnectError::BadRequest(format!(
+            "no `State<{}>` was given to this app",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+impl<T: Send + Sync + 'static> FromHook for State<T> {
+    fn from_hook(_: &Tenant, map: &StateMap) -> Result<Self, ConnectError> {
+        state(map)
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.state::<T>();
+    }
+}
+
+impl<P: PolicyMarker, T: Send + Sync + 'static> FromRequest<P> for State<T> {
+    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+        state(&request.state)
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.state::<T>();
+    }
 }
 
 fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
@@ -78,23 +134,21 @@ impl<P: VerifiedPolicy> FromRequest<P> for Tenant {
     }
 }
 
-/// A JSON body (argument) or a JSON response (return value).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Json<T>(pub T);
-
 impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Json<T> {
     fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        serde_json::from_slice(&request.body)
-            .map(Json)
-            .map_err(|error| {
-                ConnectError::BadRequest(format!("invalid JSON body: {}", error_position(&error)))
-            })
-    }
-}
-
-impl<T: Serialize + Send> warp::Reply for Json<T> {
-    fn into_response(self) -> warp::reply::Response {
-        warp::reply::json(&self.0).into_response()
+        let invalid =
+            |problem: String| ConnectError::BadRequest(format!("invalid JSON body: {problem}"));
+        let mut deserializer = serde_json::Deserializer::from_slice(&request.body);
+        let value = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|error| invalid(json_problem(&error)))?;
+        deserializer.end().map_err(|error| {
+            invalid(format!(
+                "trailing characters at line {} column {}",
+                error.line(),
+                error.column()
+            ))
+        })?;
+        Ok(Json(value))
     }
 }
 
@@ -113,14 +167,27 @@ fn serde_urlencoded_from<T: DeserializeOwned>(query: &str) -> Result<T, ConnectE
         .map_err(|error| ConnectError::BadRequest(format!("invalid query parameters: {error}")))
 }
 
-/// serde's message may quote the offending value; keep its kind and position only.
-fn error_position(error: &serde_json::Error) -> String {
-    format!(
-        "{:?} error at line {} column {}",
-        error.classify(),
-        error.line(),
-        error.column()
-    )
+/// What is wrong with a JSON body, naming the field (from the handler's own type) but never
+/// quoting a value: serde's messages may echo what the client sent.
+fn json_problem(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = error.inner();
+    let at = format!("line {} column {}", inner.line(), inner.column());
+    let path = error.path().to_string();
+    let message = inner.to_string();
+    match inner.classify() {
+        serde_json::error::Category::Data if message.starts_with("missing field") => {
+            let field = message.split('`').nth(1).unwrap_or("?");
+            if path == "." {
+                format!("missing field `{field}` ({at})")
+            } else {
+                format!("missing field `{path}.{field}` ({at})")
+            }
+        }
+        serde_json::error::Category::Data => {
+            format!("field `{path}` has the wrong type or value ({at})")
+        }
+        category => format!("{category:?} error at {at}"),
+    }
 }
 
 /// Parses a context parameter (`issue_key: String` for `{issue.key}`), used by generated code.

@@ -1,26 +1,29 @@
 //! What an annotated handler becomes: a [`Handler`] carrying its descriptor module, its route
-//! (method, path pattern, auth policy) and the call that extracts arguments and runs it.
+//! (method, path, auth policy) and the call that extracts arguments and runs it.
 //!
 //! The attribute macros generate one [`HandlerItem`] impl per handler; `handlers![...]` only
-//! collects them. Nothing is registered globally: an [`App`](crate::app::App) is exactly the
-//! list it was given.
+//! collects them. Nothing is registered globally: an [`App`](crate::App) is exactly the list
+//! it was given.
 
 pub mod extract;
-mod path;
 
-pub use extract::{FromRequest, Json, Query};
-pub use path::{PathPattern, PatternError};
+pub use extract::{
+    ContextToken, FromHook, FromRequest, Jwt, PolicyMarker, Public, Query, VerifiedPolicy,
+    context_param,
+};
 
 use crate::auth::verifier::RequestTarget;
-use crate::auth::{Context, Policy};
+use crate::auth::{Context, RoutePolicy};
 use crate::error::ConnectError;
-use crate::lifecycle::LifecycleEvent;
+use crate::http::{AppError, IntoResponse, Response};
+use crate::lifecycle::{HookCall, LifecycleEvent};
+use crate::state::{Requirements, StateMap};
 use crate::store::Tenant;
 use bytes::Bytes;
+use connect_descriptor::{ArgValue, ModuleType};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use warp::http::Method;
-use warp::reply::Response;
 
 /// A request after its route's policy ran: what extractors read from.
 #[derive(Debug)]
@@ -29,6 +32,7 @@ pub struct ConnectRequest {
     pub(crate) target: RequestTarget,
     pub(crate) path_params: Vec<(String, String)>,
     pub(crate) body: Bytes,
+    pub(crate) state: Arc<StateMap>,
 }
 
 impl ConnectRequest {
@@ -66,23 +70,20 @@ impl ConnectRequest {
 pub type RouteFuture = BoxFuture<'static, Result<Response, ConnectError>>;
 /// A route's call: extract the arguments, run the handler, make the response.
 pub type RouteCall = Arc<dyn Fn(ConnectRequest) -> RouteFuture + Send + Sync>;
-/// The future a lifecycle hook returns; an error message is logged and answered with 500.
-pub type HookFuture = BoxFuture<'static, Result<(), String>>;
-/// A lifecycle hook's call, with the verified and stored tenant.
-pub type HookCall = Arc<dyn Fn(Tenant) -> HookFuture + Send + Sync>;
 
-/// A module's descriptor entry, rendered to JSON at compile time by the attribute.
-#[derive(Debug, Clone, Copy)]
+/// A module declared by an attribute: its type and arguments, turned into the typed module by
+/// [`ModuleType::build`] when the app is built (the same function the macro checked them with).
+#[derive(Debug, Clone)]
 pub struct ModuleSpec {
-    /// The descriptor's module type, e.g. `generalPages`.
-    pub kind: &'static str,
-    /// The entry as JSON text.
-    pub json: &'static str,
-    /// Whether the module type holds one object rather than an array (`configurePage`).
-    pub single: bool,
+    /// The module type.
+    pub module_type: ModuleType,
+    /// The attribute's arguments.
+    pub args: Vec<(&'static str, ArgValue)>,
+    /// The handler's doc comment, for module types with a description.
+    pub doc: Option<&'static str>,
 }
 
-/// A route: method, path pattern (relative to the app's mount path), policy and call.
+/// A route: method, path (relative to the app's mount path), policy and call.
 #[derive(Clone)]
 pub struct RouteSpec {
     /// The HTTP method.
@@ -90,7 +91,7 @@ pub struct RouteSpec {
     /// The path with `{variable}` segments, e.g. `/issue/{issue.key}`.
     pub path: &'static str,
     /// How requests are verified.
-    pub policy: Policy,
+    pub policy: RoutePolicy,
     /// The call.
     pub call: RouteCall,
 }
@@ -105,12 +106,12 @@ impl std::fmt::Debug for RouteSpec {
     }
 }
 
-/// One handler of an app.
+/// What a handler's kind is.
 #[derive(Clone)]
-pub enum Handler {
+pub enum HandlerKind {
     /// A route, with the descriptor module it serves (none for `#[connect::route]`).
     Route {
-        /// The module entry.
+        /// The module.
         module: Option<ModuleSpec>,
         /// The route.
         route: RouteSpec,
@@ -124,19 +125,29 @@ pub enum Handler {
     },
 }
 
+/// One handler of an app.
+#[derive(Clone)]
+pub struct Handler {
+    /// The function's name, for build errors.
+    pub name: &'static str,
+    /// Route or hook.
+    pub kind: HandlerKind,
+    /// Declares what its extractors need from the app (`State<T>` values).
+    pub requires: fn(&mut Requirements),
+}
+
 impl std::fmt::Debug for Handler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Handler::Route { module, route } => f
-                .debug_struct("Route")
-                .field("module", module)
-                .field("route", route)
-                .finish(),
-            Handler::Hook { event, .. } => f
-                .debug_struct("Hook")
-                .field("event", event)
-                .finish_non_exhaustive(),
-        }
+        let mut s = f.debug_struct("Handler");
+        s.field("name", &self.name);
+        match &self.kind {
+            HandlerKind::Route { module, route } => {
+                s.field("module", &module.as_ref().map(|m| m.module_type));
+                s.field("route", route)
+            }
+            HandlerKind::Hook { event, .. } => s.field("event", event),
+        };
+        s.finish_non_exhaustive()
     }
 }
 
@@ -186,26 +197,38 @@ where
 /// Builds a [`HookCall`] from an async closure (used by generated code).
 pub fn hook_call<F, Fut>(call: F) -> HookCall
 where
-    F: Fn(Tenant) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+    F: Fn(Tenant, Arc<StateMap>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
 {
-    Arc::new(move |tenant| Box::pin(call(tenant)))
+    Arc::new(move |tenant, state| Box::pin(call(tenant, state)))
 }
 
-/// What a lifecycle hook may return: `()` or a `Result` whose error displays.
+/// The response of a handler's return value. Generated code calls it spanned at the handler's
+/// return type, so a type that is no response is reported there.
+pub fn respond<R: IntoResponse>(value: R) -> Response {
+    value.into_response()
+}
+
+/// What a lifecycle hook may return: `()` or `Result<(), E>` with `E` convertible into
+/// [`AppError`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a lifecycle hook",
+    label = "return `()` or `Result<(), AppError>`",
+    note = "lifecycle hooks return `()` or `Result<(), E>` where `E` converts into `AppError` (any error does)"
+)]
 pub trait HookOutcome {
-    /// `Ok` or the error's message.
-    fn into_outcome(self) -> Result<(), String>;
+    /// `Ok` or the error.
+    fn into_outcome(self) -> Result<(), AppError>;
 }
 
 impl HookOutcome for () {
-    fn into_outcome(self) -> Result<(), String> {
+    fn into_outcome(self) -> Result<(), AppError> {
         Ok(())
     }
 }
 
-impl<E: std::fmt::Display> HookOutcome for Result<(), E> {
-    fn into_outcome(self) -> Result<(), String> {
-        self.map_err(|error| error.to_string())
+impl<E: Into<AppError>> HookOutcome for Result<(), E> {
+    fn into_outcome(self) -> Result<(), AppError> {
+        self.map_err(Into::into)
     }
 }

@@ -1,7 +1,7 @@
 //! A key CDN on 127.0.0.1: serves public keys by kid like `connect-install-keys.atlassian.com`.
 
 use super::KeyPair;
-use crate::server::RunningServer;
+use crate::http::RunningServer;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -60,7 +60,7 @@ impl KeyCdn {
                 async move { answer(&state, tail.as_str()).await }
             })
             .boxed();
-        let server = crate::server::spawn(route, addr).await?;
+        let server = crate::http::spawn(route, addr).await?;
         Ok(Self { state, server })
     }
 

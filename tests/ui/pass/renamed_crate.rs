@@ -6,12 +6,12 @@ mod framework {
 use atlassian_connect::prelude::*;
 
 #[connect::general_page(key = "hello", name = "Hello", url = "/hello", crate = "crate::framework")]
-async fn hello(ctx: Context) -> impl Reply {
+async fn hello(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 
 #[connect::route(GET, "/api", auth = context, crate = "crate::framework")]
-async fn api(ctx: Context) -> impl Reply {
+async fn api(ctx: Context) -> String {
     ctx.tenant().client_key.clone()
 }
 

@@ -2,12 +2,12 @@
 use atlassian_connect::prelude::*;
 
 #[connect::webhook(event = "jira:issue_teleported", url = "/webhooks/teleported", unchecked)]
-async fn teleported(tenant: Tenant) -> impl Reply {
+async fn teleported(tenant: Tenant) -> String {
     tenant.client_key
 }
 
 #[connect::web_panel(key = "panel", name = "Panel", url = "/panel", location = "jira.brand.new.location", unchecked)]
-async fn panel(ctx: Context) -> impl Reply {
+async fn panel(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 

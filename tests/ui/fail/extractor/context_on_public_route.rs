@@ -1,7 +1,7 @@
 use atlassian_connect::prelude::*;
 
 #[connect::route(GET, "/public", auth = none)]
-async fn public(ctx: Context) -> impl Reply {
+async fn public(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 

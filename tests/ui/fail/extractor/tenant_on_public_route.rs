@@ -1,7 +1,7 @@
 use atlassian_connect::prelude::*;
 
 #[connect::route(POST, "/public", auth = none)]
-async fn public(tenant: Tenant) -> impl Reply {
+async fn public(tenant: Tenant) -> String {
     tenant.base_url
 }
 

@@ -1,12 +1,12 @@
 use atlassian_connect::prelude::*;
 
 #[connect::general_page(key = "hello", name = "Hello", url = "/hello")]
-async fn hello(ctx: Context) -> impl Reply {
+async fn hello(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 
 #[connect::route(GET, "/hello", auth = context)]
-async fn hello_api(ctx: Context) -> impl Reply {
+async fn hello_api(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 

@@ -1,7 +1,7 @@
 use atlassian_connect::prelude::*;
 
 #[connect::general_page(key = "hello page!", name = "Hello", url = "/hello")]
-async fn hello(ctx: Context) -> impl Reply {
+async fn hello(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 

@@ -1,7 +1,7 @@
 use atlassian_connect::prelude::*;
 
 #[connect::route(GET, "/api/notes", auth = public)]
-async fn notes(ctx: Context) -> impl Reply {
+async fn notes(ctx: Context) -> String {
     ctx.tenant().base_url.clone()
 }
 

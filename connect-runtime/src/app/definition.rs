@@ -1,0 +1,169 @@
+//! [`App`]: what a user's `main` writes: the app's identity, its `handlers![...]`, its shared
+//! state, and (rarely) raw modules the attributes do not model.
+
+use super::build::{BuildError, ConnectApp};
+use crate::config::ConnectConfig;
+use crate::handler::{Handler, HandlerKind};
+use crate::state::StateMap;
+use crate::store::TenantStore;
+use connect_descriptor::{AppKey, Descriptor, Scope, Vendor};
+use std::sync::Arc;
+
+/// A Connect app definition: key, name, vendor, scopes, state and handlers.
+///
+/// ```no_run
+/// use connect_runtime::{App, Scope};
+///
+/// # async fn run() -> Result<(), connect_runtime::RunError> {
+/// App::new("com.example.hello", "Hello")
+///     .vendor("Example", "https://example.com")
+///     .scopes([Scope::Read])
+///     // .handlers(handlers![hello, ...]) with the attribute macros of `atlassian-connect`
+///     .run()
+///     .await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct App {
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) vendor: Option<Vendor>,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) licensing: Option<bool>,
+    pub(crate) modules: Vec<(String, serde_json::Value)>,
+    pub(crate) handlers: Vec<Handler>,
+    pub(crate) state: StateMap,
+    pub(crate) duplicate_states: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("key", &self.key)
+            .field("name", &self.name)
+            .field("handlers", &self.handlers)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// An app with `key` (unique on the Marketplace, `^[a-zA-Z0-9-._]+$`, checked when the app
+    /// is built) and display `name`.
+    pub fn new(key: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            name: name.into(),
+            description: None,
+            vendor: None,
+            scopes: Vec::new(),
+            licensing: None,
+            modules: Vec::new(),
+            handlers: Vec::new(),
+            state: StateMap::default(),
+            duplicate_states: Vec::new(),
+        }
+    }
+
+    /// The app key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the vendor.
+    pub fn vendor(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
+        self.vendor = Some(Vendor {
+            name: name.into(),
+            url: url.into(),
+        });
+        self
+    }
+
+    /// Sets the requested scopes.
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
+        self.scopes = scopes.into_iter().collect();
+        self.scopes.sort();
+        self.scopes.dedup();
+        self
+    }
+
+    /// Sets `enableLicensing`.
+    pub fn licensing(mut self, enabled: bool) -> Self {
+        self.licensing = Some(enabled);
+        self
+    }
+
+    /// Adds a raw module entry of module type `kind` (e.g. `generalPages`): the escape hatch
+    /// for modules the attributes do not model. A modelled type is checked like an attribute
+    /// (keys, required fields) when the app is built; other types need a valid `key`.
+    pub fn module(mut self, kind: &str, entry: serde_json::Value) -> Self {
+        self.modules.push((kind.to_owned(), entry));
+        self
+    }
+
+    /// Adds handlers, usually `handlers![a, b, c]`.
+    pub fn handlers(mut self, handlers: impl IntoIterator<Item = Handler>) -> Self {
+        self.handlers.extend(handlers);
+        self
+    }
+
+    /// Adds a shared value that handlers and hooks receive as [`State<T>`](crate::State).
+    /// One value per type: a second value of the same type fails [`App::build`].
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        if !self.state.insert(value) {
+            self.duplicate_states.push(std::any::type_name::<T>());
+        }
+        self
+    }
+
+    /// The descriptor this app serves at `base_url`, after every check of [`App::build`] that
+    /// concerns it (keys, modules).
+    pub fn descriptor(&self, base_url: &str) -> Result<Descriptor, BuildError> {
+        let key = AppKey::parse(self.key.clone())?;
+        let mut descriptor = Descriptor::new(key, self.name.clone(), base_url);
+        descriptor.description = self.description.clone();
+        descriptor.vendor = self.vendor.clone();
+        descriptor.scopes = self.scopes.clone();
+        descriptor.enable_licensing = self.licensing;
+        for (kind, entry) in &self.modules {
+            descriptor.modules.add_json(kind, entry.clone())?;
+        }
+        for handler in &self.handlers {
+            let HandlerKind::Route {
+                module: Some(spec), ..
+            } = &handler.kind
+            else {
+                continue;
+            };
+            let module = spec
+                .module_type
+                .build(&spec.args, spec.doc)
+                .map_err(|errors| BuildError::Module {
+                    handler: handler.name,
+                    reason: errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                })?;
+            descriptor.modules.add(module)?;
+        }
+        Ok(descriptor)
+    }
+
+    /// Builds the app for `config` with tenants in `store`.
+    pub fn build(
+        self,
+        config: ConnectConfig,
+        store: Arc<dyn TenantStore>,
+    ) -> Result<ConnectApp, BuildError> {
+        ConnectApp::build(self, config, store)
+    }
+}

@@ -1,0 +1,219 @@
+//! The one dispatch: find the app by mount path and the route by method and path, apply the
+//! route's policy once, read the body, run the target, answer errors, add the security headers.
+//!
+//! A path no app routes is rejected as not found (so hand-built warp routes given to
+//! [`ConnectApp::filter_with`] can still answer it); everything else is answered here.
+
+use super::build::ConnectApp;
+use super::table::{Found, Route, Target};
+use crate::auth::verifier::{QshRule, RequestTarget};
+use crate::auth::{Context, RoutePolicy};
+use crate::error::{ConnectError, recover};
+use crate::handler::ConnectRequest;
+use crate::http::body::read_limited;
+use crate::http::headers::secure;
+use crate::http::{IntoResponse, Response};
+use crate::lifecycle::LifecycleEvent;
+use bytes::{Buf, Bytes};
+use futures_util::Stream;
+use std::sync::Arc;
+use warp::filters::BoxedFilter;
+use warp::filters::path::FullPath;
+use warp::http::header::CONTENT_TYPE;
+use warp::http::{HeaderValue, Method, StatusCode};
+use warp::{Filter, Rejection, Reply};
+
+/// A request whose app and route were found.
+enum Matched {
+    Route {
+        app: ConnectApp,
+        route: Route,
+        params: Vec<(String, String)>,
+    },
+    WrongMethod,
+}
+
+/// The dispatch over `apps`, without recovery or headers: rejects paths no app routes.
+pub(crate) fn dispatch(
+    apps: Arc<[ConnectApp]>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    let matched =
+        warp::method()
+            .and(warp::path::full())
+            .and_then(move |method: Method, path: FullPath| {
+                let found = find(&apps, &method, path.as_str());
+                async move { found.ok_or_else(warp::reject::not_found) }
+            });
+    let raw_query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    // A header that is not visible text carries no usable token: treated as absent (401).
+    let authorization = warp::header::optional::<String>("authorization")
+        .or(warp::any().map(|| None))
+        .unify();
+    let content_length = warp::header::optional::<u64>("content-length")
+        .or(warp::any().map(|| None))
+        .unify();
+    matched
+        .and(warp::method())
+        .and(warp::path::full())
+        .and(raw_query)
+        .and(authorization)
+        .and(content_length)
+        .and(warp::body::stream())
+        .then(
+            |matched: Matched,
+             method: Method,
+             path: FullPath,
+             query: String,
+             authorization: Option<String>,
+             content_length: Option<u64>,
+             body| async move {
+                let Matched::Route { app, route, params } = matched else {
+                    return ConnectError::MethodNotAllowed.into_response();
+                };
+                let target = RequestTarget {
+                    method,
+                    path: path.as_str().to_owned(),
+                    query,
+                };
+                let incoming = Incoming {
+                    target,
+                    authorization,
+                    content_length,
+                    params,
+                };
+                match run(&app, &route, incoming, body).await {
+                    Ok(response) => response,
+                    Err(error) => error.into_response(),
+                }
+            },
+        )
+}
+
+fn find(apps: &[ConnectApp], method: &Method, path: &str) -> Option<Matched> {
+    for app in apps {
+        let Some(below) = app.below_mount(path) else {
+            continue;
+        };
+        match app.inner.table.find(method, below) {
+            Found::Route(route, params) => {
+                return Some(Matched::Route {
+                    app: app.clone(),
+                    route: route.clone(),
+                    params,
+                });
+            }
+            Found::WrongMethod => return Some(Matched::WrongMethod),
+            Found::Nothing => {}
+        }
+    }
+    None
+}
+
+struct Incoming {
+    target: RequestTarget,
+    authorization: Option<String>,
+    content_length: Option<u64>,
+    params: Vec<(String, String)>,
+}
+
+/// Applies the route's policy, reads the body (only after the token verified), runs the target.
+async fn run<S, B>(
+    app: &ConnectApp,
+    route: &Route,
+    incoming: Incoming,
+    body: S,
+) -> Result<Response, ConnectError>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let inner = &app.inner;
+    let verifier = &inner.verifier;
+    let authorization = incoming.authorization.as_deref();
+    let target = &incoming.target;
+    let limit = inner.config.max_body_bytes;
+    match &route.target {
+        Target::Descriptor => Ok(descriptor_response(inner.descriptor_json.clone())),
+        Target::Install(event) => {
+            let token = verifier.verify_install(target, authorization).await?;
+            let body = read_limited(body, incoming.content_length, limit).await?;
+            match event {
+                LifecycleEvent::Installed => inner.lifecycle.installed(&token, &body).await?,
+                _ => inner.lifecycle.uninstalled(&token, &body).await?,
+            }
+            Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
+        }
+        Target::Toggle(event) => {
+            let context = verifier
+                .verify_tenant(target, authorization, QshRule::ThisRequest)
+                .await?;
+            let body = read_limited(body, incoming.content_length, limit).await?;
+            inner.lifecycle.set_enabled(*event, &context, &body).await?;
+            Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
+        }
+        Target::Handler(policy, call) => {
+            let context: Option<Context> = match policy {
+                RoutePolicy::SharedSecret => Some(
+                    verifier
+                        .verify_tenant(target, authorization, QshRule::ThisRequest)
+                        .await?,
+                ),
+                RoutePolicy::Context => Some(
+                    verifier
+                        .verify_tenant(target, authorization, QshRule::ThisRequestOrContext)
+                        .await?,
+                ),
+                RoutePolicy::None => None,
+            };
+            let body = read_limited(body, incoming.content_length, limit).await?;
+            call(ConnectRequest {
+                context,
+                target: incoming.target,
+                path_params: incoming.params,
+                body,
+                state: Arc::clone(&inner.state),
+            })
+            .await
+        }
+    }
+}
+
+fn descriptor_response(json: Bytes) -> Response {
+    let mut response = Response::new(json.into());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Adds the recovery and the security headers: the last step before serving.
+pub(crate) fn finish<F>(routes: F) -> BoxedFilter<(Response,)>
+where
+    F: Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static,
+{
+    routes.recover(recover).unify().map(secure).boxed()
+}
+
+/// The complete filter serving several apps on one port, each under its baseUrl's path
+/// (`https://host/jira`, `https://host/confluence`): one dispatch over all of them.
+pub fn apps_filter(apps: impl IntoIterator<Item = ConnectApp>) -> BoxedFilter<(Response,)> {
+    finish(dispatch(apps.into_iter().collect()))
+}
+
+impl ConnectApp {
+    /// The complete filter for serving this app alone.
+    pub fn filter(&self) -> BoxedFilter<(Response,)> {
+        apps_filter([self.clone()])
+    }
+
+    /// The complete filter for this app plus hand-built warp routes, tried for the paths the
+    /// app does not route (matched against the full request path).
+    pub fn filter_with<F, R>(&self, extra: F) -> BoxedFilter<(Response,)>
+    where
+        F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
+        R: Reply + 'static,
+    {
+        let apps: Arc<[ConnectApp]> = Arc::from([self.clone()]);
+        finish(dispatch(apps).or(extra.map(Reply::into_response)).unify())
+    }
+}

@@ -1,0 +1,61 @@
+//! The auth policies as warp filters, for routes built by hand with warp and served with
+//! [`ConnectApp::filter_with`]. Annotated handlers do not need them: the route table applies
+//! their policy.
+
+use super::build::ConnectApp;
+use crate::auth::Context;
+use crate::auth::verifier::{QshRule, RequestTarget};
+use crate::error::ConnectError;
+use std::convert::Infallible;
+use warp::filters::path::FullPath;
+use warp::{Filter, Rejection};
+
+/// The method, raw path and raw query of the request.
+fn request_target() -> impl Filter<Extract = (RequestTarget,), Error = Infallible> + Clone {
+    let raw_query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::method()
+        .and(warp::path::full())
+        .and(raw_query)
+        .map(|method, path: FullPath, query| RequestTarget {
+            method,
+            path: path.as_str().to_owned(),
+            query,
+        })
+}
+
+impl ConnectApp {
+    /// The `SharedSecret` policy for a hand-built route (page loads, webhooks): extracts the
+    /// verified [`Context`] or rejects with 401.
+    pub fn shared_secret(
+        &self,
+    ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
+        self.tenant_filter(QshRule::ThisRequest)
+    }
+
+    /// The `Context` policy for a hand-built route (AJAX calls with `AP.context.getToken()`
+    /// tokens): extracts the verified [`Context`] or rejects with 401.
+    pub fn context(&self) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
+        self.tenant_filter(QshRule::ThisRequestOrContext)
+    }
+
+    fn tenant_filter(
+        &self,
+        rule: QshRule,
+    ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
+        let verifier = std::sync::Arc::clone(&self.inner.verifier);
+        let authorization = warp::header::optional::<String>("authorization")
+            .or(warp::any().map(|| None))
+            .unify();
+        request_target().and(authorization).and_then(
+            move |target: RequestTarget, authorization: Option<String>| {
+                let verifier = std::sync::Arc::clone(&verifier);
+                async move {
+                    verifier
+                        .verify_tenant(&target, authorization.as_deref(), rule)
+                        .await
+                        .map_err(|error| warp::reject::custom(ConnectError::from(error)))
+                }
+            },
+        )
+    }
+}

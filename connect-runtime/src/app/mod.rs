@@ -1,0 +1,21 @@
+//! Apps: the definition a user writes ([`App`]), what building it yields ([`ConnectApp`]: the
+//! descriptor and one route table), the one dispatch that serves it, and [`App::run`].
+//!
+//! - `definition`: [`App`], the builder.
+//! - `build`: [`ConnectApp`] and [`BuildError`].
+//! - `table`: the route table (framework routes and handlers, each with its policy).
+//! - `dispatch`: the warp filter that serves one or several apps.
+//! - `filters`: the policies as warp filters for hand-built routes.
+//! - `run`: the command line of an app binary (`serve`, `descriptor`, `schema`).
+
+mod build;
+mod definition;
+mod dispatch;
+mod filters;
+mod run;
+mod table;
+
+pub use build::{BuildError, ConnectApp};
+pub use definition::App;
+pub use dispatch::apps_filter;
+pub use run::{Command, RunError};

@@ -1,0 +1,18 @@
+//! The HTTP side every app shares, independent of Connect: reading bodies, the response trait
+//! and the values handlers return, the security headers, and serving.
+//!
+//! - [`response`]: [`IntoResponse`] and [`Json`], [`Html`], [`WarpReply`].
+//! - [`error`]: [`AppError`], the error a handler returns (any error converts with `?`).
+//! - [`body`]: bodies read up to a limit.
+//! - [`headers`]: the security headers on every response.
+//! - [`serve`]: binding, serving until Ctrl-C, serving in the background for tests.
+
+pub mod body;
+pub mod error;
+pub mod headers;
+pub mod response;
+pub mod serve;
+
+pub use error::AppError;
+pub use response::{Html, IntoResponse, Json, Response, WarpReply, error_response};
+pub use serve::{RunningServer, init_logging, serve, spawn};

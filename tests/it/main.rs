@@ -1,0 +1,21 @@
+//! Every integration test, in one binary (it links once, which matters on a 2-core machine).
+//!
+//! - `lifecycle/`: the lifecycle routes and every policy, over HTTP, from the attacker's side,
+//!   against a hand-assembled app and a macro-built one.
+//! - `handlers`: annotated handlers over HTTP: extractors, return types, state, hooks.
+//! - `examples`: every example as users run it (descriptors, schema, simulated product).
+//! - `descriptor`: the descriptor's JSON Schema and Atlassian's Jira schema.
+//! - `simulated_host`, `processes`: the simulated product and real example processes.
+//! - `qsh`, `store`: qsh vectors and the differential test; the store conformance suite.
+//! - `compile_fail`: every compile-time check of the macros (trybuild).
+
+mod common;
+
+mod compile_fail;
+mod examples;
+mod handlers;
+mod lifecycle;
+mod processes;
+mod qsh;
+mod simulated_host;
+mod store;
