@@ -85,14 +85,6 @@ impl Default for ApiMigrations {
 }
 
 /// The complete descriptor, as served.
-///
-/// ```
-/// use connect_descriptor::{AppKey, Descriptor};
-/// let descriptor = Descriptor::new(AppKey::parse("com.example.app").unwrap(), "App", "https://app.example.com/");
-/// let json = serde_json::to_value(&descriptor).unwrap();
-/// assert_eq!(json["apiMigrations"]["signed-install"], true);
-/// assert_eq!(json["baseUrl"], "https://app.example.com");
-/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
@@ -127,6 +119,14 @@ pub struct Descriptor {
 
 impl Descriptor {
     /// A descriptor without modules for `key` served at `base_url`.
+    ///
+    /// ```
+    /// use connect_descriptor::{AppKey, Descriptor};
+    /// let descriptor = Descriptor::new(AppKey::parse("com.example.app").unwrap(), "App", "https://app.example.com/");
+    /// let json = serde_json::to_value(&descriptor).unwrap();
+    /// assert_eq!(json["apiMigrations"]["signed-install"], true);
+    /// assert_eq!(json["baseUrl"], "https://app.example.com");
+    /// ```
     pub fn new(key: AppKey, name: impl Into<String>, base_url: &str) -> Self {
         Self {
             key,

@@ -65,7 +65,7 @@ fn two_apps_descriptors() {
 
 /// Atlassian's published Jira descriptor schema, with `apiMigrations` extended by the two keys
 /// that postdate it (`signed-install`, `context-qsh`).
-fn jira_schema() -> jsonschema::Validator {
+pub(crate) fn jira_schema_json() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/schema/jira-global-schema.json"
@@ -85,6 +85,11 @@ fn jira_schema() -> jsonschema::Validator {
     let migrations = &mut schema["properties"]["apiMigrations"]["properties"];
     migrations["signed-install"] = json!({"type": "boolean"});
     migrations["context-qsh"] = json!({"type": "boolean"});
+    schema
+}
+
+fn jira_schema() -> jsonschema::Validator {
+    let schema = jira_schema_json();
     // The schema marks lifecycle and icon URLs `format: uri`, yet Atlassian documents them
     // relative to the baseUrl ("/installed"), as every Connect app writes them. Format checks
     // are optional in draft-04; the structure (required fields, types, key patterns,

@@ -12,10 +12,12 @@
 mod common;
 
 mod compile_fail;
+mod descriptor;
 mod examples;
 mod handlers;
 mod lifecycle;
 mod processes;
 mod qsh;
+mod responses;
 mod simulated_host;
 mod store;

@@ -111,3 +111,88 @@ async fn hello_example_installs_with_a_real_signed_install_and_serves_its_page()
         "the example stores tenants in the SQLite file of DATABASE_URL"
     );
 }
+
+/// Runs the hello example binary with `args` and `env`, returning (exit code, stdout, stderr).
+fn run_hello(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let binary = example_binary("hello");
+    assert!(binary.exists(), "{} not built", binary.display());
+    let mut command = std::process::Command::new(binary);
+    command.args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("run hello");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn hello_descriptor_command_prints_what_the_server_serves_and_schema_validates_it() {
+    let base_url = "https://hello-cli.example.com";
+    let (code, printed, _) = run_hello(&["descriptor"], &[("CONNECT_BASE_URL", base_url)]);
+    assert_eq!(code, Some(0));
+    let printed: serde_json::Value = serde_json::from_str(&printed).expect("descriptor JSON");
+
+    let port = free_port().unwrap();
+    let dir = std::env::temp_dir().join(format!("hello-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = AppProcess::spawn(
+        &example_binary("hello"),
+        &[
+            ("PORT", port.to_string()),
+            ("CONNECT_BASE_URL", base_url.into()),
+            ("DATABASE_URL", "memory://".into()),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", Duration::from_secs(20))
+        .expect("the example never listened");
+    let served: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{port}/atlassian-connect.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(
+        printed, served,
+        "`descriptor` prints exactly what the server serves"
+    );
+
+    let (code, schema, _) = run_hello(&["schema"], &[]);
+    assert_eq!(code, Some(0));
+    let schema: serde_json::Value = serde_json::from_str(&schema).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&served)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut broken = served.clone();
+    broken["authentication"]["type"] = serde_json::json!("none");
+    assert!(!validator.is_valid(&broken), "the schema is not vacuous");
+    let mut broken = served;
+    broken["modules"]["generalPages"][0]["key"] = serde_json::json!("not a key!");
+    assert!(!validator.is_valid(&broken), "module keys are checked");
+}
+
+#[test]
+fn hello_usage_and_unknown_commands() {
+    let (code, usage, _) = run_hello(&["--help"], &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        usage.contains("descriptor") && usage.contains("schema"),
+        "{usage}"
+    );
+    let (code, stdout, stderr) = run_hello(&["deploy"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("unknown command `deploy`") && stderr.contains("usage:"),
+        "{stderr}"
+    );
+}

@@ -385,13 +385,38 @@ impl ProductHost {
         method: reqwest::Method,
         url: &str,
     ) -> Result<Answer, HostError> {
-        let response = self
+        self.context_call(app, site, method, url, None).await
+    }
+
+    /// Calls `url` as the iframe's JavaScript does with `AP.context.getToken()`, sending `body`
+    /// as JSON (`POST`/`PUT` AJAX calls).
+    pub async fn call_with_context_token_and_body(
+        &self,
+        app: &AppUnderTest,
+        site: &Site,
+        method: reqwest::Method,
+        url: &str,
+        body: &Value,
+    ) -> Result<Answer, HostError> {
+        self.context_call(app, site, method, url, Some(body)).await
+    }
+
+    async fn context_call(
+        &self,
+        app: &AppUnderTest,
+        site: &Site,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, HostError> {
+        let mut request = self
             .http
             .request(method, format!("{}{}", app.address, app.target(url)))
-            .header("authorization", format!("JWT {}", self.context_token(site)))
-            .send()
-            .await?;
-        Answer::from(response).await
+            .header("authorization", format!("JWT {}", self.context_token(site)));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Answer::from(request.send().await?).await
     }
 
     async fn signed_lifecycle(
