@@ -26,6 +26,9 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(test)]
+mod layering;
+
 pub use app::{App, BuildError, ConnectApp, RunError, apps_filter};
 pub use auth::{Context, Policy, RoutePolicy};
 pub use config::{ConnectConfig, ServerSettings};

@@ -22,6 +22,15 @@ pub const TENANT_BASE_URL: &str = "https://acme.atlassian.net";
 /// One RSA key pair per test binary: generation is the slowest step.
 pub static KEYS: LazyLock<KeyPair> = LazyLock::new(|| KeyPair::generate("connect/test-kid-1"));
 
+/// How the test app is assembled: the same descriptor and routes either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// Raw modules plus hand-built warp routes behind the policy filters.
+    HandBuilt,
+    /// Attribute macros and `handlers![...]`.
+    Macros,
+}
+
 pub struct TestApp {
     pub app: ConnectApp,
     pub cdn: KeyCdn,
@@ -35,8 +44,14 @@ impl TestApp {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts with the test config, adjusted by `adjust` (timeouts, leeway...).
+    /// Starts the hand-assembled app with the test config, adjusted by `adjust`.
     pub async fn start_with(adjust: impl FnOnce(&mut ConnectConfig)) -> Self {
+        Self::start_flavour(Flavour::HandBuilt, adjust).await
+    }
+
+    /// Starts the app of `flavour` with the test config, adjusted by `adjust` (timeouts,
+    /// leeway...).
+    pub async fn start_flavour(flavour: Flavour, adjust: impl FnOnce(&mut ConnectConfig)) -> Self {
         let cdn = KeyCdn::start().await.expect("key CDN");
         cdn.publish(&KEYS);
         let mut config = ConnectConfig::new(APP_BASE_URL.parse().expect("url"));
@@ -50,13 +65,23 @@ impl TestApp {
         config.max_body_bytes = 8 * 1024;
         adjust(&mut config);
         let store = Arc::new(MemoryStore::default());
-        let app = test_app().build(config, store.clone()).expect("app");
-        let server = spawn(
-            app.filter_with(test_routes(&app)),
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        )
-        .await
-        .expect("server");
+        let (app, filter) = match flavour {
+            Flavour::HandBuilt => {
+                let app = test_app().build(config, store.clone()).expect("app");
+                let filter = app.filter_with(test_routes(&app));
+                (app, filter)
+            }
+            Flavour::Macros => {
+                let app = macro_built::app()
+                    .build(config, store.clone())
+                    .expect("app");
+                let filter = app.filter();
+                (app, filter)
+            }
+        };
+        let server = spawn(filter, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("server");
         Self {
             app,
             cdn,
@@ -184,6 +209,46 @@ pub fn test_routes(
         .and(app.context())
         .map(describe);
     hello.or(webhook).unify().or(notes).unify()
+}
+
+/// The test app written as a user writes it: the same modules and routes as
+/// [`test_app`] + [`test_routes`], from attributes.
+pub mod macro_built {
+    use super::APP_KEY;
+    use atlassian_connect::prelude::*;
+    use serde_json::{Value, json};
+
+    fn describe(ctx: &Context) -> Json<Value> {
+        Json(json!({
+            "clientKey": ctx.tenant().client_key,
+            "accountId": ctx.account_id(),
+            "context": ctx.is_context_token(),
+        }))
+    }
+
+    #[connect::general_page(
+        key = "hello",
+        name = "Hello",
+        url = "/hello",
+        location = "system.top.navigation.bar"
+    )]
+    async fn hello(ctx: Context) -> Json<Value> {
+        describe(&ctx)
+    }
+
+    #[connect::webhook(event = "jira:issue_created", url = "/webhooks/issue-created")]
+    async fn issue_created(ctx: Context, event: Json<Value>) -> Json<Value> {
+        Json(json!({"clientKey": ctx.tenant().client_key, "event": event.0["webhookEvent"]}))
+    }
+
+    #[connect::route(GET, "/api/notes", auth = context)]
+    async fn notes(ctx: Context) -> Json<Value> {
+        describe(&ctx)
+    }
+
+    pub fn app() -> App {
+        App::new(APP_KEY, "Test app").handlers(handlers![hello, issue_created, notes])
+    }
 }
 
 mod secrecy_fingerprint {
