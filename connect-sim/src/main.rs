@@ -6,7 +6,8 @@
 //! CONNECT_KEYS_CDN_URL=http://127.0.0.1:3999 cargo run --example hello &
 //! connect-sim install http://127.0.0.1:3000 --cdn-port 3999
 //! connect-sim page hello                       # prints a signed URL to open in a browser
-//! connect-sim webhook jira:issue_created --body issue.json
+//! connect-sim webhook jira:issue_created --body @issue.json
+//! connect-sim webhook jira:issue_created --body '{"issue": {"key": "TEST-1"}}'
 //! connect-sim context-token
 //! connect-sim uninstall
 //! ```
@@ -75,9 +76,9 @@ enum Command {
     Webhook {
         /// The event, e.g. jira:issue_created.
         event: String,
-        /// The JSON body.
+        /// The JSON body: inline (`'{"issue": {...}}'`) or `@FILE`.
         #[arg(long)]
-        body: PathBuf,
+        body: String,
     },
     /// Print a token as AP.context.getToken() returns it.
     ContextToken,
@@ -113,7 +114,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             site,
             confluence,
         } => {
-            let keys = KeyPair::generate(format!("connect-sim/{site}"));
+            let keys = site_keys(dir, &site)?;
             let site = if confluence {
                 Site::confluence(&site)
             } else {
@@ -132,7 +133,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 "site {} clientKey {} · key CDN http://127.0.0.1:{cdn_port} kid {}",
                 state.site.base_url, state.site.client_key, state.kid
             );
-            let installed = report("installed", host.install(&app, &state.site).await?);
+            let installed = report_with_cdn(
+                "installed",
+                host.install(&app, &state.site).await?,
+                Some(cdn_port),
+            );
             state.save(dir)?;
             if installed != 0 {
                 return Ok(installed);
@@ -142,9 +147,10 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Reinstall => {
             let mut state = State::load(dir)?;
             let (host, app) = connect(&state, state.keys()?, state.cdn_port).await?;
-            let code = report(
+            let code = report_with_cdn(
                 "installed (rotated secret)",
                 host.reinstall(&app, &mut state.site).await?,
+                Some(state.cdn_port),
             );
             if code == 0 {
                 state.save(dir)?;
@@ -175,10 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Webhook { event, body } => {
             let state = State::load(dir)?;
-            let body: serde_json::Value = serde_json::from_slice(
-                &std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?,
-            )
-            .with_context(|| format!("{} is not JSON", body.display()))?;
+            let body = json_body(&body)?;
             let (host, app) = connect(&state, state.keys()?, 0).await?;
             Ok(report(
                 &format!("webhook {event}"),
@@ -232,12 +235,51 @@ async fn lifecycle(dir: &Path, event: &str) -> anyhow::Result<i32> {
         "disabled" => host.disable(&app, &state.site).await?,
         other => bail!("unknown lifecycle event {other}"),
     };
-    Ok(report(event, answer))
+    Ok(report_with_cdn(event, answer, Some(state.cdn_port)))
+}
+
+/// The install signer of site `name`: the one already in the state file when it is the same
+/// site (the app caches keys by kid, so a site keeps its key pair across installs), otherwise a
+/// new key pair under a new kid (a new key never reuses a kid an app may have cached).
+fn site_keys(dir: &Path, name: &str) -> anyhow::Result<KeyPair> {
+    if let Ok(state) = State::load(dir) {
+        if state.site_name() == name {
+            return state.keys();
+        }
+    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    Ok(KeyPair::generate(format!("connect-sim/{name}/{nonce:x}")))
+}
+
+/// `--body`: inline JSON, or `@FILE`.
+fn json_body(raw: &str) -> anyhow::Result<serde_json::Value> {
+    match raw.strip_prefix('@') {
+        Some(path) => {
+            let text = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+            serde_json::from_slice(&text).with_context(|| format!("{path} is not JSON"))
+        }
+        None => serde_json::from_str(raw).with_context(|| {
+            if Path::new(raw).exists() {
+                format!("--body is not JSON; to send the file {raw}, write --body @{raw}")
+            } else {
+                "--body is not JSON (inline JSON, or @FILE)".to_owned()
+            }
+        }),
+    }
 }
 
 /// Prints a one-line summary of the app's answer (and a hint for common failures); returns the
 /// exit code.
 fn report(what: &str, answer: Answer) -> i32 {
+    report_with_cdn(what, answer, None)
+}
+
+/// [`report`] for answers to RS256-signed lifecycle events, whose failures may come from the
+/// app's key CDN configuration.
+fn report_with_cdn(what: &str, answer: Answer, cdn_port: Option<u16>) -> i32 {
     let reason = reqwest::StatusCode::from_u16(answer.status)
         .ok()
         .and_then(|status| status.canonical_reason())
@@ -247,18 +289,100 @@ fn report(what: &str, answer: Answer) -> i32 {
     if !body.is_empty() {
         println!("  {}", body.chars().take(500).collect::<String>());
     }
-    if answer.status >= 400 {
-        if answer.status == 401 || answer.status == 503 {
-            eprintln!(
-                "  hint: start the app with CONNECT_KEYS_CDN_URL pointing at this simulator's key CDN"
-            );
-        }
-        if body.contains("CONNECT_ALLOWED_TENANT_HOSTS") {
-            eprintln!(
-                "  hint: the app refuses this site's host; allow it with CONNECT_ALLOWED_TENANT_HOSTS"
-            );
-        }
-        return 1;
+    if answer.status < 400 {
+        return 0;
     }
-    0
+    if let Some(hint) = hint(answer.status, body, cdn_port) {
+        eprintln!("  hint: {hint}");
+    }
+    1
+}
+
+/// What a failure most likely means, judged from the app's own message.
+fn hint(status: u16, body: &str, cdn_port: Option<u16>) -> Option<String> {
+    let cdn = |port: u16| format!("CONNECT_KEYS_CDN_URL=http://127.0.0.1:{port}");
+    if body.contains("CONNECT_ALLOWED_TENANT_HOSTS") {
+        return Some(
+            "the app refuses this site's host; allow it with CONNECT_ALLOWED_TENANT_HOSTS"
+                .to_owned(),
+        );
+    }
+    match (status, cdn_port) {
+        (503, Some(port)) => Some(format!(
+            "the app could not fetch the install key; start it with {}",
+            cdn(port)
+        )),
+        (401, Some(port)) if body.contains("install key not found") => Some(format!(
+            "the app's key CDN does not know this simulator's key; start it with {}",
+            cdn(port)
+        )),
+        (401, Some(_)) if body.contains("signature is invalid") => Some(
+            "the app holds a different key under this kid (keys are cached by kid); this happens when connect-sim.json was deleted while the app kept running: restart the app"
+                .to_owned(),
+        ),
+        (401, None) if body.contains("unknown tenant") || body.contains("uninstalled") => Some(
+            "the app does not know this site as installed: run `connect-sim install APP_URL`"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_inline_or_from_a_file() {
+        assert_eq!(json_body(r#"{"a": 1}"#).unwrap()["a"], 1);
+        let dir = std::env::temp_dir().join(format!("connect-sim-body-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("issue.json");
+        std::fs::write(&file, r#"{"issue": {"key": "TEST-1"}}"#).unwrap();
+        let from_file = json_body(&format!("@{}", file.display())).unwrap();
+        assert_eq!(from_file["issue"]["key"], "TEST-1");
+        let error = json_body(&file.display().to_string()).unwrap_err();
+        assert!(format!("{error:#}").contains("--body @"), "{error:#}");
+    }
+
+    #[test]
+    fn hints_follow_the_apps_message() {
+        assert!(
+            hint(401, "install key not found: ...", Some(3999))
+                .unwrap()
+                .contains("3999")
+        );
+        assert!(
+            hint(401, "the JWT signature is invalid", Some(3999))
+                .unwrap()
+                .contains("restart the app")
+        );
+        assert!(hint(401, "the JWT has expired", Some(3999)).is_none());
+        assert!(
+            hint(503, "key service unavailable", Some(3999))
+                .unwrap()
+                .contains("CONNECT_KEYS_CDN_URL")
+        );
+    }
+
+    #[test]
+    fn a_site_keeps_its_key_pair_and_a_new_site_gets_a_new_kid() {
+        let dir = std::env::temp_dir().join(format!("connect-sim-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_file(State::path(&dir));
+        let first = site_keys(&dir, "acme").unwrap();
+        let state = State {
+            kid: first.kid().to_owned(),
+            private_key_pem: first.private_pem().to_owned(),
+            cdn_port: 3999,
+            app_url: "http://127.0.0.1:3000".to_owned(),
+            site: Site::jira("acme"),
+        };
+        state.save(&dir).unwrap();
+        let again = site_keys(&dir, "acme").unwrap();
+        assert_eq!(again.kid(), first.kid());
+        assert_eq!(again.private_pem(), first.private_pem());
+        let other = site_keys(&dir, "globex").unwrap();
+        assert_ne!(other.kid(), first.kid());
+    }
 }

@@ -59,6 +59,17 @@ impl State {
         Ok(())
     }
 
+    /// The site's name (`acme` of `https://acme.atlassian.net`).
+    pub fn site_name(&self) -> &str {
+        self.site
+            .base_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .split('.')
+            .next()
+            .unwrap_or_default()
+    }
+
     /// The signing key pair.
     pub fn keys(&self) -> anyhow::Result<KeyPair> {
         KeyPair::from_private_pem(self.kid.clone(), &self.private_key_pem)

@@ -99,7 +99,7 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("TEST-3"), "{out}");
 
-    // webhook with a body from a file.
+    // webhook with a body from a file (`@FILE`) and inline.
     let body = dir.join("issue.json");
     std::fs::write(
         &body,
@@ -112,11 +112,22 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
             "webhook",
             "jira:issue_created",
             "--body",
-            body.to_str().unwrap(),
+            &format!("@{}", body.display()),
         ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("200") && out.contains("TEST-4"), "{out}");
+    let (code, out) = sim(
+        &dir,
+        &[
+            "webhook",
+            "jira:issue_created",
+            "--body",
+            r#"{"webhookEvent": "jira:issue_created", "issue": {"key": "TEST-5"}}"#,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("TEST-5"), "{out}");
 
     // context-token: what the iframe's JavaScript sends to the app's API.
     let (code, out) = sim(&dir, &["context-token"]);
@@ -141,6 +152,16 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
     let (code, out) = sim(&dir, &["page", "hello", "--load"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("401"), "{out}");
+
+    // install again after the uninstall: the site keeps its key pair, so the key the app
+    // cached under this kid still verifies.
+    let (code, out) = sim(
+        &dir,
+        &["install", &app_url, "--cdn-port", &cdn_port.to_string()],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("installed: 204"), "{out}");
+    assert_eq!(sim(&dir, &["page", "hello", "--load"]).0, 0);
 }
 
 #[test]
