@@ -8,6 +8,37 @@
 //! - [`install_payload`]: a lifecycle payload as Jira sends it.
 //! - [`AppProcess`]: an app binary run as its own process, its log readable by the test.
 //! - [`ProductHost`]: all of the above driving an app over HTTP as Jira or Confluence does.
+//!
+//! A test installs a site, loads a page and calls an API route as the product and the iframe
+//! do:
+//!
+//! ```no_run
+//! use connect_runtime::testing::{ProductHost, Site};
+//! use connect_runtime::{App, ConnectConfig, store::MemoryStore};
+//! use std::sync::Arc;
+//!
+//! # async fn test(app: App) -> Result<(), Box<dyn std::error::Error>> {
+//! let host = ProductHost::start().await?; // a key pair and its key CDN on 127.0.0.1
+//! let mut config = ConnectConfig::new("https://my-app.example.com".parse()?);
+//! config.key_cdn_urls = vec![host.cdn_url().parse()?];
+//! let app = app.build(config, Arc::new(MemoryStore::default()))?;
+//! let server = connect_runtime::http::spawn(app.filter(), ([127, 0, 0, 1], 0).into()).await?;
+//!
+//! let app = host.connect(&server.url()).await?; // reads the descriptor
+//! let site = Site::jira("acme");
+//! assert_eq!(host.install(&app, &site).await?.status, 204); // RS256-signed, as Jira does
+//! let page = host.load_page(&app, &site, "hello", &Default::default()).await?;
+//! assert_eq!(page.status, 200);
+//! let api = host
+//!     .call_with_context_token(&app, &site, reqwest::Method::GET, "/api/notes")
+//!     .await?;
+//! assert_eq!(api.status, 200);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Key generation is slow in unoptimised builds: give `num-bigint-dig`, `rsa` and `sha2`
+//! `opt-level = 3` in your `[profile.dev.package.*]` (see the README).
 
 mod host;
 mod key_cdn;
