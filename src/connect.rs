@@ -6,6 +6,16 @@
 //! [`web_panel`], [`web_item`], [`issue_glance`], [`issue_content`], [`dialog`], [`webhook`],
 //! [`dynamic_content_macro`], [`static_content_macro`], [`space_tools_tab`]. Routes that are not
 //! modules: [`route`]. Lifecycle hooks: [`installed`], [`uninstalled`], [`enabled`], [`disabled`].
+//!
+//! Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the
+//! module, for fields the attribute does not model), `unchecked` (skip the location and event
+//! lists, for ones newer than the framework) and `crate = "path"` (a renamed
+//! `atlassian-connect`).
+//!
+//! Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or
+//! context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds
+//! `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are
+//! compile errors at the token at fault.
 
 /// A page in the product's navigation (`generalPages`). GET, verified with the tenant's shared secret and the request's `qsh` (`SharedSecret`).
 ///
@@ -18,9 +28,8 @@
 /// | `weight` | optional | integer order among neighbours |
 /// | `icon` | optional | icon URL (16×16) |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -45,9 +54,8 @@ pub use connect_macros::general_page;
 /// | `location` | optional | admin section, e.g. `admin_plugins_menu/my-section` |
 /// | `weight` | optional | integer order |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -70,9 +78,8 @@ pub use connect_macros::admin_page;
 /// | `name` | required | the page title |
 /// | `url` | required | the page URL |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -97,9 +104,8 @@ pub use connect_macros::configure_page;
 /// | `icon_url` | optional | sidebar icon URL |
 /// | `weight` | optional | integer order |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -125,9 +131,8 @@ pub use connect_macros::project_page;
 /// | `weight` | optional | integer order |
 /// | `tooltip` | optional | tooltip text |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -154,9 +159,8 @@ pub use connect_macros::web_panel;
 /// | `tooltip` | optional | tooltip text |
 /// | `context` | optional | `page`, `addon` or `product` |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -181,9 +185,8 @@ pub use connect_macros::web_item;
 /// | `icon` | required | icon URL (24×24) |
 /// | `content` | required | the glance label |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -208,9 +211,8 @@ pub use connect_macros::issue_glance;
 /// | `icon` | required | icon URL (24×24) |
 /// | `tooltip` | required | tooltip text |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -232,9 +234,8 @@ pub use connect_macros::issue_content;
 /// | `key` | required | module key |
 /// | `url` | required | the dialog URL |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -258,9 +259,8 @@ pub use connect_macros::dialog;
 /// | `filter` | optional | a JQL filter |
 /// | `exclude_body` | optional | `true` to receive no body |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -286,9 +286,8 @@ pub use connect_macros::webhook;
 /// | `output_type` | optional | `block` (default) or `inline` |
 /// | `body_type` | optional | `none` (default), `plain-text` or `rich-text` |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -314,9 +313,8 @@ pub use connect_macros::dynamic_content_macro;
 /// | `output_type` | optional | `block` (default) or `inline` |
 /// | `body_type` | optional | `none` (default), `plain-text` or `rich-text` |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -340,9 +338,8 @@ pub use connect_macros::static_content_macro;
 /// | `url` | required | the tab URL, e.g. `/space?spaceKey={space.key}` |
 /// | `location` | optional | the tab's section |
 ///
-/// Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the module, for fields the attribute does not model), `unchecked` (skip the location/event lists, for ones newer than the framework) and `crate = "path"` (a renamed `atlassian-connect`).
-///
-/// Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are compile errors at the token at fault.
+/// Also `extra`, `unchecked` and `crate`, as every module attribute: see the
+/// [module documentation](self).
 ///
 /// ```
 /// use atlassian_connect::prelude::*;

@@ -166,6 +166,8 @@ const KEY: Field = req("key", Shape::Key);
 const NAME: Field = req("name", Shape::I18n("name"));
 const URL: Field = req("url", Shape::Url);
 const WEIGHT: Field = opt("weight", Shape::Int("weight"));
+const OUTPUT_TYPE: Field = def("output_type", Shape::Str("outputType"), "block");
+const BODY_TYPE: Field = def("body_type", Shape::Str("bodyType"), "none");
 
 /// Every module attribute.
 pub static KINDS: &[KindSpec] = &[
@@ -333,13 +335,7 @@ pub static KINDS: &[KindSpec] = &[
         Confluence,
         single = false,
         doc = true,
-        [
-            KEY,
-            NAME,
-            URL,
-            def("output_type", Shape::Str("outputType"), "block"),
-            def("body_type", Shape::Str("bodyType"), "none")
-        ]
+        [KEY, NAME, URL, OUTPUT_TYPE, BODY_TYPE]
     ),
     kind!(
         StaticContentMacro,
@@ -350,13 +346,7 @@ pub static KINDS: &[KindSpec] = &[
         Confluence,
         single = false,
         doc = true,
-        [
-            KEY,
-            NAME,
-            URL,
-            def("output_type", Shape::Str("outputType"), "block"),
-            def("body_type", Shape::Str("bodyType"), "none")
-        ]
+        [KEY, NAME, URL, OUTPUT_TYPE, BODY_TYPE]
     ),
     kind!(
         SpaceToolsTab,

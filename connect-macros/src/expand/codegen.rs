@@ -150,46 +150,64 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
         ),
         None => (quote!(#option::None), quote!(#option::None)),
     };
-    let handler_ty = paths.handler();
     let handler_kind = paths.handler_kind();
     let route_spec = paths.route_spec();
     let route_call = paths.route_call();
     let method_ty = paths.method();
     let policy_marker = paths.policy_marker();
     let connect_request = paths.connect_request();
-    let requirements_ty = paths.requirements();
-    let name = ident.to_string();
+    let kind = quote! {
+        #handler_kind::Route {
+            module: #module,
+            route: #route_spec {
+                method: #method_ty::#method,
+                path: #path,
+                policy: <#marker as #policy_marker>::POLICY,
+                call: #route_call(|#request: #connect_request| async move {
+                    #(#bindings)*
+                    let #value = #ident(#(#call_args),*).await;
+                    #result::Ok(#response)
+                }),
+            },
+        }
+    };
+    let handler_fn = handler_fn(handler, paths, &declares, kind);
     hidden_item(
         handler,
         paths,
         quote! {
             const MODULE_KEY: #option<&'static str> = #module_key;
             const ROUTE: #option<&'static str> = #option::Some(#route_key);
-            fn handler() -> #handler_ty {
-                fn requires(#requirements: &mut #requirements_ty) {
-                    let _ = &#requirements;
-                    #(#declares)*
-                }
-                #handler_ty {
-                    name: #name,
-                    kind: #handler_kind::Route {
-                        module: #module,
-                        route: #route_spec {
-                            method: #method_ty::#method,
-                            path: #path,
-                            policy: <#marker as #policy_marker>::POLICY,
-                            call: #route_call(|#request: #connect_request| async move {
-                                #(#bindings)*
-                                let #value = #ident(#(#call_args),*).await;
-                                #result::Ok(#response)
-                            }),
-                        },
-                    },
-                    requires,
-                }
-            }
+            #handler_fn
         },
     )
+}
+
+/// `fn handler() -> Handler`: the handler's name, `kind` (route or hook), and the function
+/// declaring what its extractors need from the app.
+fn handler_fn(
+    handler: &HandlerFn,
+    paths: &Paths,
+    declares: &[TokenStream],
+    kind: TokenStream,
+) -> TokenStream {
+    let handler_ty = paths.handler();
+    let requirements_ty = paths.requirements();
+    let requirements = local("__requirements");
+    let name = handler.ident().to_string();
+    quote! {
+        fn handler() -> #handler_ty {
+            fn requires(#requirements: &mut #requirements_ty) {
+                let _ = &#requirements;
+                #(#declares)*
+            }
+            #handler_ty {
+                name: #name,
+                kind: #kind,
+                requires,
+            }
+        }
+    }
 }
 
 /// The hidden struct and `HandlerItem` impl of a lifecycle hook for `event` (`Installed`...).
@@ -222,39 +240,24 @@ pub fn hook_item(handler: &HandlerFn, event: &str, paths: &Paths) -> TokenStream
     );
     let outcome =
         quote_spanned!(handler.output.span()=> #hook_outcome::into_outcome(#value_at_output));
-    let handler_ty = paths.handler();
     let handler_kind = paths.handler_kind();
     let lifecycle_event = paths.lifecycle_event();
     let hook_call = paths.hook_call();
     let tenant_ty = paths.tenant();
     let state_map = paths.state_map();
-    let requirements_ty = paths.requirements();
-    let name = ident.to_string();
-    hidden_item(
-        handler,
-        paths,
-        quote! {
-            fn handler() -> #handler_ty {
-                fn requires(#requirements: &mut #requirements_ty) {
-                    let _ = &#requirements;
-                    #(#declares)*
-                }
-                #handler_ty {
-                    name: #name,
-                    kind: #handler_kind::Hook {
-                        event: #lifecycle_event::#variant,
-                        call: #hook_call(|#tenant: #tenant_ty, #state: ::std::sync::Arc<#state_map>| async move {
-                            let _ = (&#tenant, &#state);
-                            #(#bindings)*
-                            let #value = #ident(#(#call_args),*).await;
-                            #outcome
-                        }),
-                    },
-                    requires,
-                }
-            }
-        },
-    )
+    let kind = quote! {
+        #handler_kind::Hook {
+            event: #lifecycle_event::#variant,
+            call: #hook_call(|#tenant: #tenant_ty, #state: ::std::sync::Arc<#state_map>| async move {
+                let _ = (&#tenant, &#state);
+                #(#bindings)*
+                let #value = #ident(#(#call_args),*).await;
+                #outcome
+            }),
+        }
+    };
+    let handler_fn = handler_fn(handler, paths, &declares, kind);
+    hidden_item(handler, paths, handler_fn)
 }
 
 /// `ModuleSpec { module_type, args, doc }`.
