@@ -37,9 +37,6 @@ impl LifecycleEvent {
 /// Why a lifecycle payload was refused (400).
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
-    /// The body could not be read (the client went away mid-request).
-    #[error("the request body could not be read")]
-    Unreadable,
     /// The body is not JSON.
     #[error("the body is not valid JSON (line {line}, column {column})")]
     NotJson {

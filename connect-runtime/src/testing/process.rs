@@ -73,6 +73,7 @@ impl Drop for AppProcess {
 
 /// `target/<profile>/examples/NAME` next to the running test binary (`cargo test` builds the
 /// workspace's examples before running tests).
+#[doc(hidden)]
 pub fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     exe.parent()
