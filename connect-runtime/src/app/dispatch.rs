@@ -5,6 +5,7 @@
 //! [`ConnectApp::filter_with`] can still answer it); everything else is answered here.
 
 use super::build::ConnectApp;
+use super::filters::{authorization, raw_query};
 use super::table::{Found, Route, Target};
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::auth::{Context, RoutePolicy};
@@ -27,8 +28,10 @@ use warp::{Filter, Rejection, Reply};
 enum Matched {
     Route {
         app: ConnectApp,
-        route: Route,
+        index: usize,
         params: Vec<(String, String)>,
+        method: Method,
+        path: FullPath,
     },
     WrongMethod,
 }
@@ -41,34 +44,39 @@ pub(crate) fn dispatch(
         warp::method()
             .and(warp::path::full())
             .and_then(move |method: Method, path: FullPath| {
-                let found = find(&apps, &method, path.as_str());
+                let found = find(&apps, method, path);
                 async move { found.ok_or_else(warp::reject::not_found) }
             });
-    let raw_query = warp::query::raw().or(warp::any().map(String::new)).unify();
-    // A header that is not visible text carries no usable token: treated as absent (401).
-    let authorization = warp::header::optional::<String>("authorization")
-        .or(warp::any().map(|| None))
-        .unify();
     let content_length = warp::header::optional::<u64>("content-length")
         .or(warp::any().map(|| None))
         .unify();
     matched
-        .and(warp::method())
-        .and(warp::path::full())
-        .and(raw_query)
-        .and(authorization)
+        .and(raw_query())
+        .and(authorization())
         .and(content_length)
         .and(warp::body::stream())
         .then(
             |matched: Matched,
-             method: Method,
-             path: FullPath,
              query: String,
              authorization: Option<String>,
              content_length: Option<u64>,
              body| async move {
-                let Matched::Route { app, route, params } = matched else {
+                let Matched::Route {
+                    app,
+                    index,
+                    params,
+                    method,
+                    path,
+                } = matched
+                else {
                     return ConnectError::MethodNotAllowed.into_response();
+                };
+                // The index came from this app's own (immutable) table.
+                let Some(route) = app.inner.table.route(index) else {
+                    return crate::http::error_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal error",
+                    );
                 };
                 let target = RequestTarget {
                     method,
@@ -81,7 +89,7 @@ pub(crate) fn dispatch(
                     content_length,
                     params,
                 };
-                match run(&app, &route, incoming, body).await {
+                match run(&app, route, incoming, body).await {
                     Ok(response) => response,
                     Err(error) => error.into_response(),
                 }
@@ -89,17 +97,19 @@ pub(crate) fn dispatch(
         )
 }
 
-fn find(apps: &[ConnectApp], method: &Method, path: &str) -> Option<Matched> {
+fn find(apps: &[ConnectApp], method: Method, path: FullPath) -> Option<Matched> {
     for app in apps {
-        let Some(below) = app.below_mount(path) else {
+        let Some(below) = app.below_mount(path.as_str()) else {
             continue;
         };
-        match app.inner.table.find(method, below) {
-            Found::Route(route, params) => {
+        match app.inner.table.find(&method, below) {
+            Found::Route(index, params) => {
                 return Some(Matched::Route {
                     app: app.clone(),
-                    route: route.clone(),
+                    index,
                     params,
+                    method,
+                    path,
                 });
             }
             Found::WrongMethod => return Some(Matched::WrongMethod),

@@ -10,12 +10,25 @@ use std::convert::Infallible;
 use warp::filters::path::FullPath;
 use warp::{Filter, Rejection};
 
+/// The raw query string, empty when there is none.
+pub(super) fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
+    warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
+/// The `Authorization` header. A header that is not visible text carries no usable token: it
+/// is treated as absent, so the policy answers 401.
+pub(super) fn authorization() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone
+{
+    warp::header::optional::<String>("authorization")
+        .or(warp::any().map(|| None))
+        .unify()
+}
+
 /// The method, raw path and raw query of the request.
 fn request_target() -> impl Filter<Extract = (RequestTarget,), Error = Infallible> + Clone {
-    let raw_query = warp::query::raw().or(warp::any().map(String::new)).unify();
     warp::method()
         .and(warp::path::full())
-        .and(raw_query)
+        .and(raw_query())
         .map(|method, path: FullPath, query| RequestTarget {
             method,
             path: path.as_str().to_owned(),
@@ -43,10 +56,7 @@ impl ConnectApp {
         rule: QshRule,
     ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
         let verifier = std::sync::Arc::clone(&self.inner.verifier);
-        let authorization = warp::header::optional::<String>("authorization")
-            .or(warp::any().map(|| None))
-            .unify();
-        request_target().and(authorization).and_then(
+        request_target().and(authorization()).and_then(
             move |target: RequestTarget, authorization: Option<String>| {
                 let verifier = std::sync::Arc::clone(&verifier);
                 async move {

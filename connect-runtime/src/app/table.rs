@@ -45,9 +45,9 @@ pub(crate) struct Route {
 }
 
 /// What a request found.
-pub(crate) enum Found<'a> {
-    /// The route and the values of its path variables.
-    Route(&'a Route, Vec<(String, String)>),
+pub(crate) enum Found {
+    /// The route's index ([`RouteTable::route`]) and the values of its path variables.
+    Route(usize, Vec<(String, String)>),
     /// The path exists for other methods.
     WrongMethod,
     /// No route has this path.
@@ -106,6 +106,11 @@ impl RouteTable {
         table
     }
 
+    /// The route [`RouteTable::find`] found at `index`.
+    pub(crate) fn route(&self, index: usize) -> Option<&Route> {
+        self.routes.get(index)
+    }
+
     /// Adds a handler's route; the same method and path twice is refused.
     pub(crate) fn add(&mut self, route: Route) -> Result<(), BuildError> {
         if self
@@ -123,12 +128,12 @@ impl RouteTable {
     }
 
     /// The route for `method` and `path` (below the app's mount path).
-    pub(crate) fn find(&self, method: &Method, path: &str) -> Found<'_> {
+    pub(crate) fn find(&self, method: &Method, path: &str) -> Found {
         let mut path_exists = false;
-        for route in &self.routes {
+        for (index, route) in self.routes.iter().enumerate() {
             if let Some(params) = route.path.matches(path) {
                 if route.method == method {
-                    return Found::Route(route, params);
+                    return Found::Route(index, params);
                 }
                 path_exists = true;
             }
