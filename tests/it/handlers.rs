@@ -2,15 +2,13 @@
 //! failing hook is reported to the product), typed path and query parameters, and each auth
 //! policy refusing what it must.
 
-use atlassian_connect::http::{self as server, RunningServer};
+use crate::common::Running;
 use atlassian_connect::prelude::*;
-use atlassian_connect::store::MemoryStore;
-use connect_runtime::config::HostRule;
-use connect_runtime::testing::{AppUnderTest, ProductHost, Site};
+use connect_runtime::testing::Site;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// Tenants the install hook saw, in order. A test-local record, not framework state.
 static HOOKED: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
@@ -66,41 +64,17 @@ async fn echo(body: Json<serde_json::Value>, tenant: Tenant) -> Json<serde_json:
     Json(serde_json::json!({"tenant": tenant.client_key, "body": body.0}))
 }
 
-struct Running {
-    host: ProductHost,
-    app: AppUnderTest,
-    store: Arc<MemoryStore>,
-    _server: RunningServer,
-}
-
 async fn start() -> Running {
-    let host = ProductHost::start().await.unwrap();
-    let mut config = ConnectConfig::new("https://handlers.example.com".parse().unwrap());
-    config.key_cdn_urls = vec![host.cdn_url().parse().unwrap()];
-    config.allowed_tenant_hosts = vec![HostRule::parse(".atlassian.net").unwrap()];
-    let store = Arc::new(MemoryStore::default());
-    let app = App::new("com.example.handlers", "Handlers")
-        .handlers(handlers![
-            record_install,
-            count_enable,
-            refuse_disable,
-            project,
-            items,
-            health,
-            echo
-        ])
-        .build(config, store.clone())
-        .unwrap();
-    let server = server::spawn(app.filter(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let app = host.connect(&server.url()).await.unwrap();
-    Running {
-        host,
-        app,
-        store,
-        _server: server,
-    }
+    let app = App::new("com.example.handlers", "Handlers").handlers(handlers![
+        record_install,
+        count_enable,
+        refuse_disable,
+        project,
+        items,
+        health,
+        echo
+    ]);
+    Running::start(app, "https://handlers.example.com").await
 }
 
 #[tokio::test]

@@ -3,11 +3,11 @@
 //! converted error's text in the log but never in the response; a missing state refused when
 //! the app is built.
 
+use crate::common::{Running, assert_security_headers};
 use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
-use atlassian_connect::testing::{AppUnderTest, ProductHost, Site};
-use atlassian_connect::{BuildError, WarpReply, http};
-use connect_runtime::config::HostRule;
+use atlassian_connect::testing::Site;
+use atlassian_connect::{BuildError, WarpReply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -184,41 +184,8 @@ impl Log {
     }
 }
 
-struct Running {
-    host: ProductHost,
-    app: AppUnderTest,
-    _server: http::RunningServer,
-}
-
 async fn start() -> Running {
-    let host = ProductHost::start().await.unwrap();
-    let mut config = ConnectConfig::new("https://responses.example.com".parse().unwrap());
-    config.key_cdn_urls = vec![host.cdn_url().parse().unwrap()];
-    config.allowed_tenant_hosts = vec![HostRule::parse(".atlassian.net").unwrap()];
-    let app = app()
-        .build(config, Arc::new(MemoryStore::default()))
-        .unwrap();
-    let server = http::spawn(app.filter(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let app = host.connect(&server.url()).await.unwrap();
-    Running {
-        host,
-        app,
-        _server: server,
-    }
-}
-
-fn assert_security_headers(response: &reqwest::Response) {
-    let headers = response.headers();
-    assert_eq!(
-        headers["cache-control"],
-        "no-cache, no-store",
-        "{}",
-        response.url()
-    );
-    assert_eq!(headers["referrer-policy"], "no-referrer");
-    assert!(headers.contains_key("strict-transport-security"));
+    Running::start(app(), "https://responses.example.com").await
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -333,7 +300,9 @@ async fn each_return_type_answers_its_status_body_and_the_security_headers() {
 
 #[tokio::test]
 async fn state_is_shared_by_handlers_and_hooks_and_errors_use_question_mark() {
-    let Running { host, app, _server } = start().await;
+    let Running {
+        host, app, _server, ..
+    } = start().await;
     let site = Site::jira("stateful");
     assert_eq!(host.install(&app, &site).await.unwrap().status, 204);
     let installs = host
@@ -433,7 +402,9 @@ fn a_state_the_app_was_not_given_fails_the_build_with_its_name() {
 
 #[tokio::test]
 async fn a_json_body_missing_a_field_names_the_field() {
-    let Running { host, app, _server } = start().await;
+    let Running {
+        host, app, _server, ..
+    } = start().await;
     let site = Site::jira("bodies");
     assert_eq!(host.install(&app, &site).await.unwrap().status, 204);
     let wrong = host

@@ -5,7 +5,9 @@
 use connect_runtime::config::{ConnectConfig, HostRule};
 use connect_runtime::http::{RunningServer, spawn};
 use connect_runtime::store::MemoryStore;
-use connect_runtime::testing::{KeyCdn, KeyPair, TokenSpec, install_payload};
+use connect_runtime::testing::{
+    AppUnderTest, KeyCdn, KeyPair, ProductHost, TokenSpec, install_payload,
+};
 use connect_runtime::{App, ConnectApp, Context};
 use secrecy_fingerprint::fingerprint;
 use serde_json::{Value, json};
@@ -209,6 +211,57 @@ pub fn test_routes(
         .and(app.context())
         .map(describe);
     hello.or(webhook).unify().or(notes).unify()
+}
+
+/// An app built from its definition and served on 127.0.0.1, connected to a simulated
+/// product whose key CDN it trusts and whose `.atlassian.net` sites it accepts.
+pub struct Running {
+    pub host: ProductHost,
+    pub app: AppUnderTest,
+    pub store: Arc<MemoryStore>,
+    pub _server: RunningServer,
+}
+
+impl Running {
+    /// Builds `app` for `base_url` over a fresh memory store and serves it.
+    pub async fn start(app: App, base_url: &str) -> Self {
+        let host = ProductHost::start().await.expect("product host");
+        let mut config = ConnectConfig::new(base_url.parse().expect("base url"));
+        config.key_cdn_urls = vec![host.cdn_url().parse().expect("cdn url")];
+        config.allowed_tenant_hosts = vec![HostRule::parse(".atlassian.net").expect("rule")];
+        let store = Arc::new(MemoryStore::default());
+        let built = app.build(config, store.clone()).expect("app");
+        let server = spawn(built.filter(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("server");
+        let app = host.connect(&server.url()).await.expect("descriptor");
+        Self {
+            host,
+            app,
+            store,
+            _server: server,
+        }
+    }
+}
+
+/// The security headers every response must carry (Atlassian's requirements).
+pub fn assert_security_headers(response: &reqwest::Response) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(
+        header("cache-control"),
+        "no-cache, no-store",
+        "{}",
+        response.url()
+    );
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert!(header("strict-transport-security").starts_with("max-age="));
 }
 
 /// The test app written as a user writes it: the same modules and routes as

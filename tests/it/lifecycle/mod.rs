@@ -7,7 +7,9 @@
 //! One file per concern: `happy_path`, `install_attacks`, `key_cdn`, `shared_secret_attacks`,
 //! `scanner_and_http`.
 
-use crate::common::{APP_BASE_URL, APP_KEY, Flavour, KEYS, TENANT_BASE_URL, TestApp};
+use crate::common::{
+    APP_BASE_URL, APP_KEY, Flavour, KEYS, TENANT_BASE_URL, TestApp, assert_security_headers,
+};
 use connect_runtime::TenantStore;
 use connect_runtime::testing::{CdnBehaviour, KeyPair, TokenSpec, install_payload};
 use secrecy::ExposeSecret;

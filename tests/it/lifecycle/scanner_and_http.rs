@@ -111,20 +111,6 @@ async fn descriptor_declares_the_migrations_and_lifecycle() {
     );
 }
 
-fn assert_security_headers(response: &reqwest::Response) {
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
-    assert_eq!(header("cache-control"), "no-cache, no-store");
-    assert_eq!(header("referrer-policy"), "no-referrer");
-    assert!(header("strict-transport-security").starts_with("max-age="));
-}
-
 
 #[tokio::test]
 async fn an_authorization_header_that_is_not_text_is_no_token() {
