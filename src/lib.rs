@@ -28,17 +28,27 @@
 //! ```
 //!
 //! Handlers are plain `async fn`s: their arguments are extractors ([`Context`], [`Tenant`],
-//! [`Json<T>`], [`Query<T>`], [`State<T>`], or context variables of the URL by name), their
+//! [`HostClient`] for calls back to the product, [`Json<T>`], [`Query<T>`], [`State<T>`],
+//! guards such as [`Licensed`] and [`guard::Require`], or context variables of the URL by
+//! name), their
 //! return value anything that implements [`IntoResponse`] (`Result<T, AppError>` lets them use
 //! `?`). See the README for the whole tour.
 #![warn(missing_docs)]
 
 pub use connect_runtime::{
-    App, AppError, BuildError, ConnectApp, ConnectConfig, ConnectError, Context, Descriptor, Html,
-    IntoResponse, Json, Policy, Query, RoutePolicy, RunError, Scope, ServerSettings, State, Tenant,
-    TenantStore, WarpReply, app, apps_filter, auth, config, error, handler, http, lifecycle, state,
-    store,
+    App, AppError, BuildError, ClientError, ClientResponse, ConnectApp, ConnectConfig,
+    ConnectError, Context, Descriptor, HostClient, Html, IntoResponse, Json, License, Licensed,
+    Permission, Policy, Query, RoutePolicy, RunError, Scope, ServerSettings, State, Tenant,
+    TenantStore, WarpReply, app, apps_filter, auth, client, config, error, handler, http,
+    lifecycle, state, store,
 };
+
+/// Guards: handler arguments that refuse a request before the handler runs.
+pub mod guard {
+    pub use connect_runtime::handler::guard::{
+        Licensed, ProjectAdmin, Require, Rule, SiteAdmin, SpaceAdmin,
+    };
+}
 
 /// The typed descriptor model and the rules the macros and the runtime share.
 pub use connect_descriptor as descriptor;
@@ -60,8 +70,8 @@ pub mod prelude {
     pub use crate::connect;
     pub use connect_macros::handlers;
     pub use connect_runtime::{
-        App, AppError, ConnectApp, ConnectConfig, Context, Html, IntoResponse, Json, Query, Scope,
-        ServerSettings, State, Tenant, TenantStore, WarpReply,
+        App, AppError, ConnectApp, ConnectConfig, Context, HostClient, Html, IntoResponse, Json,
+        Licensed, Query, Scope, ServerSettings, State, Tenant, TenantStore, WarpReply,
     };
     pub use warp::http::StatusCode;
 }

@@ -28,3 +28,46 @@ pub enum Scope {
     /// Read users' email addresses.
     AccessEmailAddresses,
 }
+
+impl Scope {
+    /// The scope as the descriptor and the OAuth `scope` parameter spell it (`READ`,
+    /// `ACT_AS_USER`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scope::None => "NONE",
+            Scope::Read => "READ",
+            Scope::Write => "WRITE",
+            Scope::Delete => "DELETE",
+            Scope::ProjectAdmin => "PROJECT_ADMIN",
+            Scope::SpaceAdmin => "SPACE_ADMIN",
+            Scope::Admin => "ADMIN",
+            Scope::ActAsUser => "ACT_AS_USER",
+            Scope::AccessEmailAddresses => "ACCESS_EMAIL_ADDRESSES",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_is_the_serialised_name() {
+        for scope in [
+            Scope::None,
+            Scope::Read,
+            Scope::Write,
+            Scope::Delete,
+            Scope::ProjectAdmin,
+            Scope::SpaceAdmin,
+            Scope::Admin,
+            Scope::ActAsUser,
+            Scope::AccessEmailAddresses,
+        ] {
+            assert_eq!(
+                serde_json::to_value(scope).unwrap(),
+                serde_json::Value::from(scope.as_str())
+            );
+        }
+    }
+}

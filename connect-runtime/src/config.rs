@@ -11,6 +11,10 @@
 //! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
 //! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
 //! | `CONNECT_MOUNT_PATH` | path the routes are served under (`/` behind a proxy that strips the baseUrl's path) | the baseUrl's path |
+//! | `CONNECT_OAUTH_URL` | OAuth 2.0 authorization server for calls as a user | chosen from the tenant's host (production / staging) |
+//! | `CONNECT_HTTP_TIMEOUT_MS` | timeout of one outbound request to the product | 8000 |
+//! | `CONNECT_RETRY_MAX_ATTEMPTS` | attempts of a rate-limited request (the first included) | 4 |
+//! | `CONNECT_RETRY_MAX_WAIT_MS` | total time a request may wait between rate-limited attempts | 12000 |
 
 use std::time::Duration;
 use url::Url;
@@ -30,6 +34,65 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 pub const DEFAULT_KEY_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default largest accepted lifecycle body. Install payloads are around 1 KiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Atlassian's production OAuth 2.0 authorization server (acting as a user).
+pub const PRODUCTION_OAUTH_URL: &str =
+    "https://oauth-2-authorization-server.services.atlassian.com";
+/// Atlassian's staging OAuth 2.0 authorization server, for sites on `.jira-dev.com`.
+pub const STAGING_OAUTH_URL: &str =
+    "https://oauth-2-authorization-server.stg.services.atlassian.com";
+/// Default timeout of one outbound request.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// How a rate-limited (429, or 503 with `Retry-After`) request to the product is retried.
+///
+/// The defaults fit a page load: the product gives the app 25 s to answer an iframe, and
+/// 4 attempts with at most 12 s of waiting leave room for the requests themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 disables retrying).
+    pub max_attempts: u32,
+    /// The most a request waits between attempts in total; a `Retry-After` that would exceed
+    /// it ends the retries at once rather than sleeping into a timeout.
+    pub max_total_wait: Duration,
+    /// The first backoff step when the product says nothing about when to retry.
+    pub base_delay: Duration,
+    /// The largest backoff step (before jitter).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            max_total_wait: Duration::from_secs(12),
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Settings of the outbound client that calls the product back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// The OAuth 2.0 authorization server for calls as a user; `None` picks Atlassian's
+    /// production or staging server from the tenant's host.
+    pub oauth_url: Option<Url>,
+    /// Timeout of one request (connect, send and read the answer).
+    pub timeout: Duration,
+    /// Retries of rate-limited requests.
+    pub retry: RetryPolicy,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            oauth_url: None,
+            timeout: DEFAULT_HTTP_TIMEOUT,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
 
 /// A configuration value that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +172,8 @@ pub struct ConnectConfig {
     /// `baseUrl + url`, so an app at `https://host/jira` receives `/jira/installed`). Set
     /// `Some("")` behind a proxy that strips the prefix.
     pub mount_path: Option<String>,
+    /// The outbound client (calls to the product, as the app or a user).
+    pub client: ClientConfig,
 }
 
 impl ConnectConfig {
@@ -129,6 +194,7 @@ impl ConnectConfig {
                 .collect(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             mount_path: None,
+            client: ClientConfig::default(),
         }
     }
 
@@ -184,6 +250,27 @@ impl ConnectConfig {
             }
             config.mount_path = Some(path.trim_end_matches('/').to_owned());
         }
+        if let Some(url) = get("CONNECT_OAUTH_URL") {
+            config.client.oauth_url = Some(parse_url("CONNECT_OAUTH_URL", &url)?);
+        }
+        if let Some(ms) = get("CONNECT_HTTP_TIMEOUT_MS") {
+            config.client.timeout = Duration::from_millis(number(
+                "CONNECT_HTTP_TIMEOUT_MS",
+                &ms,
+                "milliseconds, e.g. 8000",
+            )?);
+        }
+        if let Some(attempts) = get("CONNECT_RETRY_MAX_ATTEMPTS") {
+            let attempts = number("CONNECT_RETRY_MAX_ATTEMPTS", &attempts, "a count, e.g. 4")?;
+            config.client.retry.max_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
+        }
+        if let Some(ms) = get("CONNECT_RETRY_MAX_WAIT_MS") {
+            config.client.retry.max_total_wait = Duration::from_millis(number(
+                "CONNECT_RETRY_MAX_WAIT_MS",
+                &ms,
+                "milliseconds, e.g. 12000",
+            )?);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -206,6 +293,26 @@ impl ConnectConfig {
             return Err(ConfigError::new(
                 "CONNECT_ALLOWED_TENANT_HOSTS",
                 "at least one host rule is required, e.g. .atlassian.net",
+            ));
+        }
+        if let Some(url) = &self.client.oauth_url
+            && (!matches!(url.scheme(), "https" | "http") || url.host().is_none())
+        {
+            return Err(ConfigError::new(
+                "CONNECT_OAUTH_URL",
+                "expected an absolute http(s) URL, e.g. https://oauth-2-authorization-server.services.atlassian.com",
+            ));
+        }
+        if self.client.timeout.is_zero() {
+            return Err(ConfigError::new(
+                "CONNECT_HTTP_TIMEOUT_MS",
+                "must be above 0",
+            ));
+        }
+        if self.client.retry.max_attempts == 0 {
+            return Err(ConfigError::new(
+                "CONNECT_RETRY_MAX_ATTEMPTS",
+                "must be at least 1 (1 disables retries)",
             ));
         }
         if self.key_fetch_timeout.is_zero() {
@@ -270,6 +377,13 @@ fn port_from(value: Option<String>) -> Result<u16, ConfigError> {
             .parse()
             .map_err(|_| ConfigError::new("PORT", "expected a port number, e.g. 3000"))
     })
+}
+
+fn number(variable: &'static str, value: &str, expected: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::new(variable, format!("expected {expected}")))
 }
 
 fn parse_url(variable: &'static str, value: &str) -> Result<Url, ConfigError> {
@@ -358,6 +472,28 @@ mod tests {
         assert_eq!(error.variable, "CONNECT_ALLOWED_TENANT_HOSTS");
         let error = config(&[("CONNECT_BASE_URL", "not a url")]).unwrap_err();
         assert_eq!(error.variable, "CONNECT_BASE_URL");
+    }
+
+    #[test]
+    fn client_settings_come_from_the_environment() {
+        let c = config(&[
+            ("CONNECT_OAUTH_URL", "http://127.0.0.1:4001"),
+            ("CONNECT_HTTP_TIMEOUT_MS", "2500"),
+            ("CONNECT_RETRY_MAX_ATTEMPTS", "2"),
+            ("CONNECT_RETRY_MAX_WAIT_MS", "3000"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.client.oauth_url.unwrap().as_str(),
+            "http://127.0.0.1:4001/"
+        );
+        assert_eq!(c.client.timeout, Duration::from_millis(2500));
+        assert_eq!(c.client.retry.max_attempts, 2);
+        assert_eq!(c.client.retry.max_total_wait, Duration::from_secs(3));
+        let error = config(&[("CONNECT_RETRY_MAX_ATTEMPTS", "0")]).unwrap_err();
+        assert_eq!(error.variable, "CONNECT_RETRY_MAX_ATTEMPTS");
+        let error = config(&[("CONNECT_OAUTH_URL", "ftp://x")]).unwrap_err();
+        assert_eq!(error.variable, "CONNECT_OAUTH_URL");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::auth::keys::KeyFetchError;
 use crate::auth::{AuthError, VerifyError};
 use crate::http::body::BodyError;
-use crate::http::{AppError, IntoResponse, Response, error_response};
+use crate::http::{AppError, ClientError, Html, IntoResponse, Response, error_response};
 use crate::lifecycle::{LifecycleError, PayloadError};
 use crate::store::StoreError;
 use std::convert::Infallible;
@@ -50,6 +50,15 @@ pub enum ConnectError {
     /// The route exists for other methods.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A guard refused the verified caller (a missing product permission).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// A page load of a licensed app from a site without an active license (`lic=none`).
+    #[error("the site has no active license for this app")]
+    Unlicensed,
+    /// A guard's call to the product failed (a permission check).
+    #[error("{0}")]
+    Client(#[from] ClientError),
 }
 
 impl ConnectError {
@@ -67,6 +76,8 @@ impl ConnectError {
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ConnectError::Store(_) | ConnectError::Hook { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             ConnectError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ConnectError::Forbidden(_) | ConnectError::Unlicensed => StatusCode::FORBIDDEN,
+            ConnectError::Client(error) => error.status(),
         }
     }
 
@@ -78,6 +89,7 @@ impl ConnectError {
             ConnectError::Hook { event, .. } => {
                 format!("internal error: the app's {event} hook failed")
             }
+            ConnectError::Client(error) => error.public_message().to_owned(),
             ConnectError::Body(BodyError::Unreadable) => {
                 "malformed payload: the request body could not be read".to_owned()
             }
@@ -123,9 +135,21 @@ impl IntoResponse for ConnectError {
                 tracing::warn!(status = status.as_u16(), error = ?self.to_string(), "request refused")
             }
         }
+        if let ConnectError::Unlicensed = self {
+            return unlicensed_page();
+        }
         error_response(status, &self.public_message())
     }
 }
+
+/// The page an unlicensed site sees in the app's iframe instead of the module.
+fn unlicensed_page() -> Response {
+    let mut response = Html(UNLICENSED_PAGE).into_response();
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
+const UNLICENSED_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>License required</title></head>\n<body><h1>This app needs an active license</h1>\n<p>The license of this app on your site is not active (it may have expired or been cancelled). A site administrator can renew it under <em>Manage apps</em>.</p></body></html>\n";
 
 impl warp::reject::Reject for ConnectError {}
 

@@ -13,6 +13,7 @@ const LAYERS: &[&str] = &[
     "http",
     "auth",
     "lifecycle",
+    "client",
     "error",
     "handler",
     "app",

@@ -8,6 +8,7 @@
 //!   serving.
 //! - [`auth`]: `qsh`, HS256/RS256 verification, install keys, the closed set of policies.
 //! - [`lifecycle`]: install, uninstall, enable, disable: payload checks, transitions, hooks.
+//! - [`client`]: calls to the product as the app or a user, rate limits, permission checks.
 //! - [`error`]: the one error type of request handling and its HTTP statuses.
 //! - [`handler`]: what annotated handlers become; typed extractors.
 //! - [`app`]: the [`App`] definition, building it into one route table, the dispatch, `run()`.
@@ -16,6 +17,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod handler;
@@ -30,11 +32,12 @@ pub mod testing;
 mod layering;
 
 pub use app::{App, BuildError, ConnectApp, RunError, apps_filter};
-pub use auth::{Context, Policy, RoutePolicy};
+pub use auth::{Context, License, Policy, RoutePolicy};
+pub use client::{ClientError, ClientResponse, HostClient, Permission};
 pub use config::{ConnectConfig, ServerSettings};
 pub use connect_descriptor::{Descriptor, Scope};
 pub use error::ConnectError;
-pub use handler::Query;
+pub use handler::{Licensed, Query, Require};
 pub use http::{AppError, Html, IntoResponse, Json, WarpReply};
 pub use state::State;
 pub use store::{Tenant, TenantStore};

@@ -118,7 +118,7 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
             // Spanned at the argument's type: a type that is no extractor for this policy is
             // reported there, with the trait's `on_unimplemented` note.
             bindings.push(quote_spanned! {ty.span()=>
-                let #local = <#ty as #from_request<#marker>>::from_request(&#request)?;
+                let #local = <#ty as #from_request<#marker>>::from_request(&#request).await?;
             });
             declares.push(quote_spanned! {ty.span()=>
                 <#ty as #from_request<#marker>>::declare(#requirements);

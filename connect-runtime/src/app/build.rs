@@ -4,11 +4,13 @@
 use super::definition::App;
 use super::table::{Route, RouteTable, Target};
 use crate::auth::Verifier;
+use crate::client::{ClientError, HostClient, Outbound};
 use crate::config::{ConfigError, ConnectConfig};
 use crate::handler::HandlerKind;
+use crate::handler::guard::Licensing;
 use crate::lifecycle::Lifecycle;
 use crate::state::{Requirements, StateMap};
-use crate::store::TenantStore;
+use crate::store::{Tenant, TenantStore};
 use bytes::Bytes;
 use connect_descriptor::{Descriptor, KeyError, ModulesError, PathPattern, UrlError};
 use std::sync::Arc;
@@ -35,8 +37,8 @@ pub enum BuildError {
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The HTTP client for the key CDN could not be built.
-    #[error("key CDN client: {0}")]
+    /// The HTTP client for the key CDN or the product could not be built.
+    #[error("HTTP client: {0}")]
     HttpClient(#[from] reqwest::Error),
     /// A handler's route path is not a valid pattern.
     #[error("handler `{handler}`: {error}")]
@@ -90,6 +92,7 @@ pub(crate) struct Inner {
     pub(crate) lifecycle: Lifecycle,
     pub(crate) table: RouteTable,
     pub(crate) state: Arc<StateMap>,
+    pub(crate) outbound: Arc<Outbound>,
     /// The mount path's segments.
     pub(crate) mount: Vec<String>,
 }
@@ -148,8 +151,19 @@ impl ConnectApp {
             }
         }
         let descriptor_json = Bytes::from(serde_json::to_vec_pretty(&descriptor)?);
+        let outbound = Arc::new(Outbound::new(
+            descriptor.key.as_str(),
+            descriptor.scopes.iter().map(|scope| scope.as_str()),
+            &config.client,
+        )?);
+        let mut state = app.state;
+        // The framework's own values: private types, so they cannot collide with the app's.
+        state.insert(Arc::clone(&outbound));
+        state.insert(Licensing {
+            enabled: descriptor.enable_licensing == Some(true),
+        });
         let config = Arc::new(config);
-        let state = Arc::new(app.state);
+        let state = Arc::new(state);
         let verifier = Verifier::new(descriptor.key.as_str(), &config, Arc::clone(&store))?;
         let lifecycle = Lifecycle::new(
             descriptor.key.as_str(),
@@ -173,9 +187,17 @@ impl ConnectApp {
                 lifecycle,
                 table,
                 state,
+                outbound,
                 mount,
             }),
         })
+    }
+
+    /// A [`HostClient`] for `tenant` (from [`TenantStore::get`]), sharing this app's
+    /// connection pool, retry policy and token caches: for work outside a request, such as a
+    /// background job. Handlers and hooks take a `HostClient` argument instead.
+    pub fn client_for(&self, tenant: &Tenant) -> Result<HostClient, ClientError> {
+        HostClient::new(Arc::clone(&self.inner.outbound), tenant)
     }
 
     /// The app key.

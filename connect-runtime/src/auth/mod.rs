@@ -15,7 +15,7 @@ pub mod token;
 pub mod verifier;
 
 pub use policy::{Policy, RoutePolicy};
-pub use verifier::{Context, VerifiedInstall, Verifier};
+pub use verifier::{Context, License, VerifiedInstall, Verifier};
 
 use crate::store::StoreError;
 use keys::KeyFetchError;

@@ -95,6 +95,32 @@ impl Context {
     pub fn request(&self) -> &RequestTarget {
         &self.target
     }
+
+    /// The site's license of this app, from the `lic` query parameter of a page load.
+    ///
+    /// `lic` is covered by the verified `qsh`, so it cannot be forged. The product sends it on
+    /// page loads of apps with licensing enabled: `active` or `none`. It is absent for free
+    /// apps, for development installs and on requests that are not page loads (webhooks,
+    /// context-token AJAX calls), which all read as [`License::Unknown`].
+    pub fn license(&self) -> License {
+        match self.query_param("lic").as_deref() {
+            Some("active") => License::Active,
+            Some("none") => License::Unlicensed,
+            _ => License::Unknown,
+        }
+    }
+}
+
+/// A site's license of the app, as a verified page load states it ([`Context::license`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum License {
+    /// `lic=active`: the site holds a valid license.
+    Active,
+    /// `lic=none`: licensing is on and the site has no valid license (expired, cancelled).
+    Unlicensed,
+    /// No `lic` parameter: a free app, a development install, or a request that is not a
+    /// page load. Only the product's licensing REST resource can tell more.
+    Unknown,
 }
 
 /// A verified RS256 install or uninstall token. The payload's clientKey must still be compared

@@ -7,11 +7,13 @@
 
 use super::ConnectRequest;
 use crate::auth::{Context, RoutePolicy};
+use crate::client::{HostClient, Outbound};
 use crate::error::ConnectError;
 use crate::http::Json;
 use crate::state::{Requirements, State, StateMap};
 use crate::store::Tenant;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 /// A route's auth policy at the type level. Only the policies a handler route can have exist
 /// as markers, so the install policy cannot be asked for.
@@ -22,7 +24,7 @@ pub trait PolicyMarker: Send + Sync + 'static {
 
 /// A policy that verifies a tenant, so its handlers may extract one.
 #[diagnostic::on_unimplemented(
-    message = "this route verifies no tenant (`auth = none`), so its handler cannot take `Context` or `Tenant`",
+    message = "this route verifies no tenant (`auth = none`), so its handler cannot take `Context`, `Tenant`, `HostClient` or a guard",
     label = "needs a verified route",
     note = "use `auth = jwt` (request-bound tokens) or `auth = context` (`AP.context.getToken()` tokens), or drop this argument"
 )]
@@ -54,12 +56,15 @@ impl VerifiedPolicy for ContextToken {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a handler argument on this route",
     label = "not an extractor for this route's auth policy",
-    note = "handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or context parameters named after a `{{variable}}` or query parameter of the URL",
-    note = "`Context` and `Tenant` need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`"
+    note = "handler arguments are extractors (`Context`, `Tenant`, `HostClient`, `Json<T>`, `Query<T>`, `State<T>`, guards such as `Licensed` and `Require<SiteAdmin>`) or context parameters named after a `{{variable}}` or query parameter of the URL",
+    note = "`Context`, `Tenant`, `HostClient` and guards need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`"
 )]
 pub trait FromRequest<P: PolicyMarker>: Sized {
-    /// Extracts the value, or refuses the request.
-    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError>;
+    /// Extracts the value, or refuses the request. Async, so that a guard can ask the product
+    /// (a permission check) before the handler runs.
+    fn from_request(
+        request: &ConnectRequest,
+    ) -> impl Future<Output = Result<Self, ConnectError>> + Send;
 
     /// Declares what the extractor needs from the app, checked when the app is built.
     fn declare(_requirements: &mut Requirements) {}
@@ -69,7 +74,7 @@ pub trait FromRequest<P: PolicyMarker>: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a lifecycle hook argument",
     label = "not available to lifecycle hooks",
-    note = "lifecycle hooks take the verified and stored `Tenant` and `State<T>` values"
+    note = "lifecycle hooks take the verified and stored `Tenant`, a `HostClient` for it, and `State<T>` values"
 )]
 pub trait FromHook: Sized {
     /// Extracts the value.
@@ -106,7 +111,7 @@ impl<T: Send + Sync + 'static> FromHook for State<T> {
 }
 
 impl<P: PolicyMarker, T: Send + Sync + 'static> FromRequest<P> for State<T> {
-    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
         state(&request.state)
     }
 
@@ -115,7 +120,7 @@ impl<P: PolicyMarker, T: Send + Sync + 'static> FromRequest<P> for State<T> {
     }
 }
 
-fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
+pub(crate) fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
     // Unreachable by construction (verified policies always set it); refuse rather than panic.
     request.context.as_ref().ok_or(ConnectError::BadRequest(
         "route has no verified context".to_owned(),
@@ -123,19 +128,40 @@ fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
 }
 
 impl<P: VerifiedPolicy> FromRequest<P> for Context {
-    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
         verified(request).cloned()
     }
 }
 
 impl<P: VerifiedPolicy> FromRequest<P> for Tenant {
-    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
         verified(request).map(|context| context.tenant().clone())
     }
 }
 
+/// The client of the app's outbound side for `tenant`.
+pub(crate) fn host_client(map: &StateMap, tenant: &Tenant) -> Result<HostClient, ConnectError> {
+    // Every built app holds its `Outbound`; a missing one is a bug, refused rather than a panic.
+    let outbound = map
+        .get::<Outbound>()
+        .ok_or_else(|| ConnectError::BadRequest("this app has no outbound client".to_owned()))?;
+    Ok(HostClient::new(Arc::clone(outbound.arc()), tenant)?)
+}
+
+impl<P: VerifiedPolicy> FromRequest<P> for HostClient {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+        host_client(&request.state, verified(request)?.tenant())
+    }
+}
+
+impl FromHook for HostClient {
+    fn from_hook(tenant: &Tenant, state: &StateMap) -> Result<Self, ConnectError> {
+        host_client(state, tenant)
+    }
+}
+
 impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Json<T> {
-    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
         let invalid =
             |problem: String| ConnectError::BadRequest(format!("invalid JSON body: {problem}"));
         let mut deserializer = serde_json::Deserializer::from_slice(&request.body);
@@ -157,7 +183,7 @@ impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Json<T> {
 pub struct Query<T>(pub T);
 
 impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Query<T> {
-    fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
         serde_urlencoded_from(&request.target.query).map(Query)
     }
 }

@@ -6,11 +6,13 @@
 //! it was given.
 
 pub mod extract;
+pub mod guard;
 
 pub use extract::{
     ContextToken, FromHook, FromRequest, Jwt, PolicyMarker, Public, Query, VerifiedPolicy,
     context_param,
 };
+pub use guard::{Licensed, ProjectAdmin, Require, Rule, SiteAdmin, SpaceAdmin};
 
 use crate::auth::verifier::RequestTarget;
 use crate::auth::{Context, RoutePolicy};

@@ -1,5 +1,6 @@
 //! [`AppError`]: the error a handler or lifecycle hook returns.
 
+use super::client_error::ClientError;
 use super::response::{IntoResponse, Response, StatusCode, error_response};
 use std::borrow::Cow;
 use std::error::Error;
@@ -85,10 +86,16 @@ impl AppError {
 
 impl<E: Into<Box<dyn Error + Send + Sync>>> From<E> for AppError {
     fn from(error: E) -> Self {
+        let source: Box<dyn Error + Send + Sync> = error.into();
+        // A failed call to the product keeps its gateway status (502/503/504) rather than 500.
+        let (status, message) = match source.downcast_ref::<ClientError>() {
+            Some(client) => (client.status(), client.public_message()),
+            None => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+        };
         Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: Cow::Borrowed("internal error"),
-            source: Some(error.into()),
+            status,
+            message: Cow::Borrowed(message),
+            source: Some(source),
         }
     }
 }

@@ -3,16 +3,20 @@
 //!
 //! - [`response`]: [`IntoResponse`] and [`Json`], [`Html`], [`WarpReply`].
 //! - [`error`]: [`AppError`], the error a handler returns (any error converts with `?`).
+//! - [`client_error`]: [`ClientError`], why a call to the product failed (it converts into an
+//!   [`AppError`] with a gateway status).
 //! - [`body`]: bodies read up to a limit.
 //! - [`headers`]: the security headers on every response.
 //! - [`serve`]: binding, serving until Ctrl-C, serving in the background for tests.
 
 pub mod body;
+pub mod client_error;
 pub mod error;
 pub mod headers;
 pub mod response;
 pub mod serve;
 
+pub use client_error::ClientError;
 pub use error::AppError;
 pub use response::{Html, IntoResponse, Json, Response, WarpReply, error_response};
 pub use serve::{RunningServer, init_logging, serve, spawn};

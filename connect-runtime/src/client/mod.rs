@@ -1,0 +1,477 @@
+//! Calling the product back: [`HostClient`], as the app or as a user, rate-limit aware.
+//!
+//! - `target`: paths relative to the tenant's baseUrl; other hosts refused.
+//! - [`sign`]: the request token (HS256, `qsh`) and the user-token assertion.
+//! - `oauth`: user tokens from the JWT bearer grant, cached and single-flight.
+//! - `retry`: which answers are rate limits, and the wait before the next attempt.
+//! - [`permission`]: product permissions of the calling user, checked and cached briefly.
+//! - [`response`]: the answer, [`ClientResponse`], read whole and bounded.
+//!
+//! Every app has one [`Outbound`]: one connection pool, one token cache, one permission cache,
+//! shared by the `HostClient`s its handlers get.
+
+mod oauth;
+pub mod permission;
+pub mod response;
+mod retry;
+pub mod sign;
+mod target;
+
+pub use crate::http::ClientError;
+pub use permission::Permission;
+pub use response::ClientResponse;
+
+use crate::config::{ClientConfig, RetryPolicy};
+use crate::store::Tenant;
+use bytes::Bytes;
+use oauth::{Grant, TokenKey, UserTokens};
+use retry::{RateLimited, Schedule};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::SystemTime;
+use target::SiteUrl;
+use url::Url;
+use warp::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use warp::http::{HeaderMap, Method, StatusCode};
+
+/// The `User-Agent` of every outbound request: the framework and its version.
+pub const USER_AGENT: &str = concat!(
+    "atlassian-connect-rust/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://crates.io/crates/atlassian-connect)"
+);
+
+/// What one app shares across its outbound calls: the HTTP connection pool, the retry policy,
+/// the user-token and permission caches. Built with the app; handlers reach it through
+/// [`HostClient`].
+pub struct Outbound {
+    http: reqwest::Client,
+    app_key: Arc<str>,
+    /// The descriptor's scopes, upper case and space separated: what user tokens ask for.
+    scopes: Arc<str>,
+    retry: RetryPolicy,
+    user_tokens: UserTokens,
+    permissions: permission::PermissionCache,
+}
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("app_key", &self.app_key)
+            .field("scopes", &self.scopes)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Outbound {
+    /// The outbound side of app `app_key` whose descriptor asks for `scopes`.
+    pub fn new(
+        app_key: &str,
+        scopes: impl IntoIterator<Item = impl AsRef<str>>,
+        config: &ClientConfig,
+    ) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(std::time::Duration::from_secs(5)))
+            // A redirect could carry the signed request to another host: never follow one.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let scopes: Vec<String> = scopes
+            .into_iter()
+            .map(|scope| scope.as_ref().to_ascii_uppercase())
+            .collect();
+        Ok(Self {
+            http,
+            app_key: app_key.into(),
+            scopes: scopes.join(" ").into(),
+            retry: config.retry,
+            user_tokens: UserTokens::new(config.oauth_url.clone()),
+            permissions: permission::PermissionCache::new(),
+        })
+    }
+}
+
+/// Calls to one tenant's site: as the app (HS256 `Authorization: JWT`, signed per request) or,
+/// after [`as_user`](HostClient::as_user), as one of its users (OAuth 2.0 bearer token).
+///
+/// A handler argument on routes that verify a tenant (`auth = jwt`, `auth = context`) and in
+/// lifecycle hooks; elsewhere, [`ConnectApp::client_for`](crate::ConnectApp::client_for).
+/// Cheap to clone.
+///
+/// ```
+/// use connect_runtime::client::HostClient;
+/// use connect_runtime::AppError;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// struct User {
+///     display_name: String,
+/// }
+///
+/// // The handler of a page (`auth = jwt`): the product's answer, signed as the app.
+/// async fn hello(jira: HostClient) -> Result<String, AppError> {
+///     let me: User = jira.get("/rest/api/3/myself").send().await?.json().await?;
+///     Ok(format!("Hello {}", me.display_name))
+/// }
+/// ```
+///
+/// Paths are relative to the tenant's baseUrl (`/rest/api/3/myself` on Jira,
+/// `/rest/api/space` on Confluence, whose baseUrl ends in `/wiki`); an absolute URL must be on
+/// the tenant's site, and any other host is refused before anything is sent. A 429 (or a 503
+/// with `Retry-After`) is retried as the app's [`RetryPolicy`] allows, when the request is safe
+/// to repeat.
+#[derive(Clone)]
+pub struct HostClient {
+    outbound: Arc<Outbound>,
+    tenant: Arc<TenantLink>,
+    user: Option<Arc<UserLink>>,
+}
+
+/// What the client keeps of a tenant: no install payload, just what signing needs.
+struct TenantLink {
+    client_key: Arc<str>,
+    site: SiteUrl,
+    shared_secret: SecretString,
+    oauth_client_id: Option<String>,
+    product_type: Option<String>,
+}
+
+struct UserLink {
+    account_id: Arc<str>,
+    scopes: Arc<str>,
+}
+
+impl std::fmt::Debug for HostClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostClient")
+            .field("tenant", &self.tenant.client_key)
+            .field("base_url", &self.tenant.site.base().as_str())
+            .field("as_user", &self.user.as_ref().map(|u| &u.account_id))
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostClient {
+    /// The client of `tenant`, sharing `outbound`'s pool and caches.
+    pub fn new(outbound: Arc<Outbound>, tenant: &Tenant) -> Result<Self, ClientError> {
+        Ok(Self {
+            outbound,
+            tenant: Arc::new(TenantLink {
+                client_key: tenant.client_key.as_str().into(),
+                site: SiteUrl::parse(&tenant.base_url)?,
+                shared_secret: tenant.shared_secret.clone(),
+                oauth_client_id: tenant.oauth_client_id.clone(),
+                product_type: tenant.product_type.clone(),
+            }),
+            user: None,
+        })
+    }
+
+    /// The same tenant, as user `account_id`, with the scopes the app's descriptor declares.
+    /// Needs the `ACT_AS_USER` scope (and so the tenant's `oauthClientId`).
+    pub fn as_user(&self, account_id: impl Into<Arc<str>>) -> HostClient {
+        let scopes = Arc::clone(&self.outbound.scopes);
+        self.as_user_with_scopes_str(account_id.into(), scopes)
+    }
+
+    /// As [`as_user`](Self::as_user), asking only for `scopes` (e.g. `["READ"]`).
+    pub fn as_user_with_scopes<S: AsRef<str>>(
+        &self,
+        account_id: impl Into<Arc<str>>,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> HostClient {
+        let scopes: Vec<String> = scopes
+            .into_iter()
+            .map(|scope| scope.as_ref().to_ascii_uppercase())
+            .collect();
+        self.as_user_with_scopes_str(account_id.into(), scopes.join(" ").into())
+    }
+
+    fn as_user_with_scopes_str(&self, account_id: Arc<str>, scopes: Arc<str>) -> HostClient {
+        HostClient {
+            outbound: Arc::clone(&self.outbound),
+            tenant: Arc::clone(&self.tenant),
+            user: Some(Arc::new(UserLink { account_id, scopes })),
+        }
+    }
+
+    /// The user this client acts as, if any.
+    pub fn account_id(&self) -> Option<&str> {
+        self.user.as_ref().map(|user| &*user.account_id)
+    }
+
+    /// The tenant's clientKey.
+    pub fn client_key(&self) -> &str {
+        &self.tenant.client_key
+    }
+
+    /// The tenant's baseUrl.
+    pub fn base_url(&self) -> &Url {
+        self.tenant.site.base()
+    }
+
+    /// `jira` or `confluence`, as the install payload said.
+    pub fn product_type(&self) -> Option<&str> {
+        self.tenant.product_type.as_deref()
+    }
+
+    /// A request with `method` to `path` (relative to the tenant's baseUrl).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder {
+        RequestBuilder {
+            client: self.clone(),
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent: false,
+            error: None,
+        }
+    }
+
+    /// A `GET` of `path`.
+    pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// A `POST` to `path`.
+    pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// A `PUT` to `path`.
+    pub fn put(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PUT, path)
+    }
+
+    /// A `DELETE` of `path`.
+    pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+
+    /// The `Authorization` header value for one attempt.
+    async fn authorization(&self, method: &Method, url: &Url) -> Result<String, ClientError> {
+        let tenant = &self.tenant;
+        match &self.user {
+            None => {
+                let qsh = tenant.site.query_string_hash(method.as_str(), url);
+                let token = sign::request_token(
+                    &self.outbound.app_key,
+                    tenant.shared_secret.expose_secret().as_bytes(),
+                    &qsh,
+                    crate::auth::jwt::unix_now(),
+                )?;
+                Ok(format!("JWT {token}"))
+            }
+            Some(user) => {
+                let token = self.user_token(user).await?;
+                Ok(format!("Bearer {}", token.access_token.expose_secret()))
+            }
+        }
+    }
+
+    fn token_key(&self, user: &UserLink) -> TokenKey {
+        TokenKey {
+            client_key: Arc::clone(&self.tenant.client_key),
+            account_id: Arc::clone(&user.account_id),
+            scopes: Arc::clone(&user.scopes),
+        }
+    }
+
+    async fn user_token(&self, user: &UserLink) -> Result<Arc<oauth::UserToken>, ClientError> {
+        let tenant = &self.tenant;
+        let oauth_client_id = tenant
+            .oauth_client_id
+            .as_deref()
+            .ok_or(ClientError::NoOAuthClient)?;
+        let tokens = &self.outbound.user_tokens;
+        let server = tokens.server_for(tenant.site.base());
+        let base_url = tenant.site.base().as_str().trim_end_matches('/');
+        tokens
+            .token(
+                &self.outbound.http,
+                &server,
+                self.token_key(user),
+                Grant {
+                    oauth_client_id,
+                    account_id: &user.account_id,
+                    tenant_base_url: base_url,
+                    shared_secret: &tenant.shared_secret,
+                    scopes: &user.scopes,
+                },
+            )
+            .await
+    }
+}
+
+/// A request being built: query, headers, body, then [`send`](RequestBuilder::send).
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct RequestBuilder {
+    client: HostClient,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    idempotent: bool,
+    error: Option<ClientError>,
+}
+
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestBuilder {
+    /// Appends query parameters (encoded here; pass them decoded).
+    pub fn query<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.query
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Sets a header. `Authorization` is the client's own and is refused.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), _) if name == AUTHORIZATION => {
+                self.error = Some(ClientError::InvalidHeader(
+                    "`Authorization` is set by the client (as the app or as a user)".into(),
+                ));
+            }
+            (Ok(name), Ok(value)) => {
+                self.headers.insert(name, value);
+            }
+            _ => {
+                self.error = Some(ClientError::InvalidHeader(format!(
+                    "`{}` is not a valid header",
+                    name.escape_debug()
+                )));
+            }
+        }
+        self
+    }
+
+    /// Sends `value` as the JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => {
+                self.body = Some(body.into());
+                self.headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            Err(error) => self.error = Some(ClientError::Body(error.to_string())),
+        }
+        self
+    }
+
+    /// Sends `body` with `content_type`.
+    pub fn body(mut self, body: impl Into<Bytes>, content_type: &str) -> Self {
+        self.body = Some(body.into());
+        self.header("content-type", content_type)
+    }
+
+    /// Marks the request safe to repeat, so a rate-limited `POST` (a search, an idempotent
+    /// create) is retried like a `GET`.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Sends the request, retrying rate-limited answers as the app's policy allows.
+    ///
+    /// A 2xx answer is `Ok`; any other status is [`ClientError::Status`] with the product's
+    /// message, and a rate limit that outlasts the policy is [`ClientError::RateLimited`].
+    pub async fn send(mut self) -> Result<ClientResponse, ClientError> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let client = &self.client;
+        let url = client.tenant.site.resolve(&self.path, &self.query)?;
+        if !self.headers.contains_key(ACCEPT) {
+            self.headers
+                .insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        let repeatable = retry::safe_to_repeat(&self.method, self.idempotent);
+        let mut schedule = Schedule::new(&client.outbound.retry);
+        loop {
+            let authorization = client.authorization(&self.method, &url).await?;
+            let mut request = client
+                .outbound
+                .http
+                .request(self.method.clone(), url.clone())
+                .headers(self.headers.clone())
+                .header(AUTHORIZATION, authorization);
+            if let Some(body) = &self.body {
+                request = request.body(body.clone());
+            }
+            let response = request.send().await.map_err(transport_error)?;
+            let status = response.status();
+            if let Some(limited) = RateLimited::of(status, response.headers(), SystemTime::now()) {
+                let wait = if repeatable {
+                    schedule.next_wait(limited.retry_after)
+                } else {
+                    None
+                };
+                let Some(wait) = wait else {
+                    return Err(ClientError::RateLimited {
+                        attempts: schedule.attempts(),
+                        reason: limited.reason,
+                        retry_after: limited.retry_after,
+                    });
+                };
+                tracing::warn!(
+                    tenant = ?&*client.tenant.client_key,
+                    reason = ?limited.reason.as_deref().unwrap_or("unspecified"),
+                    attempt = schedule.attempts(),
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "rate limited by the product; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let body = response::read_capped(response, response::MAX_RESPONSE_BYTES).await?;
+            if status.is_success() {
+                return Ok(ClientResponse::new(status, headers, body));
+            }
+            if status == StatusCode::UNAUTHORIZED
+                && let Some(user) = &client.user
+            {
+                // A revoked or expired user token: the next call asks for a new one.
+                client
+                    .outbound
+                    .user_tokens
+                    .forget(&client.token_key(user))
+                    .await;
+            }
+            return Err(ClientError::Status {
+                status,
+                message: crate::http::client_error::product_message(&body),
+            });
+        }
+    }
+}
+
+/// A transport failure, without the URL (it may carry query data) in the message.
+pub(crate) fn transport_error(error: reqwest::Error) -> ClientError {
+    if error.is_timeout() {
+        ClientError::Timeout
+    } else {
+        ClientError::Transport(error.without_url().to_string())
+    }
+}
