@@ -4,6 +4,7 @@
 //!   against a hand-assembled app and a macro-built one.
 //! - `handlers`: annotated handlers over HTTP: extractors, return types, state, hooks.
 //! - `examples`: every example as users run it (descriptors, schema, simulated product).
+//! - `outbound`: calls back to the product (as the app, as a user, rate limits, guards).
 //! - `descriptor`: the descriptor's JSON Schema and Atlassian's Jira schema.
 //! - `simulated_host`, `processes`: the simulated product and real example processes.
 //! - `qsh`, `store`: qsh vectors and the differential test; the store conformance suite.
@@ -16,6 +17,7 @@ mod descriptor;
 mod examples;
 mod handlers;
 mod lifecycle;
+mod outbound;
 mod processes;
 mod qsh;
 mod responses;

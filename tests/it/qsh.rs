@@ -242,6 +242,29 @@ fn ensure_reference_installed(dir: &Path) {
     assert!(status.success(), "npm ci in {} failed", dir.display());
 }
 
+/// Runs `script` of `tests/qsh_reference` (atlassian-jwt) with `input` as JSON on stdin and
+/// returns its JSON output.
+pub fn run_reference(script: &str, input: &serde_json::Value) -> serde_json::Value {
+    let dir = reference_dir();
+    ensure_reference_installed(&dir);
+    let mut child = Command::new("node")
+        .arg(script)
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node is required for the reference-library tests");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write cases");
+    let output = child.wait_with_output().expect("node output");
+    assert!(output.status.success(), "{script} failed");
+    serde_json::from_slice(&output.stdout).expect("reference JSON")
+}
+
 #[derive(Deserialize)]
 struct Reference {
     canonical: String,
@@ -267,22 +290,8 @@ fn agrees_with_atlassian_jwt_on_generated_requests() {
             .collect::<Vec<_>>()
     );
 
-    let mut child = Command::new("node")
-        .arg("reference.js")
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node is required for the qsh differential test");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.to_string().as_bytes())
-        .expect("write cases");
-    let output = child.wait_with_output().expect("node output");
-    assert!(output.status.success(), "reference.js failed");
-    let reference: Vec<Reference> = serde_json::from_slice(&output.stdout).expect("reference JSON");
+    let reference: Vec<Reference> =
+        serde_json::from_value(run_reference("reference.js", &input)).expect("reference JSON");
     assert_eq!(reference.len(), cases.len());
 
     let mut with_query = 0;

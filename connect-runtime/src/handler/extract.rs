@@ -143,9 +143,9 @@ impl<P: VerifiedPolicy> FromRequest<P> for Tenant {
 pub(crate) fn host_client(map: &StateMap, tenant: &Tenant) -> Result<HostClient, ConnectError> {
     // Every built app holds its `Outbound`; a missing one is a bug, refused rather than a panic.
     let outbound = map
-        .get::<Outbound>()
+        .get::<Arc<Outbound>>()
         .ok_or_else(|| ConnectError::BadRequest("this app has no outbound client".to_owned()))?;
-    Ok(HostClient::new(Arc::clone(outbound.arc()), tenant)?)
+    Ok(HostClient::new(Arc::clone(&outbound), tenant)?)
 }
 
 impl<P: VerifiedPolicy> FromRequest<P> for HostClient {

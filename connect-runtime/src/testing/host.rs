@@ -5,7 +5,7 @@
 //! sites. Start the app with its key CDN URL ([`ProductHost::cdn_url`]) and its sites' host
 //! allowed (`127.0.0.1` or `.atlassian.net`, see [`Site`]).
 
-use super::{KeyCdn, KeyPair, TokenSpec, install_payload};
+use super::{KeyCdn, KeyPair, ProductApi, TokenSpec, install_payload};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -53,6 +53,12 @@ impl Site {
             product_type: "confluence".into(),
             ..Self::jira(name)
         }
+    }
+
+    /// The OAuth client id the product gives the app on this site (the `oauthClientId` of the
+    /// install payload; the `iss` of user-token assertions).
+    pub fn oauth_client_id(&self) -> String {
+        format!("{}-oauth-client", self.client_key)
     }
 }
 
@@ -170,6 +176,7 @@ pub enum HostError {
 pub struct ProductHost {
     keys: Mutex<Arc<KeyPair>>,
     cdn: KeyCdn,
+    api: ProductApi,
     http: reqwest::Client,
     account_id: String,
 }
@@ -192,9 +199,11 @@ impl ProductHost {
     pub async fn with_keys(keys: KeyPair, port: u16) -> Result<Self, HostError> {
         let cdn = KeyCdn::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
         cdn.publish(&keys);
+        let api = ProductApi::start(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         Ok(Self {
             keys: Mutex::new(Arc::new(keys)),
             cdn,
+            api,
             http: reqwest::Client::new(),
             account_id: "557058:simulated-user".into(),
         })
@@ -208,6 +217,29 @@ impl ProductHost {
     /// The key CDN (to count fetches or make it fail).
     pub fn key_cdn(&self) -> &KeyCdn {
         &self.cdn
+    }
+
+    /// The sites' simulated REST API and the authorization server: counters, rate limits,
+    /// permissions, token lifetimes.
+    pub fn api(&self) -> &ProductApi {
+        &self.api
+    }
+
+    /// The authorization server's URL, to give the app as `CONNECT_OAUTH_URL`.
+    pub fn oauth_url(&self) -> String {
+        self.api.oauth_url()
+    }
+
+    /// Serves `site`'s REST API on an ephemeral port of 127.0.0.1 and returns the site with its
+    /// baseUrl there (`http://127.0.0.1:PORT`, plus `/wiki` for Confluence). Install it after:
+    /// the app must allow the host `127.0.0.1` (`CONNECT_ALLOWED_TENANT_HOSTS`).
+    pub async fn serve_site(&self, site: Site) -> Result<Site, HostError> {
+        self.serve_site_on(site, 0).await
+    }
+
+    /// As [`serve_site`](Self::serve_site), on `port`.
+    pub async fn serve_site_on(&self, site: Site, port: u16) -> Result<Site, HostError> {
+        Ok(self.api.serve_site(site, port).await?)
     }
 
     /// The current signing key pair.
@@ -461,6 +493,12 @@ impl ProductHost {
             event,
         );
         body["productType"] = Value::from(site.product_type.clone());
+        body["oauthClientId"] = Value::from(site.oauth_client_id());
+        if event == "installed" {
+            // Before sending: the app may call the site back from its `installed` hook.
+            let name = app.descriptor["name"].as_str().unwrap_or(app.key());
+            self.api.record_install(app.key(), name, site);
+        }
         let response = self
             .http
             .post(format!("{}{}", app.address, app.target(path)))

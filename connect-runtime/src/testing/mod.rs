@@ -8,6 +8,8 @@
 //! - [`install_payload`]: a lifecycle payload as Jira sends it.
 //! - [`AppProcess`]: an app binary run as its own process, its log readable by the test.
 //! - [`ProductHost`]: all of the above driving an app over HTTP as Jira or Confluence does.
+//! - [`ProductApi`]: the sites' REST API and the OAuth 2.0 authorization server the app calls
+//!   back, verifying its tokens as Atlassian does, counting requests, answering 429s on demand.
 //!
 //! A test installs a site, loads a page and calls an API route as the product and the iframe
 //! do:
@@ -43,11 +45,13 @@
 mod host;
 mod key_cdn;
 mod process;
+mod product_api;
 mod tokens;
 
 pub use host::{Answer, AppUnderTest, HostError, ProductHost, Site, fill_context};
 pub use key_cdn::{CdnBehaviour, KeyCdn};
 pub use process::{AppProcess, example_binary, free_port};
+pub use product_api::{ApiCall, Caller, DEFAULT_TOKEN_LIFETIME_SECS, ProductApi, RateLimit};
 pub use tokens::{KeyPair, TokenSpec};
 
 use serde_json::{Value, json};

@@ -1,0 +1,715 @@
+//! The product's side of outbound calls: a site's REST API and the OAuth 2.0 authorization
+//! server, on 127.0.0.1, verifying the app's tokens as Atlassian does.
+//!
+//! - Requests as the app (`Authorization: JWT`): HS256 with the shared secret of the app's
+//!   install on that site (`iss` = app key), `exp`, and the `qsh` of the request as received,
+//!   relative to the site's baseUrl (so `/wiki` is stripped on Confluence).
+//! - Requests as a user (`Authorization: Bearer`): a token this authorization server issued
+//!   for that site, not expired.
+//! - Token requests (`POST /oauth2/token`): the JWT bearer grant, its assertion checked claim by
+//!   claim (`iss` = the site's OAuth client, `sub` = a user, `tnt` = the site's baseUrl,
+//!   `aud` = this server, a lifetime of at most 60 s, HS256 with the shared secret).
+//!
+//! It answers a few real resources (`/rest/api/3/myself`, `/rest/api/3/mypermissions`,
+//! Confluence's `/rest/api/user/current` and `/rest/api/space/{key}`), echoes every other
+//! request as JSON (method, path, decoded query, body) so tests see exactly what arrived,
+//! counts everything, and can answer 429s and failed token requests on demand.
+
+use super::Site;
+use crate::auth::qsh;
+use crate::http::{Response, RunningServer};
+use bytes::Bytes;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use warp::Filter;
+use warp::filters::path::FullPath;
+use warp::http::{HeaderMap, HeaderValue, Method, StatusCode};
+
+/// Who a REST request came from, once verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The app, by its key (a JWT signed with the install's shared secret).
+    App(String),
+    /// A user, by account id (a bearer token from the authorization server).
+    User(String),
+    /// Refused with 401, with the reason.
+    Refused(String),
+}
+
+/// One REST request the simulated site received. `Debug` hides the token.
+#[derive(Clone)]
+pub struct ApiCall {
+    /// The site's clientKey.
+    pub client_key: String,
+    /// The method.
+    pub method: String,
+    /// The path relative to the site's baseUrl (without `/wiki`), as received.
+    pub path: String,
+    /// The query parameters, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// Who sent it.
+    pub caller: Caller,
+    /// The status answered.
+    pub status: u16,
+    /// The request target as received (full path and raw query).
+    pub target: String,
+    /// The token of the `Authorization` header (JWT or bearer), for checks by other
+    /// verifiers (the reference library).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ApiCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiCall")
+            .field("client_key", &self.client_key)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("caller", &self.caller)
+            .field("status", &self.status)
+            .field("target", &self.target)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}
+
+/// A rate limit the next requests are answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// `Retry-After` in seconds, if sent.
+    pub retry_after: Option<u64>,
+    /// `RateLimit-Reason`.
+    pub reason: String,
+    /// The status: 429, or 503.
+    pub status: u16,
+}
+
+impl RateLimit {
+    /// A 429 with `Retry-After: seconds` and reason `jira-burst-based`.
+    pub fn retry_after(seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            reason: "jira-burst-based".into(),
+            status: 429,
+        }
+    }
+
+    /// A 429 without any hint of when to retry.
+    pub fn without_hint() -> Self {
+        Self {
+            retry_after: None,
+            reason: "jira-quota-global-based".into(),
+            status: 429,
+        }
+    }
+}
+
+/// A user token issued by the authorization server.
+#[derive(Debug, Clone)]
+struct Issued {
+    client_key: String,
+    account_id: String,
+    expires_at: Instant,
+}
+
+/// An install of an app on a simulated site, as the product remembers it.
+#[derive(Debug, Clone)]
+struct Install {
+    app_name: String,
+    shared_secret: String,
+}
+
+#[derive(Debug, Default)]
+struct ApiState {
+    /// Sites by clientKey.
+    sites: HashMap<String, Site>,
+    /// Installs by (clientKey, app key).
+    installs: HashMap<(String, String), Install>,
+    calls: Vec<ApiCall>,
+    rate_limits: Vec<RateLimit>,
+    token_requests: usize,
+    token_failures: usize,
+    token_lifetime: Option<u64>,
+    token_delay: Duration,
+    tokens: HashMap<String, Issued>,
+    /// Scopes asked for, per token request.
+    token_scopes: Vec<String>,
+    /// Permissions by account id: `ADMINISTER`, `ADMINISTER_PROJECTS:TEST`,
+    /// `confluence-admin`, `space-admin:DOCS`.
+    grants: HashMap<String, HashSet<String>>,
+    display_names: HashMap<String, String>,
+    oauth_url: String,
+}
+
+/// The simulated REST API of every site a [`ProductHost`](super::ProductHost) serves, and its
+/// authorization server. Reached through [`ProductHost::api`](super::ProductHost::api).
+#[derive(Clone)]
+pub struct ProductApi {
+    state: Arc<Mutex<ApiState>>,
+    servers: Arc<Mutex<Vec<RunningServer>>>,
+}
+
+impl std::fmt::Debug for ProductApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProductApi")
+            .field("oauth_url", &self.lock().oauth_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long issued user tokens live unless [`ProductApi::set_token_lifetime`] says otherwise.
+pub const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 900;
+
+impl ProductApi {
+    /// Starts the authorization server on `addr`.
+    pub(crate) async fn start(addr: SocketAddr) -> std::io::Result<Self> {
+        let api = Self {
+            state: Arc::new(Mutex::new(ApiState::default())),
+            servers: Arc::new(Mutex::new(Vec::new())),
+        };
+        let server = crate::http::spawn(api.filter(None), addr).await?;
+        api.lock().oauth_url = server.url();
+        api.keep(server);
+        Ok(api)
+    }
+
+    /// Serves `site`'s REST API on `port` of 127.0.0.1 (0 for any) and returns the site with
+    /// its baseUrl there: `http://127.0.0.1:PORT`, plus `/wiki` for Confluence.
+    pub(crate) async fn serve_site(&self, mut site: Site, port: u16) -> std::io::Result<Site> {
+        // The filter finds the site by clientKey, so it can serve before the port is known.
+        let server = crate::http::spawn(
+            self.filter(Some(site.client_key.clone())),
+            SocketAddr::from(([127, 0, 0, 1], port)),
+        )
+        .await?;
+        let wiki = if site.product_type == "confluence" {
+            "/wiki"
+        } else {
+            ""
+        };
+        site.base_url = format!("http://127.0.0.1:{}{wiki}", server.addr.port());
+        self.register_site(&site);
+        self.keep(server);
+        Ok(site)
+    }
+
+    /// Remembers `site` (its baseUrl and the secret of its latest install).
+    pub(crate) fn register_site(&self, site: &Site) {
+        self.lock()
+            .sites
+            .insert(site.client_key.clone(), site.clone());
+    }
+
+    /// Records an install of app `app_key` on `site` (called by the host on `installed`).
+    pub(crate) fn record_install(&self, app_key: &str, app_name: &str, site: &Site) {
+        let mut state = self.lock();
+        if let Some(known) = state.sites.get_mut(&site.client_key) {
+            known.shared_secret = site.shared_secret.clone();
+        }
+        state.installs.insert(
+            (site.client_key.clone(), app_key.to_owned()),
+            Install {
+                app_name: app_name.to_owned(),
+                shared_secret: site.shared_secret.clone(),
+            },
+        );
+    }
+
+    /// The authorization server's URL, for the app's `CONNECT_OAUTH_URL`.
+    pub fn oauth_url(&self) -> String {
+        self.lock().oauth_url.clone()
+    }
+
+    /// Every REST request received so far, in order.
+    pub fn calls(&self) -> Vec<ApiCall> {
+        self.lock().calls.clone()
+    }
+
+    /// How many REST requests were received.
+    pub fn call_count(&self) -> usize {
+        self.lock().calls.len()
+    }
+
+    /// How many token requests the authorization server received.
+    pub fn token_requests(&self) -> usize {
+        self.lock().token_requests
+    }
+
+    /// The `scope` parameter of each token request.
+    pub fn token_scopes(&self) -> Vec<String> {
+        self.lock().token_scopes.clone()
+    }
+
+    /// Answers the next `count` REST requests with `limit` instead of serving them.
+    pub fn rate_limit_next(&self, count: usize, limit: RateLimit) {
+        let mut state = self.lock();
+        state.rate_limits.extend(std::iter::repeat_n(limit, count));
+    }
+
+    /// Refuses the next `count` token requests with `400 invalid_grant`.
+    pub fn fail_next_token_requests(&self, count: usize) {
+        self.lock().token_failures += count;
+    }
+
+    /// The `expires_in` of tokens issued from now on.
+    pub fn set_token_lifetime(&self, seconds: u64) {
+        self.lock().token_lifetime = Some(seconds);
+    }
+
+    /// Makes the authorization server take `delay` per token request (to overlap callers).
+    pub fn set_token_delay(&self, delay: Duration) {
+        self.lock().token_delay = delay;
+    }
+
+    /// Grants `permission` to `account_id`: a Jira global permission (`ADMINISTER`), a project
+    /// permission as `PERMISSION:PROJECT` (`ADMINISTER_PROJECTS:TEST`), `confluence-admin`, or
+    /// `space-admin:SPACEKEY`.
+    pub fn grant(&self, account_id: &str, permission: &str) {
+        self.lock()
+            .grants
+            .entry(account_id.to_owned())
+            .or_default()
+            .insert(permission.to_owned());
+    }
+
+    /// Revokes what [`grant`](Self::grant) gave.
+    pub fn revoke(&self, account_id: &str, permission: &str) {
+        if let Some(grants) = self.lock().grants.get_mut(account_id) {
+            grants.remove(permission);
+        }
+    }
+
+    /// Sets the display name `/rest/api/3/myself` answers for `account_id`.
+    pub fn set_display_name(&self, account_id: &str, name: &str) {
+        self.lock()
+            .display_names
+            .insert(account_id.to_owned(), name.to_owned());
+    }
+
+    fn keep(&self, server: RunningServer) {
+        self.servers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(server);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ApiState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The filter of one site (REST and token endpoint) or of the bare authorization server.
+    fn filter(&self, site: Option<String>) -> warp::filters::BoxedFilter<(Response,)> {
+        let api = self.clone();
+        warp::method()
+            .and(warp::path::full())
+            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+            .and(warp::header::headers_cloned())
+            .and(warp::body::bytes())
+            .then(
+                move |method: Method,
+                      path: FullPath,
+                      query: String,
+                      headers: HeaderMap,
+                      body: Bytes| {
+                    let api = api.clone();
+                    let site = site.clone();
+                    async move {
+                        if method == Method::POST && path.as_str() == "/oauth2/token" {
+                            return api.token(&body).await;
+                        }
+                        match site {
+                            Some(client_key) => api.rest(
+                                &client_key,
+                                &method,
+                                path.as_str(),
+                                &query,
+                                &headers,
+                                &body,
+                            ),
+                            None => reply(StatusCode::NOT_FOUND, json!({"message": "not found"})),
+                        }
+                    }
+                },
+            )
+            .boxed()
+    }
+
+    fn rest(
+        &self,
+        client_key: &str,
+        method: &Method,
+        full_path: &str,
+        query: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Response {
+        let mut state = self.lock();
+        let Some(site) = state.sites.get(client_key).cloned() else {
+            return reply(StatusCode::NOT_FOUND, json!({"message": "unknown site"}));
+        };
+        let base_path = url::Url::parse(&site.base_url)
+            .map(|url| url.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let Some(relative) = full_path
+            .strip_prefix(base_path.as_str())
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        else {
+            return reply(
+                StatusCode::NOT_FOUND,
+                json!({"message": "outside the site"}),
+            );
+        };
+        let relative = if relative.is_empty() { "/" } else { relative };
+        let decoded: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let caller = state.authenticate(client_key, method, full_path, query, &base_path, headers);
+        let mut record = ApiCall {
+            client_key: client_key.to_owned(),
+            method: method.to_string(),
+            path: relative.to_owned(),
+            query: decoded.clone(),
+            caller: caller.clone(),
+            status: 0,
+            target: if query.is_empty() {
+                full_path.to_owned()
+            } else {
+                format!("{full_path}?{query}")
+            },
+            token: headers
+                .get("authorization")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split_once(' '))
+                .map(|(_, token)| token.to_owned()),
+        };
+        let response = if let Caller::Refused(reason) = &caller {
+            reply(StatusCode::UNAUTHORIZED, json!({"message": reason}))
+        } else if !state.rate_limits.is_empty() {
+            let limit = state.rate_limits.remove(0);
+            rate_limited(&limit)
+        } else {
+            state.resource(&site, &caller, method, relative, &decoded, query, body)
+        };
+        record.status = response.status().as_u16();
+        state.calls.push(record);
+        response
+    }
+
+    async fn token(&self, body: &[u8]) -> Response {
+        let delay = {
+            let mut state = self.lock();
+            state.token_requests += 1;
+            state.token_delay
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let mut state = self.lock();
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        state
+            .token_scopes
+            .push(form.get("scope").cloned().unwrap_or_default());
+        if state.token_failures > 0 {
+            state.token_failures -= 1;
+            return oauth_error("invalid_grant", "simulated failure");
+        }
+        if form.get("grant_type").map(String::as_str)
+            != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+        {
+            return oauth_error("unsupported_grant_type", "expected the JWT bearer grant");
+        }
+        let Some(assertion) = form.get("assertion") else {
+            return oauth_error("invalid_request", "no assertion");
+        };
+        match state.check_assertion(assertion) {
+            Ok((client_key, account_id)) => {
+                let lifetime = state.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
+                let token = format!("simulated-user-token-{}", random_hex());
+                state.tokens.insert(
+                    token.clone(),
+                    Issued {
+                        client_key,
+                        account_id,
+                        expires_at: Instant::now() + Duration::from_secs(lifetime),
+                    },
+                );
+                reply(
+                    StatusCode::OK,
+                    json!({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}),
+                )
+            }
+            Err(reason) => oauth_error("invalid_grant", reason),
+        }
+    }
+}
+
+impl ApiState {
+    fn authenticate(
+        &self,
+        client_key: &str,
+        method: &Method,
+        path: &str,
+        query: &str,
+        base_path: &str,
+        headers: &HeaderMap,
+    ) -> Caller {
+        let refused = |reason: &str| Caller::Refused(reason.to_owned());
+        let Some(authorization) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+            return refused("no Authorization header");
+        };
+        if let Some(token) = authorization.strip_prefix("JWT ") {
+            return self.verify_app_token(client_key, token, method, path, query, base_path);
+        }
+        if let Some(token) = authorization.strip_prefix("Bearer ") {
+            return match self.tokens.get(token) {
+                Some(issued) if issued.client_key != client_key => {
+                    refused("the bearer token was issued for another site")
+                }
+                Some(issued) if issued.expires_at <= Instant::now() => {
+                    refused("the bearer token has expired")
+                }
+                Some(issued) => Caller::User(issued.account_id.clone()),
+                None => refused("unknown bearer token"),
+            };
+        }
+        refused("unsupported Authorization scheme")
+    }
+
+    fn verify_app_token(
+        &self,
+        client_key: &str,
+        token: &str,
+        method: &Method,
+        path: &str,
+        query: &str,
+        base_path: &str,
+    ) -> Caller {
+        let refused = |reason: &str| Caller::Refused(reason.to_owned());
+        match jsonwebtoken::decode_header(token) {
+            Ok(header) if header.alg == Algorithm::HS256 => {}
+            _ => return refused("the JWT is not HS256"),
+        }
+        let Ok(unverified) = jsonwebtoken::dangerous::insecure_decode::<Value>(token) else {
+            return refused("malformed JWT");
+        };
+        let Some(app_key) = unverified.claims["iss"].as_str() else {
+            return refused("no iss");
+        };
+        let Some(install) = self
+            .installs
+            .get(&(client_key.to_owned(), app_key.to_owned()))
+        else {
+            return refused("iss names no app installed on this site");
+        };
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "qsh"]);
+        let Ok(verified) = jsonwebtoken::decode::<Value>(
+            token,
+            &DecodingKey::from_secret(install.shared_secret.as_bytes()),
+            &validation,
+        ) else {
+            return refused("signature, exp or required claims invalid");
+        };
+        let expected = qsh::query_string_hash(method.as_str(), path, query, base_path);
+        if verified.claims["qsh"] != expected.as_str() {
+            return refused("qsh does not match the request");
+        }
+        Caller::App(app_key.to_owned())
+    }
+
+    fn check_assertion(&self, assertion: &str) -> Result<(String, String), &'static str> {
+        match jsonwebtoken::decode_header(assertion) {
+            Ok(header) if header.alg == Algorithm::HS256 => {}
+            _ => return Err("the assertion is not HS256"),
+        }
+        let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(assertion)
+            .map_err(|_| "malformed assertion")?
+            .claims;
+        let oauth_client = claims["iss"]
+            .as_str()
+            .and_then(|iss| iss.strip_prefix("urn:atlassian:connect:clientid:"))
+            .ok_or("iss is not urn:atlassian:connect:clientid:<oauthClientId>")?;
+        let site = self
+            .sites
+            .values()
+            .find(|site| site.oauth_client_id() == oauth_client)
+            .ok_or("unknown OAuth client")?;
+        if claims["tnt"] != site.base_url.as_str() {
+            return Err("tnt is not the site's baseUrl");
+        }
+        if claims["aud"] != self.oauth_url.trim_end_matches('/') {
+            return Err("aud is not this authorization server");
+        }
+        let account = claims["sub"]
+            .as_str()
+            .and_then(|sub| sub.strip_prefix("urn:atlassian:connect:useraccountid:"))
+            .filter(|account| !account.is_empty())
+            .ok_or("sub is not urn:atlassian:connect:useraccountid:<accountId>")?;
+        let (Some(iat), Some(exp)) = (claims["iat"].as_i64(), claims["exp"].as_i64()) else {
+            return Err("iat and exp are required");
+        };
+        if exp - iat > 60 {
+            return Err("the assertion lives longer than 60 s");
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        jsonwebtoken::decode::<Value>(
+            assertion,
+            &DecodingKey::from_secret(site.shared_secret.as_bytes()),
+            &validation,
+        )
+        .map_err(|_| "the assertion's signature or exp is invalid")?;
+        Ok((site.client_key.clone(), account.to_owned()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &self,
+        site: &Site,
+        caller: &Caller,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+        raw_query: &str,
+        body: &[u8],
+    ) -> Response {
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let (account, display_name, account_type) = match caller {
+            Caller::App(app_key) => {
+                let name = self
+                    .installs
+                    .get(&(site.client_key.clone(), app_key.clone()))
+                    .map(|install| install.app_name.clone())
+                    .unwrap_or_else(|| app_key.clone());
+                (format!("app:{app_key}"), name, "app")
+            }
+            Caller::User(account) => (
+                account.clone(),
+                self.display_names
+                    .get(account)
+                    .cloned()
+                    .unwrap_or_else(|| "Simulated User".to_owned()),
+                "atlassian",
+            ),
+            Caller::Refused(reason) => {
+                return reply(StatusCode::UNAUTHORIZED, json!({"message": reason}));
+            }
+        };
+        let granted = |permission: &str| {
+            self.grants
+                .get(&account)
+                .is_some_and(|grants| grants.contains(permission))
+        };
+        let jira = site.product_type != "confluence";
+        if *method == Method::GET {
+            if jira && path == "/rest/api/3/myself" {
+                return reply(
+                    StatusCode::OK,
+                    json!({"accountId": account, "displayName": display_name, "accountType": account_type, "active": true}),
+                );
+            }
+            if jira && path == "/rest/api/3/mypermissions" {
+                let Some(permission) = param("permissions") else {
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"errorMessages": ["permissions is required"], "errors": {}}),
+                    );
+                };
+                let have = match param("projectKey") {
+                    Some(project) => granted(&format!("{permission}:{project}")),
+                    None => granted(permission),
+                };
+                return reply(
+                    StatusCode::OK,
+                    json!({"permissions": {permission: {"key": permission, "havePermission": have}}}),
+                );
+            }
+            if !jira && path == "/rest/api/user/current" {
+                let operations = if granted("confluence-admin") {
+                    json!([{"operation": "administer", "targetType": "application"}])
+                } else {
+                    json!([{"operation": "use", "targetType": "application"}])
+                };
+                return reply(
+                    StatusCode::OK,
+                    json!({"accountId": account, "displayName": display_name, "accountType": account_type, "operations": operations}),
+                );
+            }
+            if !jira && let Some(space) = path.strip_prefix("/rest/api/space/") {
+                let space = percent_encoding::percent_decode_str(space).decode_utf8_lossy();
+                let operations = if granted(&format!("space-admin:{space}")) {
+                    json!([{"operation": "administer", "targetType": "space"}])
+                } else {
+                    json!([{"operation": "read", "targetType": "space"}])
+                };
+                return reply(
+                    StatusCode::OK,
+                    json!({"key": space, "operations": operations}),
+                );
+            }
+        }
+        let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        reply(
+            StatusCode::OK,
+            json!({
+                "method": method.as_str(),
+                "path": path,
+                "rawQuery": raw_query,
+                "query": query,
+                "body": body,
+                "caller": account,
+            }),
+        )
+    }
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    let mut response = Response::new(body.to_string().into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response
+}
+
+fn rate_limited(limit: &RateLimit) -> Response {
+    let status = StatusCode::from_u16(limit.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+    let mut response = reply(status, json!({"message": "Rate limit exceeded."}));
+    let headers = response.headers_mut();
+    if let Some(seconds) = limit.retry_after {
+        headers.insert("retry-after", HeaderValue::from(seconds));
+    }
+    if let Ok(reason) = HeaderValue::from_str(&limit.reason) {
+        headers.insert("ratelimit-reason", reason);
+    }
+    response
+}
+
+fn oauth_error(error: &str, description: &str) -> Response {
+    reply(
+        StatusCode::BAD_REQUEST,
+        json!({"error": error, "error_description": description}),
+    )
+}
+
+fn random_hex() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::thread_rng().r#gen();
+    hex::encode(bytes)
+}
