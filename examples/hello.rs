@@ -1,6 +1,7 @@
-//! A Jira app declared with attributes: a general page, an issue glance with `{issue.key}`,
-//! a webhook with a typed body, a JSON route for the iframe's `AP.context.getToken()` calls,
-//! and an install hook.
+//! A Jira app declared with attributes: a general page that greets the user with a name read
+//! from Jira, an issue glance with `{issue.key}`, a webhook with a typed body, JSON routes for
+//! the iframe's `AP.context.getToken()` calls (one of them calling Jira as the user), and an
+//! install hook.
 //!
 //! ```text
 //! cargo run --example hello
@@ -8,27 +9,63 @@
 //!
 //! Configured by the environment (see the README): `PORT`, `CONNECT_BASE_URL`, `DATABASE_URL`
 //! (default `sqlite://connect.db`), `CONNECT_KEYS_CDN_URL`, `CONNECT_JWT_LEEWAY_SECS`,
-//! `CONNECT_ALLOWED_TENANT_HOSTS`.
+//! `CONNECT_ALLOWED_TENANT_HOSTS`, `CONNECT_OAUTH_URL`.
 
+use atlassian_connect::ClientError;
 use atlassian_connect::prelude::*;
 use atlassian_connect::warp;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
-/// A page in Jira's top navigation. Verified with the tenant's shared secret and the qsh claim.
+/// Who `GET /rest/api/3/myself` says the caller is.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Myself {
+    /// The name Jira shows for the caller.
+    pub display_name: String,
+}
+
+/// A page in Jira's top navigation. Verified with the tenant's shared secret and the qsh claim;
+/// greets with the `displayName` Jira gives for `/rest/api/3/myself`, asked as the app. When
+/// Jira cannot be reached (or rate limits the app past its retries) the page still loads and
+/// says so.
 #[connect::general_page(
     key = "hello",
     name = "Hello",
     url = "/hello",
     location = "system.top.navigation.bar"
 )]
-async fn hello(ctx: Context) -> Html<String> {
+async fn hello(ctx: Context, jira: HostClient) -> Html<String> {
+    let greeting = match myself(&jira).await {
+        Ok(me) => format!("Hello {}", html_escape::encode_text(&me.display_name)),
+        Err(error) => {
+            tracing::warn!(client_key = ?ctx.tenant().client_key, error = ?error.to_string(), "could not read /rest/api/3/myself");
+            format!(
+                "Hello! (Jira did not tell us your name: {}.)",
+                html_escape::encode_text(error.public_message())
+            )
+        }
+    };
     Html(format!(
         "<!DOCTYPE html><html><head><script src=\"https://connect-cdn.atl-paas.net/all.js\" async></script></head>\
-         <body><p>Hello {} on {}</p></body></html>",
-        html_escape::encode_text(ctx.account_id().unwrap_or("anonymous")),
+         <body><p>{greeting}</p><p>Site: {}</p></body></html>",
         html_escape::encode_text(&ctx.tenant().base_url),
     ))
+}
+
+async fn myself(client: &HostClient) -> Result<Myself, ClientError> {
+    client.get("/rest/api/3/myself").send().await?.json().await
+}
+
+/// The calling user's name, read from Jira **as that user** (the `sub` of the context token),
+/// for the iframe's JavaScript.
+#[connect::route(GET, "/api/me", auth = context)]
+async fn me(ctx: Context, jira: HostClient) -> Result<Json<serde_json::Value>, AppError> {
+    let account_id = ctx
+        .account_id()
+        .ok_or_else(|| AppError::bad_request("this token names no user"))?;
+    let me = myself(&jira.as_user(account_id)).await?;
+    Ok(Json(serde_json::json!({ "displayName": me.display_name })))
 }
 
 /// A glance on the issue view; the issue key arrives as a typed context parameter.
@@ -148,7 +185,7 @@ pub fn app() -> App {
     App::new("com.example.hello", "Hello")
         .description("Says hello to the signed-in user")
         .vendor("Example", "https://example.com")
-        .scopes([Scope::Read])
+        .scopes([Scope::Read, Scope::ActAsUser])
         .state(Issues::default())
         .handlers(handlers![
             hello,
@@ -156,6 +193,7 @@ pub fn app() -> App {
             glance_icon,
             issue_created,
             notes,
+            me,
             latest_issue,
             on_install
         ])

@@ -23,8 +23,13 @@ fn config(base_url: &str, host: Option<&ProductHost>) -> ConnectConfig {
     let mut config = ConnectConfig::new(base_url.parse().unwrap());
     if let Some(host) = host {
         config.key_cdn_urls = vec![host.cdn_url().parse().unwrap()];
+        config.client.oauth_url = Some(host.oauth_url().parse().unwrap());
     }
-    config.allowed_tenant_hosts = vec![HostRule::parse(".atlassian.net").unwrap()];
+    // Sites served by the simulated product (whose REST API the apps call) are on 127.0.0.1.
+    config.allowed_tenant_hosts = vec![
+        HostRule::parse(".atlassian.net").unwrap(),
+        HostRule::parse("127.0.0.1").unwrap(),
+    ];
     config
 }
 
@@ -211,9 +216,16 @@ async fn hello_serves_every_module_webhook_and_context_route() {
     )
     .await;
     let app = host.connect(&url).await.unwrap();
-    let site = Site::jira("acme");
+    let site = host.serve_site(Site::jira("acme")).await.unwrap();
     assert_eq!(host.install(&app, &site).await.unwrap().status, 204);
     every_module_is_protected(&host, &app, &site).await;
+
+    // The page greets with the name Jira gives the app's own user.
+    let page = host
+        .load_page(&app, &site, "hello", &sample_context())
+        .await
+        .unwrap();
+    assert!(page.body.contains("<p>Hello Hello</p>"), "{}", page.body);
 
     // The glance icon is public.
     let icon = reqwest::get(format!("{}/images/hello.svg", app.address))

@@ -4,15 +4,16 @@
 //! (`connect-sim/tests/cli.rs` drives the same binary with the command line.)
 
 use connect_runtime::testing::{
-    AppProcess, KeyCdn, KeyPair, TokenSpec, example_binary, free_port, install_payload,
+    AppProcess, Caller, KeyPair, ProductHost, RateLimit, Site, TokenSpec, example_binary, free_port,
 };
 use std::time::Duration;
 
 #[tokio::test]
 async fn hello_example_installs_with_a_real_signed_install_and_serves_its_page() {
-    let keys = KeyPair::generate("hello/kid-1");
-    let cdn = KeyCdn::start().await.expect("cdn");
-    cdn.publish(&keys);
+    let host = ProductHost::with_keys(KeyPair::generate("hello/kid-1"), 0)
+        .await
+        .expect("product host");
+    let site = host.serve_site(Site::jira("acme")).await.expect("site");
     let dir = std::env::temp_dir().join(format!("hello-example-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("hello.db");
@@ -30,9 +31,11 @@ async fn hello_example_installs_with_a_real_signed_install_and_serves_its_page()
             ("PORT", port.to_string()),
             ("CONNECT_BASE_URL", "https://hello-app.example.com".into()),
             ("DATABASE_URL", format!("sqlite://{}", db.display())),
-            ("CONNECT_KEYS_CDN_URL", cdn.url()),
+            ("CONNECT_KEYS_CDN_URL", host.cdn_url()),
             ("CONNECT_JWT_LEEWAY_SECS", "10".into()),
-            ("CONNECT_ALLOWED_TENANT_HOSTS", ".atlassian.net".into()),
+            ("CONNECT_ALLOWED_TENANT_HOSTS", "127.0.0.1".into()),
+            ("CONNECT_OAUTH_URL", host.oauth_url()),
+            ("CONNECT_RETRY_MAX_ATTEMPTS", "1".into()),
         ],
     )
     .unwrap();
@@ -54,50 +57,67 @@ async fn hello_example_installs_with_a_real_signed_install_and_serves_its_page()
     assert_eq!(descriptor["apiMigrations"]["signed-install"], true);
     assert_eq!(descriptor["modules"]["generalPages"][0]["url"], "/hello");
 
-    let install = TokenSpec::for_request("client-hello", "POST", "/installed", "")
-        .claim("aud", serde_json::json!("https://hello-app.example.com"))
-        .sign_rs256(&keys);
-    let body = install_payload(
-        "com.example.hello",
-        "client-hello",
-        "hello-secret",
-        "https://acme.atlassian.net",
-        "installed",
-    );
-    let response = http
-        .post(format!("{base}/installed"))
-        .header("authorization", format!("JWT {install}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    let app = host.connect(&base).await.expect("descriptor");
+    assert_eq!(host.install(&app, &site).await.unwrap().status, 204);
     let line = example
         .wait_for_log("verified signed install stored", Duration::from_secs(20))
         .expect("install log");
-    assert!(line.contains("client-hello"), "{line}");
+    assert!(line.contains(&site.client_key), "{line}");
     assert!(
-        !line.contains("hello-secret"),
+        !line.contains(&site.shared_secret),
         "the log never shows the secret: {line}"
     );
-    assert_eq!(cdn.hits("hello/kid-1"), 1);
+    assert_eq!(host.key_cdn().hits("hello/kid-1"), 1);
 
-    let page = TokenSpec::for_request("client-hello", "GET", "/hello", "")
-        .claim("sub", serde_json::json!("user-<1>"))
-        .sign_hs256(b"hello-secret");
-    let response = http
-        .get(format!("{base}/hello?jwt={page}"))
-        .send()
+    // `/hello` greets with the name Jira gives for /rest/api/3/myself, asked as the app.
+    let api = host.api();
+    api.set_display_name("app:com.example.hello", "Hello <App>");
+    let page = host
+        .load_page(&app, &site, "hello", &Default::default())
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
+    assert_eq!(page.status, 200);
     assert!(
-        html.contains("Hello user-&lt;1&gt; on https://acme.atlassian.net"),
-        "{html}"
+        page.body.contains("<p>Hello Hello &lt;App&gt;</p>"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        api.calls().last().map(|call| call.caller.clone()),
+        Some(Caller::App("com.example.hello".into()))
     );
 
-    let forged = TokenSpec::for_request("client-hello", "GET", "/hello", "").sign_hs256(b"guess");
+    // `/api/me` answers the calling user's name, asked as that user.
+    api.set_display_name(host.account_id(), "Ada Lovelace");
+    let me = host
+        .call_with_context_token(&app, &site, reqwest::Method::GET, "/api/me")
+        .await
+        .unwrap();
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(
+        me.json().unwrap(),
+        serde_json::json!({"displayName": "Ada Lovelace"})
+    );
+    assert_eq!(
+        api.calls().last().map(|call| call.caller.clone()),
+        Some(Caller::User(host.account_id().to_owned()))
+    );
+    assert_eq!(api.token_requests(), 1);
+
+    // When Jira fails, the page still loads and says so plainly.
+    api.rate_limit_next(1, RateLimit::retry_after(60));
+    let page = host
+        .load_page(&app, &site, "hello", &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Jira did not tell us your name"),
+        "{}",
+        page.body
+    );
+
+    let forged = TokenSpec::for_request(&site.client_key, "GET", "/hello", "").sign_hs256(b"guess");
     assert_eq!(
         http.get(format!("{base}/hello?jwt={forged}"))
             .send()

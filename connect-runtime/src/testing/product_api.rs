@@ -204,8 +204,12 @@ impl ProductApi {
             .insert(site.client_key.clone(), site.clone());
     }
 
-    /// Records an install of app `app_key` on `site` (called by the host on `installed`).
-    pub(crate) fn record_install(&self, app_key: &str, app_name: &str, site: &Site) {
+    /// Records an install of app `app_key` (named `app_name`) on `site`, so the site accepts
+    /// the app's tokens signed with the site's shared secret. [`ProductHost::install`] records
+    /// its installs itself; this is for a site installed by an earlier process (`connect-sim`).
+    ///
+    /// [`ProductHost::install`]: super::ProductHost::install
+    pub fn record_install(&self, app_key: &str, app_name: &str, site: &Site) {
         let mut state = self.lock();
         if let Some(known) = state.sites.get_mut(&site.client_key) {
             known.shared_secret = site.shared_secret.clone();
@@ -283,7 +287,8 @@ impl ProductApi {
         }
     }
 
-    /// Sets the display name `/rest/api/3/myself` answers for `account_id`.
+    /// Sets the display name `/rest/api/3/myself` answers for `account_id` (the app's own user
+    /// is `app:<app key>`; it defaults to the app's name).
     pub fn set_display_name(&self, account_id: &str, name: &str) {
         self.lock()
             .display_names
@@ -321,7 +326,13 @@ impl ProductApi {
                     let site = site.clone();
                     async move {
                         if method == Method::POST && path.as_str() == "/oauth2/token" {
-                            return api.token(&body).await;
+                            // The assertion's `aud` must name the server it was sent to.
+                            let own_url = headers
+                                .get("host")
+                                .and_then(|host| host.to_str().ok())
+                                .map(|host| format!("http://{host}"))
+                                .unwrap_or_default();
+                            return api.token(&body, &own_url).await;
                         }
                         match site {
                             Some(client_key) => api.rest(
@@ -401,7 +412,7 @@ impl ProductApi {
         response
     }
 
-    async fn token(&self, body: &[u8]) -> Response {
+    async fn token(&self, body: &[u8], own_url: &str) -> Response {
         let delay = {
             let mut state = self.lock();
             state.token_requests += 1;
@@ -428,7 +439,7 @@ impl ProductApi {
         let Some(assertion) = form.get("assertion") else {
             return oauth_error("invalid_request", "no assertion");
         };
-        match state.check_assertion(assertion) {
+        match state.check_assertion(assertion, own_url) {
             Ok((client_key, account_id)) => {
                 let lifetime = state.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
                 let token = format!("simulated-user-token-{}", random_hex());
@@ -526,7 +537,11 @@ impl ApiState {
         Caller::App(app_key.to_owned())
     }
 
-    fn check_assertion(&self, assertion: &str) -> Result<(String, String), &'static str> {
+    fn check_assertion(
+        &self,
+        assertion: &str,
+        own_url: &str,
+    ) -> Result<(String, String), &'static str> {
         match jsonwebtoken::decode_header(assertion) {
             Ok(header) if header.alg == Algorithm::HS256 => {}
             _ => return Err("the assertion is not HS256"),
@@ -546,7 +561,7 @@ impl ApiState {
         if claims["tnt"] != site.base_url.as_str() {
             return Err("tnt is not the site's baseUrl");
         }
-        if claims["aud"] != self.oauth_url.trim_end_matches('/') {
+        if claims["aud"] != own_url.trim_end_matches('/') {
             return Err("aud is not this authorization server");
         }
         let account = claims["sub"]
@@ -592,12 +607,18 @@ impl ApiState {
         };
         let (account, display_name, account_type) = match caller {
             Caller::App(app_key) => {
+                let account = format!("app:{app_key}");
                 let name = self
-                    .installs
-                    .get(&(site.client_key.clone(), app_key.clone()))
-                    .map(|install| install.app_name.clone())
+                    .display_names
+                    .get(&account)
+                    .cloned()
+                    .or_else(|| {
+                        self.installs
+                            .get(&(site.client_key.clone(), app_key.clone()))
+                            .map(|install| install.app_name.clone())
+                    })
                     .unwrap_or_else(|| app_key.clone());
-                (format!("app:{app_key}"), name, "app")
+                (account, name, "app")
             }
             Caller::User(account) => (
                 account.clone(),
