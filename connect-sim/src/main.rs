@@ -11,6 +11,17 @@
 //! connect-sim context-token
 //! connect-sim uninstall
 //! ```
+//!
+//! For an app that calls the product back (`HostClient`), install the site on 127.0.0.1 and
+//! serve its REST API and authorization server while you click through:
+//!
+//! ```text
+//! CONNECT_KEYS_CDN_URL=http://127.0.0.1:3999 CONNECT_ALLOWED_TENANT_HOSTS=127.0.0.1 \
+//!   CONNECT_OAUTH_URL=http://127.0.0.1:3998 cargo run --example hello &
+//! connect-sim install http://127.0.0.1:3000 --rest-port 3998
+//! connect-sim serve &                          # the site's REST API on 127.0.0.1:3998
+//! connect-sim page hello --load
+//! ```
 
 mod state;
 
@@ -52,7 +63,16 @@ enum Command {
         /// Simulate Confluence (baseUrl https://NAME.atlassian.net/wiki).
         #[arg(long)]
         confluence: bool,
+        /// Put the site on http://127.0.0.1:PORT (plus /wiki for Confluence), where `serve`
+        /// answers its REST API and OAuth token requests; the app must allow the host with
+        /// CONNECT_ALLOWED_TENANT_HOSTS=127.0.0.1.
+        #[arg(long)]
+        rest_port: Option<u16>,
     },
+    /// Serve the installed site's REST API (`/rest/api/3/myself`...) and its OAuth 2.0
+    /// authorization server on the --rest-port given to `install`, verifying the app's tokens
+    /// as the product does, until Ctrl-C. Start the app with CONNECT_OAUTH_URL pointing here.
+    Serve,
     /// Install again with a rotated shared secret, as an app upgrade does.
     Reinstall,
     /// Send a signed uninstall.
@@ -113,19 +133,25 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             cdn_port,
             site,
             confluence,
+            rest_port,
         } => {
             let keys = site_keys(dir, &site)?;
-            let site = if confluence {
+            let mut site = if confluence {
                 Site::confluence(&site)
             } else {
                 Site::jira(&site)
             };
+            if let Some(port) = rest_port {
+                let wiki = if confluence { "/wiki" } else { "" };
+                site.base_url = format!("http://127.0.0.1:{port}{wiki}");
+            }
             let state = State {
                 kid: keys.kid().to_owned(),
                 private_key_pem: keys.private_pem().to_owned(),
                 cdn_port,
                 app_url,
                 site,
+                rest_port,
             };
             let (host, app) = connect(&state, keys, cdn_port).await?;
             println!("app {} ({}) at {}", app.key(), app.base_url(), app.address);
@@ -188,6 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 host.send_webhook(&app, &state.site, &event, &body).await?,
             ))
         }
+        Command::Serve => serve(dir).await,
         Command::ContextToken => {
             let state = State::load(dir)?;
             let host = ProductHost::with_keys(state.keys()?, 0).await?;
@@ -224,6 +251,52 @@ async fn connect(
         .await
         .with_context(|| format!("fetching the descriptor from {}", state.app_url))?;
     Ok((host, app))
+}
+
+/// `serve`: the site's REST API and authorization server until Ctrl-C. The state file is read
+/// again every second, so a `reinstall` from another shell (a rotated secret) is followed.
+async fn serve(dir: &Path) -> anyhow::Result<i32> {
+    let state = State::load(dir)?;
+    let Some(port) = state.rest_port else {
+        bail!(
+            "this site was installed without --rest-port: run `connect-sim install APP_URL --rest-port PORT` first"
+        );
+    };
+    // The key CDN port stays free for `reinstall` and `uninstall` from another shell.
+    let (host, app) = connect(&state, state.keys()?, 0).await?;
+    let name = app.descriptor["name"]
+        .as_str()
+        .unwrap_or(app.key())
+        .to_owned();
+    let site = host
+        .serve_site_on(state.site.clone(), port)
+        .await
+        .with_context(|| format!("serving the site's REST API on 127.0.0.1:{port}"))?;
+    host.api().record_install(app.key(), &name, &site);
+    println!("site REST API  {}", site.base_url);
+    println!("OAuth server   start the app with CONNECT_OAUTH_URL=http://127.0.0.1:{port}");
+    println!("serving until Ctrl-C");
+    let mut secret = site.shared_secret.clone();
+    let mut seen = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                if let Ok(latest) = State::load(dir)
+                    && latest.site.shared_secret != secret
+                {
+                    secret = latest.site.shared_secret.clone();
+                    host.api().record_install(app.key(), &name, &latest.site);
+                    println!("followed a reinstall of {}", latest.site.client_key);
+                }
+                for call in host.api().calls().iter().skip(seen) {
+                    println!("{:?} {} {:?} -> {} ({:?})", call.client_key, call.method, call.path, call.status, call.caller);
+                }
+                seen = host.api().call_count();
+            }
+        }
+    }
+    Ok(0)
 }
 
 async fn lifecycle(dir: &Path, event: &str) -> anyhow::Result<i32> {
@@ -377,6 +450,7 @@ mod tests {
             cdn_port: 3999,
             app_url: "http://127.0.0.1:3000".to_owned(),
             site: Site::jira("acme"),
+            rest_port: None,
         };
         state.save(&dir).unwrap();
         let again = site_keys(&dir, "acme").unwrap();

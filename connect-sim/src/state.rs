@@ -25,6 +25,9 @@ pub struct State {
     pub app_url: String,
     /// The simulated tenant.
     pub site: Site,
+    /// Where `serve` answers the site's REST API, when installed with `--rest-port`.
+    #[serde(default)]
+    pub rest_port: Option<u16>,
 }
 
 impl State {
@@ -59,15 +62,13 @@ impl State {
         Ok(())
     }
 
-    /// The site's name (`acme` of `https://acme.atlassian.net`).
+    /// The site's name (`acme` of `https://acme.atlassian.net`, whose clientKey is
+    /// `acme-client-key`), also for sites served on 127.0.0.1.
     pub fn site_name(&self) -> &str {
         self.site
-            .base_url
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .split('.')
-            .next()
-            .unwrap_or_default()
+            .client_key
+            .strip_suffix("-client-key")
+            .unwrap_or(&self.site.client_key)
     }
 
     /// The signing key pair.

@@ -26,7 +26,12 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
     let dir = std::env::temp_dir().join(format!("connect-sim-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (app_port, cdn_port) = (free_port().unwrap(), free_port().unwrap());
+    let (app_port, cdn_port, rest_port) = (
+        free_port().unwrap(),
+        free_port().unwrap(),
+        free_port().unwrap(),
+    );
+    let rest = rest_port.to_string();
     let binary = example_binary("hello");
     assert!(
         binary.exists(),
@@ -46,6 +51,8 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
                 "CONNECT_KEYS_CDN_URL",
                 format!("http://127.0.0.1:{cdn_port}"),
             ),
+            ("CONNECT_ALLOWED_TENANT_HOSTS", "127.0.0.1".into()),
+            ("CONNECT_OAUTH_URL", format!("http://127.0.0.1:{rest_port}")),
         ],
     )
     .unwrap();
@@ -57,7 +64,14 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
     // install: a signed install the app verifies against the CLI's key CDN, then enabled.
     let (code, out) = sim(
         &dir,
-        &["install", &app_url, "--cdn-port", &cdn_port.to_string()],
+        &[
+            "install",
+            &app_url,
+            "--cdn-port",
+            &cdn_port.to_string(),
+            "--rest-port",
+            &rest,
+        ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(
@@ -132,13 +146,45 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
     // context-token: what the iframe's JavaScript sends to the app's API.
     let (code, out) = sim(&dir, &["context-token"]);
     assert_eq!(code, 0);
+    let token = out.trim().to_owned();
     let notes = reqwest::Client::new()
         .get(format!("{app_url}/api/notes"))
-        .header("authorization", format!("JWT {}", out.trim()))
+        .header("authorization", format!("JWT {token}"))
         .send()
         .await
         .unwrap();
     assert_eq!(notes.status(), 200);
+
+    // serve: the site's REST API and authorization server, which hello calls back as the app
+    // (/hello) and as the user of the context token (/api/me).
+    let mut serving = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(&dir)
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("connect-sim serve");
+    let mut greeted = String::new();
+    for _ in 0..100 {
+        let (_, out) = sim(&dir, &["page", "hello", "--load"]);
+        greeted = out;
+        if greeted.contains("<p>Hello Hello</p>") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(greeted.contains("<p>Hello Hello</p>"), "{greeted}");
+    let me = reqwest::Client::new()
+        .get(format!("{app_url}/api/me"))
+        .header("authorization", format!("JWT {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"displayName": "Simulated User"})
+    );
 
     // reinstall rotates the secret; the saved site keeps working.
     let (code, out) = sim(&dir, &["reinstall"]);
@@ -157,11 +203,20 @@ async fn connect_sim_installs_and_drives_a_running_example_app() {
     // cached under this kid still verifies.
     let (code, out) = sim(
         &dir,
-        &["install", &app_url, "--cdn-port", &cdn_port.to_string()],
+        &[
+            "install",
+            &app_url,
+            "--cdn-port",
+            &cdn_port.to_string(),
+            "--rest-port",
+            &rest,
+        ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("installed: 204"), "{out}");
     assert_eq!(sim(&dir, &["page", "hello", "--load"]).0, 0);
+    let _ = serving.kill();
+    let _ = serving.wait();
 }
 
 #[test]
