@@ -7,7 +7,6 @@
 //!
 //! Read the ratios (framework / baseline), not the absolute times: these machines are shared.
 
-use connect_runtime::TenantStore;
 use connect_runtime::auth::Verifier;
 use connect_runtime::auth::qsh::query_string_hash;
 use connect_runtime::auth::verifier::{QshRule, RequestTarget};
@@ -15,6 +14,7 @@ use connect_runtime::config::ConnectConfig;
 use connect_runtime::store::conformance::sample_tenant;
 use connect_runtime::store::{MemoryStore, SqliteStore};
 use connect_runtime::testing::TokenSpec;
+use connect_runtime::{App, TenantStore};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::ExposeSecret;
 use std::hint::black_box;
@@ -94,6 +94,43 @@ fn bench(c: &mut Criterion) {
                     Some(black_box(&header)),
                     QshRule::ThisRequest,
                 ))
+                .unwrap()
+        })
+    });
+    group.finish();
+
+    // Outbound: what signing one request to the product costs (resolve the URL against the
+    // tenant's baseUrl, qsh, HS256 token), against inbound verification in the same run.
+    let app = App::new(APP_KEY, "Bench")
+        .build(config.clone(), Arc::clone(&memory))
+        .unwrap();
+    let client = app.client_for(&tenant).unwrap();
+    let outbound_path = format!("{TARGET_PATH}?{TARGET_QUERY}");
+    assert!(client.sign(&Method::GET, &outbound_path).is_ok());
+    let mut group = c.benchmark_group("outbound_signing");
+    group.bench_function("inbound_jsonwebtoken_hs256_decode", |b| {
+        let key = jsonwebtoken::DecodingKey::from_secret(&secret);
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.validate_aud = false;
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &key, &validation).unwrap()
+        })
+    });
+    group.bench_function("inbound_shared_secret_policy", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(with_memory.verify_tenant(
+                    &target,
+                    Some(black_box(&header)),
+                    QshRule::ThisRequest,
+                ))
+                .unwrap()
+        })
+    });
+    group.bench_function("outbound_sign_request", |b| {
+        b.iter(|| {
+            client
+                .sign(&Method::GET, black_box(&outbound_path))
                 .unwrap()
         })
     });

@@ -253,6 +253,24 @@ impl HostClient {
         self.request(Method::DELETE, path)
     }
 
+    /// The URL and `Authorization` header value of a request as the app, without sending it:
+    /// for a request another HTTP client must make (a multipart upload, a streamed download).
+    /// The token is bound to this method, path and query by its `qsh` and expires in 3 minutes.
+    pub fn sign(&self, method: &Method, path: &str) -> Result<SignedRequest, ClientError> {
+        let url = self.tenant.site.resolve(path, &[])?;
+        let qsh = self.tenant.site.query_string_hash(method.as_str(), &url);
+        let token = sign::request_token(
+            &self.outbound.app_key,
+            self.tenant.shared_secret.expose_secret().as_bytes(),
+            &qsh,
+            crate::auth::jwt::unix_now(),
+        )?;
+        Ok(SignedRequest {
+            url,
+            authorization: SecretString::from(format!("JWT {token}")),
+        })
+    }
+
     /// The `Authorization` header value for one attempt.
     async fn authorization(&self, method: &Method, url: &Url) -> Result<String, ClientError> {
         let tenant = &self.tenant;
@@ -306,6 +324,15 @@ impl HostClient {
             )
             .await
     }
+}
+
+/// A request signed as the app by [`HostClient::sign`]. `Debug` hides the token.
+#[derive(Debug, Clone)]
+pub struct SignedRequest {
+    /// Where to send it.
+    pub url: Url,
+    /// The `Authorization` header value (`JWT <token>`).
+    pub authorization: SecretString,
 }
 
 /// A request being built: query, headers, body, then [`send`](RequestBuilder::send).
