@@ -29,9 +29,9 @@ pub(crate) struct Licensing {
 /// load of a Marketplace-licensed app.
 ///
 /// ```
-/// use atlassian_connect::prelude::*;
+/// use connect_runtime::{Html, Licensed};
 ///
-/// #[connect::general_page(key = "reports", name = "Reports", url = "/reports")]
+/// // The handler of `#[connect::general_page(key = "reports", name = "Reports", url = "/reports")]`:
 /// async fn reports(_: Licensed) -> Html<&'static str> {
 ///     Html("<p>Reports for licensed sites</p>")
 /// }
@@ -65,10 +65,11 @@ pub trait Rule: Send + Sync + 'static {
 /// message naming the permission.
 ///
 /// ```
-/// use atlassian_connect::prelude::*;
-/// use atlassian_connect::guard::{Require, SiteAdmin};
+/// use connect_runtime::Json;
+/// use connect_runtime::handler::guard::{Require, SiteAdmin};
+/// use warp::http::StatusCode;
 ///
-/// #[connect::route(PUT, "/api/settings", auth = context)]
+/// // The handler of `#[connect::route(PUT, "/api/settings", auth = context)]`:
 /// async fn save_settings(_: Require<SiteAdmin>, settings: Json<serde_json::Value>) -> StatusCode {
 ///     StatusCode::NO_CONTENT
 /// }
