@@ -75,27 +75,21 @@ fn bench(c: &mut Criterion) {
     group.bench_function("qsh_only", |b| {
         b.iter(|| query_string_hash("GET", black_box(TARGET_PATH), black_box(TARGET_QUERY), ""))
     });
+    // One page-load verification with `verifier`'s store.
+    let verify_with = |verifier: &Verifier| {
+        runtime
+            .block_on(verifier.verify_tenant(
+                &target,
+                Some(black_box(&header)),
+                QshRule::ThisRequest,
+            ))
+            .unwrap()
+    };
     group.bench_function("shared_secret_policy_memory_store", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(with_memory.verify_tenant(
-                    &target,
-                    Some(black_box(&header)),
-                    QshRule::ThisRequest,
-                ))
-                .unwrap()
-        })
+        b.iter(|| verify_with(&with_memory))
     });
     group.bench_function("shared_secret_policy_sqlite_store", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(with_sqlite.verify_tenant(
-                    &target,
-                    Some(black_box(&header)),
-                    QshRule::ThisRequest,
-                ))
-                .unwrap()
-        })
+        b.iter(|| verify_with(&with_sqlite))
     });
     group.finish();
 
@@ -117,15 +111,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("inbound_shared_secret_policy", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(with_memory.verify_tenant(
-                    &target,
-                    Some(black_box(&header)),
-                    QshRule::ThisRequest,
-                ))
-                .unwrap()
-        })
+        b.iter(|| verify_with(&with_memory))
     });
     group.bench_function("outbound_sign_request", |b| {
         b.iter(|| {

@@ -27,7 +27,7 @@ mod state;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
-use connect_runtime::testing::{Answer, AppUnderTest, KeyPair, ProductHost, Site};
+use connect_runtime::testing::{Answer, AppUnderTest, KeyPair, ProductHost, Site, TokenSpec};
 use state::State;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,6 +102,17 @@ enum Command {
     },
     /// Print a token as AP.context.getToken() returns it.
     ContextToken,
+    /// Print an HS256 token for one request to the app (its qsh covers METHOD and PATH), as the
+    /// product signs page loads and webhooks: for curl, a load generator or a browser.
+    Token {
+        /// The HTTP method, e.g. GET.
+        method: String,
+        /// The path relative to the app's baseUrl, with its query, e.g. /bench/jwt?x=1.
+        path: String,
+        /// Lifetime of the token in seconds.
+        #[arg(long, default_value_t = 180)]
+        expires_in: i64,
+    },
     /// Show the simulated site.
     Status,
 }
@@ -215,6 +226,24 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             ))
         }
         Command::Serve => serve(dir).await,
+        Command::Token {
+            method,
+            path,
+            expires_in,
+        } => {
+            let state = State::load(dir)?;
+            if !path.starts_with('/') {
+                bail!("PATH must start with `/` (relative to the app's baseUrl)");
+            }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
+            let token = TokenSpec::for_request(&state.site.client_key, &method, &path, "")
+                .claim("exp", serde_json::json!(now as i64 + expires_in))
+                .sign_hs256(state.site.shared_secret.as_bytes());
+            println!("{token}");
+            Ok(0)
+        }
         Command::ContextToken => {
             let state = State::load(dir)?;
             let host = ProductHost::with_keys(state.keys()?, 0).await?;

@@ -2,6 +2,8 @@
 //! published Jira descriptor schema), and its routes over real HTTP driven by the simulated
 //! product host: every module refuses an unsigned request and serves a signed one.
 
+#[path = "../../examples/bench.rs"]
+mod bench;
 #[path = "../../examples/confluence_macro.rs"]
 mod confluence_macro;
 #[path = "../../examples/hello.rs"]
@@ -389,4 +391,42 @@ async fn two_apps_share_a_port_but_not_their_audience_or_tenants() {
         .await
         .unwrap();
     assert_eq!(page.status, 401);
+}
+
+#[tokio::test]
+async fn bench_answers_the_same_body_on_its_authenticated_and_public_routes() {
+    let host = ProductHost::start().await.unwrap();
+    let (_served, url) = serve(
+        &host,
+        |config, store| vec![bench::app().build(config, store).unwrap()],
+        "https://bench.example.com",
+    )
+    .await;
+    let app = host.connect(&url).await.unwrap();
+    let site = Site::jira("acme");
+    assert_eq!(host.install(&app, &site).await.unwrap().status, 204);
+    let token = TokenSpec::for_request(&site.client_key, "GET", "/bench/jwt", "")
+        .sign_hs256(site.shared_secret.as_bytes());
+    let http = reqwest::Client::new();
+    let authenticated = http
+        .get(format!("{}/bench/jwt", app.address))
+        .header("authorization", format!("JWT {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authenticated.status(), 200);
+    let authenticated = authenticated.text().await.unwrap();
+    let public = reqwest::get(format!("{}/bench/public", app.address))
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 200);
+    assert_eq!(public.text().await.unwrap(), authenticated);
+    assert_eq!(
+        serde_json::from_str::<Value>(&authenticated).unwrap(),
+        json!({"ok": true, "app": "atlassian-connect-rust"})
+    );
+    let unsigned = reqwest::get(format!("{}/bench/jwt", app.address))
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
 }

@@ -135,6 +135,12 @@ impl Setup {
         self.built.client_for(&tenant).expect("client")
     }
 
+    /// The Jira site's client, the site's next `count` answers being `limit`.
+    async fn jira_limited(&self, count: usize, limit: RateLimit) -> HostClient {
+        self.host.api().rate_limit_next(count, limit);
+        self.client(&self.jira).await
+    }
+
     fn last_call(&self) -> connect_runtime::testing::ApiCall {
         self.host.api().calls().pop().expect("a call")
     }
@@ -524,8 +530,7 @@ async fn the_authorization_server_checks_the_assertion_claims() {
 async fn a_429_with_retry_after_is_retried_after_it_and_succeeds() {
     let setup = Setup::start().await;
     let api = setup.host.api();
-    api.rate_limit_next(1, RateLimit::retry_after(1));
-    let jira = setup.client(&setup.jira).await;
+    let jira = setup.jira_limited(1, RateLimit::retry_after(1)).await;
     let started = Instant::now();
     jira.get("/rest/api/3/myself").send().await.unwrap();
     assert!(
@@ -551,8 +556,7 @@ async fn a_429_with_retry_after_is_retried_after_it_and_succeeds() {
 async fn without_a_hint_backoff_is_bounded_and_ends_in_a_typed_error() {
     let setup = Setup::start().await;
     let api = setup.host.api();
-    api.rate_limit_next(10, RateLimit::without_hint());
-    let jira = setup.client(&setup.jira).await;
+    let jira = setup.jira_limited(10, RateLimit::without_hint()).await;
     let started = Instant::now();
     let error = jira.get("/rest/api/3/myself").send().await.unwrap_err();
     let elapsed = started.elapsed();
@@ -577,8 +581,7 @@ async fn without_a_hint_backoff_is_bounded_and_ends_in_a_typed_error() {
 async fn a_retry_after_beyond_the_wait_budget_ends_at_once() {
     let setup = Setup::start().await;
     let api = setup.host.api();
-    api.rate_limit_next(1, RateLimit::retry_after(30));
-    let jira = setup.client(&setup.jira).await;
+    let jira = setup.jira_limited(1, RateLimit::retry_after(30)).await;
     let started = Instant::now();
     let error = jira.get("/rest/api/3/myself").send().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));

@@ -71,17 +71,19 @@ async fn hello_example_installs_with_a_real_signed_install_and_serves_its_page()
 
     // `/hello` greets with the name Jira gives for /rest/api/3/myself, asked as the app.
     let api = host.api();
+    let hello_page_says = |expected: &'static str| {
+        let (host, app, site) = (&host, &app, &site);
+        async move {
+            let page = host
+                .load_page(app, site, "hello", &Default::default())
+                .await
+                .unwrap();
+            assert_eq!(page.status, 200);
+            assert!(page.body.contains(expected), "{}", page.body);
+        }
+    };
     api.set_display_name("app:com.example.hello", "Hello <App>");
-    let page = host
-        .load_page(&app, &site, "hello", &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(page.status, 200);
-    assert!(
-        page.body.contains("<p>Hello Hello &lt;App&gt;</p>"),
-        "{}",
-        page.body
-    );
+    hello_page_says("<p>Hello Hello &lt;App&gt;</p>").await;
     assert_eq!(
         api.calls().last().map(|call| call.caller.clone()),
         Some(Caller::App("com.example.hello".into()))
@@ -106,16 +108,7 @@ async fn hello_example_installs_with_a_real_signed_install_and_serves_its_page()
 
     // When Jira fails, the page still loads and says so plainly.
     api.rate_limit_next(1, RateLimit::retry_after(60));
-    let page = host
-        .load_page(&app, &site, "hello", &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(page.status, 200);
-    assert!(
-        page.body.contains("Jira did not tell us your name"),
-        "{}",
-        page.body
-    );
+    hello_page_says("Jira did not tell us your name").await;
 
     let forged = TokenSpec::for_request(&site.client_key, "GET", "/hello", "").sign_hs256(b"guess");
     assert_eq!(
