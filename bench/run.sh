@@ -16,7 +16,7 @@ if ((${#need_packages[@]})); then
   sudo_cmd=()
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_packages[@]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need_packages[@]}"
 fi
 command -v node >/dev/null || { echo "bench/run.sh needs Node.js 18+ (for atlassian-connect-express)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench/run.sh needs python3" >&2; exit 2; }

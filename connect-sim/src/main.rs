@@ -179,7 +179,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             if installed != 0 {
                 return Ok(installed);
             }
-            Ok(report("enabled", host.enable(&app, &state.site).await?))
+            if app.descriptor["lifecycle"]["enabled"].is_string() {
+                Ok(report("enabled", host.enable(&app, &state.site).await?))
+            } else {
+                // The product only sends what the descriptor asks for.
+                println!("enabled: not sent (the descriptor declares no lifecycle.enabled URL)");
+                Ok(0)
+            }
         }
         Command::Reinstall => {
             let mut state = State::load(dir)?;

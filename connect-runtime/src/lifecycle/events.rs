@@ -121,7 +121,11 @@ impl Lifecycle {
             .take()
             .ok_or_else(|| PayloadError::MissingField("sharedSecret".to_owned()))?;
         let app_key = &*self.app_key;
-        let existing = self.store.get(app_key, token.client_key()).await?;
+        let existing = self
+            .store
+            .get(app_key, token.client_key())
+            .await?
+            .map(|tenant| Tenant::clone(&tenant));
         let reinstall = existing.is_some();
         let tenant = transitions::install(existing, app_key, parsed, secret, unix_now());
         self.store.save(&tenant).await?;
@@ -151,7 +155,7 @@ impl Lifecycle {
             );
             return Ok(());
         };
-        let tenant = transitions::uninstall(tenant, unix_now());
+        let tenant = transitions::uninstall(Tenant::clone(&tenant), unix_now());
         self.store.save(&tenant).await?;
         tracing::info!(app_key, client_key = %tenant.client_key, "verified uninstall: tenant marked uninstalled");
         self.run_hooks(LifecycleEvent::Uninstalled, &tenant).await

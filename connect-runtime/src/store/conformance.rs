@@ -84,6 +84,7 @@ async fn get(store: &dyn TenantStore, app_key: &str, client_key: &str) -> Option
         .get(app_key, client_key)
         .await
         .unwrap_or_else(|error| panic!("get({app_key}, {client_key}) failed: {error}"))
+        .map(|tenant| Tenant::clone(&tenant))
 }
 
 async fn save(store: &dyn TenantStore, tenant: &Tenant) {

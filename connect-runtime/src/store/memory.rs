@@ -2,12 +2,13 @@
 
 use super::{StoreError, Tenant, TenantStore};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
-/// Tenants in a map; lost when the process exits.
+/// Tenants in a map (by app key, then clientKey, so a lookup allocates nothing); lost when
+/// the process exits.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    tenants: RwLock<HashMap<(String, String), Tenant>>,
+    tenants: RwLock<HashMap<String, HashMap<String, Arc<Tenant>>>>,
 }
 
 impl MemoryStore {
@@ -15,7 +16,12 @@ impl MemoryStore {
     pub fn snapshot(&self) -> Vec<Tenant> {
         self.tenants
             .read()
-            .map(|tenants| tenants.values().cloned().collect())
+            .map(|apps| {
+                apps.values()
+                    .flat_map(HashMap::values)
+                    .map(|tenant| Tenant::clone(tenant))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -26,19 +32,23 @@ fn poisoned<T>(_: T) -> StoreError {
 
 #[async_trait::async_trait]
 impl TenantStore for MemoryStore {
-    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
-        let tenants = self.tenants.read().map_err(poisoned)?;
-        Ok(tenants
-            .get(&(app_key.to_owned(), client_key.to_owned()))
+    async fn get(
+        &self,
+        app_key: &str,
+        client_key: &str,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let apps = self.tenants.read().map_err(poisoned)?;
+        Ok(apps
+            .get(app_key)
+            .and_then(|tenants| tenants.get(client_key))
             .cloned())
     }
 
     async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
-        let mut tenants = self.tenants.write().map_err(poisoned)?;
-        tenants.insert(
-            (tenant.app_key.clone(), tenant.client_key.clone()),
-            tenant.clone(),
-        );
+        let mut apps = self.tenants.write().map_err(poisoned)?;
+        apps.entry(tenant.app_key.clone())
+            .or_default()
+            .insert(tenant.client_key.clone(), Arc::new(tenant.clone()));
         Ok(())
     }
 }

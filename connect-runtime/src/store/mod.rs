@@ -67,7 +67,11 @@ pub enum StoreError {
 #[async_trait::async_trait]
 pub trait TenantStore: Send + Sync + 'static {
     /// The tenant `client_key` of `app_key`, installed or not.
-    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError>;
+    ///
+    /// Shared (`Arc`): every verified request looks its tenant up, and a cached tenant must
+    /// cost a reference count, not a copy of its install payload.
+    async fn get(&self, app_key: &str, client_key: &str)
+    -> Result<Option<Arc<Tenant>>, StoreError>;
     /// Inserts or replaces the row of (`tenant.app_key`, `tenant.client_key`).
     async fn save(&self, tenant: &Tenant) -> Result<(), StoreError>;
 }

@@ -38,7 +38,8 @@ const CACHED_TENANTS: u64 = 10_000;
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
-    cache: moka::sync::Cache<(String, String), Tenant>,
+    /// Keyed by `app_key NUL client_key` (one allocation per lookup).
+    cache: moka::sync::Cache<String, Arc<Tenant>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -168,20 +169,34 @@ fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String)
     Ok((tenant, payload))
 }
 
+/// The cache key of a tenant: app keys and clientKeys never contain NUL.
+fn cache_key(app_key: &str, client_key: &str) -> String {
+    let mut key = String::with_capacity(app_key.len() + client_key.len() + 1);
+    key.push_str(app_key);
+    key.push('\0');
+    key.push_str(client_key);
+    key
+}
+
 #[async_trait::async_trait]
 impl TenantStore for SqliteStore {
-    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
-        let cache_key = (app_key.to_owned(), client_key.to_owned());
+    async fn get(
+        &self,
+        app_key: &str,
+        client_key: &str,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let cache_key = cache_key(app_key, client_key);
         if let Some(tenant) = self.cache.get(&cache_key) {
             return Ok(Some(tenant));
         }
         let cache = self.cache.clone();
+        let (app_key, client_key) = (app_key.to_owned(), client_key.to_owned());
         self.with_connection(move |connection| {
             let found = connection
                 .prepare_cached(SELECT_TENANT)
                 .and_then(|mut statement| {
                     statement
-                        .query_row(params![cache_key.0, cache_key.1], tenant_from_row)
+                        .query_row(params![app_key, client_key], tenant_from_row)
                         .optional()
                 })
                 .map_err(db_error)?;
@@ -192,7 +207,8 @@ impl TenantStore for SqliteStore {
                 .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
             // Filled while the connection lock is held, so a concurrent save (which updates
             // the cache under the same lock) can never be overwritten by this older read.
-            cache.insert(cache_key, tenant.clone());
+            let tenant = Arc::new(tenant);
+            cache.insert(cache_key, Arc::clone(&tenant));
             Ok(Some(tenant))
         })
         .await
@@ -204,7 +220,7 @@ impl TenantStore for SqliteStore {
             .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
         let cache = self.cache.clone();
         self.with_connection(move |connection| {
-            let cache_key = (tenant.app_key.clone(), tenant.client_key.clone());
+            let cache_key = cache_key(&tenant.app_key, &tenant.client_key);
             // Under the connection lock: on failure the stale row is gone from the cache and
             // the next read goes to the database; on success the cache holds what was written.
             cache.invalidate(&cache_key);
@@ -228,7 +244,7 @@ impl TenantStore for SqliteStore {
                     ])
                 })
                 .map_err(db_error)?;
-            cache.insert(cache_key, tenant);
+            cache.insert(cache_key, Arc::new(tenant));
             Ok(())
         })
         .await
