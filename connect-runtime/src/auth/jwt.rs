@@ -7,9 +7,11 @@
 use super::AuthError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The claims of a token the product sent, after verification.
@@ -80,12 +82,27 @@ pub struct UnverifiedHs256<'a> {
     claims: Claims,
 }
 
+/// The only header field the HS256 path reads.
+#[derive(Deserialize)]
+struct AlgorithmOnly<'a> {
+    #[serde(borrow)]
+    alg: std::borrow::Cow<'a, str>,
+}
+
 impl<'a> UnverifiedHs256<'a> {
     /// Splits `token` into its three parts, requires `alg: HS256`, decodes the claims.
     pub fn parse(token: &'a str) -> Result<Self, AuthError> {
-        header_with_algorithm(token, Algorithm::HS256)?;
         let (message, signature) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
-        let (_, payload) = message.split_once('.').ok_or(AuthError::Malformed)?;
+        let (header, payload) = message.split_once('.').ok_or(AuthError::Malformed)?;
+        let header = URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| AuthError::Malformed)?;
+        let header: AlgorithmOnly<'_> =
+            serde_json::from_slice(&header).map_err(|_| AuthError::Malformed)?;
+        // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
+        if header.alg != "HS256" {
+            return Err(AuthError::WrongAlgorithm { expected: "HS256" });
+        }
         let payload = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| AuthError::Malformed)?;
@@ -106,16 +123,14 @@ impl<'a> UnverifiedHs256<'a> {
     /// Checks the signature with `secret` (constant time), then `exp` and `iat` within
     /// `leeway_secs`; the claims are trustworthy only from here.
     pub fn verify(self, secret: &[u8], leeway_secs: u64) -> Result<Claims, AuthError> {
-        let valid = jsonwebtoken::crypto::verify(
-            self.signature,
-            self.message.as_bytes(),
-            &DecodingKey::from_secret(secret),
-            Algorithm::HS256,
-        )
-        .map_err(|_| AuthError::Malformed)?;
-        if !valid {
-            return Err(AuthError::InvalidSignature);
-        }
+        let signature = URL_SAFE_NO_PAD
+            .decode(self.signature)
+            .map_err(|_| AuthError::Malformed)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AuthError::Malformed)?;
+        mac.update(self.message.as_bytes());
+        // `verify_slice` compares in constant time.
+        mac.verify_slice(&signature)
+            .map_err(|_| AuthError::InvalidSignature)?;
         let now = unix_now();
         let leeway = i64::try_from(leeway_secs).unwrap_or(i64::MAX);
         if self.claims.exp.saturating_add(leeway) < now {
@@ -260,6 +275,78 @@ mod tests {
         let c = claims(None);
         assert!(c.check_issued_at(0, 1).is_ok());
         assert!(c.check_issued_at(0, 0).is_err());
+    }
+
+    fn hs256(claims: serde_json::Value, secret: &[u8]) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+        )
+        .unwrap()
+    }
+
+    fn page_claims(exp_offset: i64) -> serde_json::Value {
+        let now = unix_now();
+        serde_json::json!({"iss": "tenant", "iat": now, "exp": now + exp_offset, "qsh": "abc"})
+    }
+
+    #[test]
+    fn hs256_tokens_verify_once_decoded() {
+        let token = hs256(page_claims(60), b"secret");
+        let unverified = UnverifiedHs256::parse(&token).unwrap();
+        assert_eq!(unverified.issuer(), "tenant");
+        assert_eq!(unverified.verify(b"secret", 0).unwrap().qsh, "abc");
+    }
+
+    #[test]
+    fn hs256_refusals_from_the_attackers_side() {
+        let token = hs256(page_claims(60), b"secret");
+        let refused = |token: &str, secret: &[u8]| {
+            UnverifiedHs256::parse(token).and_then(|unverified| unverified.verify(secret, 5))
+        };
+        assert!(matches!(
+            refused(&token, b"guess"),
+            Err(AuthError::InvalidSignature)
+        ));
+        // Claims swapped under a valid header and signature.
+        let (header, rest) = token.split_once('.').unwrap();
+        let (_, signature) = rest.split_once('.').unwrap();
+        let forged_claims = URL_SAFE_NO_PAD.encode(
+            serde_json::json!({"iss": "other", "iat": 0, "exp": i64::MAX / 2, "qsh": "abc"})
+                .to_string(),
+        );
+        assert!(matches!(
+            refused(&format!("{header}.{forged_claims}.{signature}"), b"secret"),
+            Err(AuthError::InvalidSignature)
+        ));
+        // `alg: none` and RS256 headers are refused before any secret is looked up.
+        for alg in ["none", "RS256", "HS512"] {
+            let header = URL_SAFE_NO_PAD.encode(format!("{{\"alg\":\"{alg}\",\"typ\":\"JWT\"}}"));
+            let forged = format!("{header}.{}.", token.split('.').nth(1).unwrap());
+            assert!(
+                matches!(
+                    UnverifiedHs256::parse(&forged),
+                    Err(AuthError::WrongAlgorithm { .. })
+                ),
+                "{alg}"
+            );
+        }
+        assert!(matches!(
+            refused(&hs256(page_claims(-60), b"secret"), b"secret"),
+            Err(AuthError::Expired)
+        ));
+        assert!(matches!(
+            refused("not-a-token", b"secret"),
+            Err(AuthError::Malformed)
+        ));
+        assert!(matches!(
+            refused(
+                &hs256(serde_json::json!({"iss": "tenant"}), b"secret"),
+                b"secret"
+            ),
+            Err(AuthError::InvalidClaims(_))
+        ));
     }
 
     #[test]
