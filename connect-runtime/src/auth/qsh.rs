@@ -46,6 +46,21 @@ pub fn query_string_hash(method: &str, path: &str, query: &str, base_path: &str)
     ))
 }
 
+/// Whether `claimed` is the `qsh` of the request: hashes into a stack buffer, no allocation
+/// for the hex form (this runs on every verified request).
+pub fn query_string_hash_matches(
+    method: &str,
+    path: &str,
+    query: &str,
+    base_path: &str,
+    claimed: &str,
+) -> bool {
+    let digest = Sha256::digest(canonical_request(method, path, query, base_path).as_bytes());
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    hex::encode_to_slice(digest, &mut hex).is_ok() && hex.as_slice() == claimed.as_bytes()
+}
+
 /// Splits a request target (`/path?query`) and hashes it; convenient for outbound calls and tests.
 pub fn query_string_hash_of_target(method: &str, target: &str, base_path: &str) -> String {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -122,6 +137,27 @@ fn utf16_order(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matching_agrees_with_the_hex_hash() {
+        let hash = query_string_hash("GET", "/p", "a=1", "");
+        assert!(query_string_hash_matches("GET", "/p", "a=1", "", &hash));
+        assert!(!query_string_hash_matches("GET", "/p", "a=2", "", &hash));
+        assert!(!query_string_hash_matches(
+            "GET",
+            "/p",
+            "a=1",
+            "",
+            &hash[..63]
+        ));
+        assert!(!query_string_hash_matches(
+            "GET",
+            "/p",
+            "a=1",
+            "",
+            &hash.to_uppercase()
+        ));
+    }
 
     #[test]
     fn empty_request_is_root_with_two_separators() {

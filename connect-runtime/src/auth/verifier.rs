@@ -32,6 +32,16 @@ impl RequestTarget {
     pub fn query_string_hash(&self, base_path: &str) -> String {
         qsh::query_string_hash(self.method.as_str(), &self.path, &self.query, base_path)
     }
+
+    /// Refuses `claims` unless their `qsh` is this request's.
+    fn check_qsh(&self, claims: &Claims, base_path: &str) -> Result<(), AuthError> {
+        let method = self.method.as_str();
+        if qsh::query_string_hash_matches(method, &self.path, &self.query, base_path, &claims.qsh) {
+            Ok(())
+        } else {
+            Err(AuthError::QshMismatch)
+        }
+    }
 }
 
 /// Which `qsh` values a shared-secret route accepts.
@@ -202,7 +212,7 @@ impl Verifier {
         if claims.is_context_token() {
             return Err(AuthError::ContextTokenNotAllowed.into());
         }
-        claims.check_qsh(&target.query_string_hash(&self.base_path))?;
+        target.check_qsh(&claims, &self.base_path)?;
         Ok(VerifiedInstall { claims })
     }
 
@@ -233,7 +243,7 @@ impl Verifier {
         match (rule, claims.is_context_token()) {
             (QshRule::ThisRequestOrContext, true) => {}
             (QshRule::ThisRequest, true) => return Err(AuthError::ContextTokenNotAllowed.into()),
-            (_, false) => claims.check_qsh(&target.query_string_hash(&self.base_path))?,
+            (_, false) => target.check_qsh(&claims, &self.base_path)?,
         }
         Ok(Context {
             tenant,
