@@ -139,7 +139,7 @@ async fn issue_created(
     issues: State<Issues>,
     event: Json<IssueEvent>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    tracing::info!(client_key = %tenant.client_key, issue = ?event.0.issue.key, "issue created");
+    tracing::info!(client_key = ?tenant.client_key, issue = ?event.0.issue.key, "issue created");
     issues.record(&tenant.client_key, &event.0.issue.key)?;
     Ok(Json(serde_json::json!({ "received": event.0.issue.key })))
 }
@@ -174,7 +174,7 @@ async fn latest_issue(
 /// Runs after the framework verified and stored the installation.
 #[connect::installed]
 async fn on_install(tenant: Tenant, issues: State<Issues>) -> Result<(), AppError> {
-    tracing::info!(client_key = %tenant.client_key, base_url = %tenant.base_url, "hello installed");
+    tracing::info!(client_key = ?tenant.client_key, base_url = ?tenant.base_url, "hello installed");
     let known = issues.of(&tenant.client_key)?.len();
     tracing::debug!(known, "issues already known for this site");
     Ok(())

@@ -9,6 +9,7 @@
 //! | `CONNECT_KEYS_CDN_URL` | install-key CDN base URL(s), comma separated, tried in order | Atlassian's production CDNs |
 //! | `CONNECT_JWT_LEEWAY_SECS` | clock-skew leeway for `exp`/`iat` | 30 |
 //! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
+//! | `CONNECT_UNKNOWN_KID_TTL_SECS` | how long a kid no key CDN knows is remembered (not fetched again) | 60 |
 //! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
 //! | `CONNECT_MOUNT_PATH` | path the routes are served under (`/` behind a proxy that strips the baseUrl's path) | the baseUrl's path |
 //! | `CONNECT_OAUTH_URL` | OAuth 2.0 authorization server for calls as a user | chosen from the tenant's host (production / staging) |
@@ -32,6 +33,8 @@ pub const DEFAULT_PORT: u16 = 3000;
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 /// Default timeout of a key CDN request.
 pub const DEFAULT_KEY_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time a kid no CDN knows is remembered.
+pub const DEFAULT_UNKNOWN_KID_TTL: Duration = Duration::from_secs(60);
 /// Default largest accepted lifecycle body. Install payloads are around 1 KiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -162,6 +165,9 @@ pub struct ConnectConfig {
     pub key_cdn_urls: Vec<Url>,
     /// Timeout of one key CDN request.
     pub key_fetch_timeout: Duration,
+    /// How long a kid every CDN answered 404 for is refused without a fetch. A key published
+    /// after a kid was seen is usable after this delay.
+    pub unknown_kid_ttl: Duration,
     /// Clock-skew leeway for `exp` and `iat`.
     pub jwt_leeway: Duration,
     /// Hosts a tenant's baseUrl may have.
@@ -187,6 +193,7 @@ impl ConnectConfig {
                 .filter_map(|url| Url::parse(url).ok())
                 .collect(),
             key_fetch_timeout: DEFAULT_KEY_FETCH_TIMEOUT,
+            unknown_kid_ttl: DEFAULT_UNKNOWN_KID_TTL,
             jwt_leeway: DEFAULT_LEEWAY,
             allowed_tenant_hosts: DEFAULT_TENANT_HOSTS
                 .iter()
@@ -232,6 +239,13 @@ impl ConnectConfig {
                 )
             })?;
             config.key_fetch_timeout = Duration::from_millis(ms);
+        }
+        if let Some(secs) = get("CONNECT_UNKNOWN_KID_TTL_SECS") {
+            config.unknown_kid_ttl = Duration::from_secs(number(
+                "CONNECT_UNKNOWN_KID_TTL_SECS",
+                &secs,
+                "whole seconds, e.g. 60",
+            )?);
         }
         if let Some(hosts) = get("CONNECT_ALLOWED_TENANT_HOSTS") {
             config.allowed_tenant_hosts = hosts

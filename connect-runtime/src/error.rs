@@ -90,6 +90,10 @@ impl ConnectError {
                 format!("internal error: the app's {event} hook failed")
             }
             ConnectError::Client(error) => error.public_message().to_owned(),
+            // The detail (which CDN, why) is for the log; callers are unauthenticated.
+            ConnectError::KeyUnavailable(_) => {
+                "key service unavailable: try again later".to_owned()
+            }
             ConnectError::Body(BodyError::Unreadable) => {
                 "malformed payload: the request body could not be read".to_owned()
             }

@@ -20,7 +20,7 @@ use futures_util::Stream;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
 use warp::filters::path::FullPath;
-use warp::http::header::CONTENT_TYPE;
+use warp::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use warp::http::{HeaderValue, Method, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
@@ -196,12 +196,45 @@ fn descriptor_response(json: Bytes) -> Response {
     response
 }
 
-/// Adds the recovery and the security headers: the last step before serving.
+/// Adds the recovery, the security headers and `Connection: close` where needed: the last
+/// step before serving.
 pub(crate) fn finish<F>(routes: F) -> BoxedFilter<(Response,)>
 where
     F: Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static,
 {
-    routes.recover(recover).unify().map(secure).boxed()
+    body_announced()
+        .and(routes.recover(recover).unify())
+        .map(|announced: bool, response: Response| close_if_refused(announced, secure(response)))
+        .boxed()
+}
+
+/// Whether the request announces a body (`Content-Length` above 0, or any
+/// `Transfer-Encoding`). Never rejects: an unreadable header counts as a body.
+fn body_announced() -> impl Filter<Extract = (bool,), Error = std::convert::Infallible> + Clone {
+    // Looked up by name, parsed only when present: a plain GET allocates nothing here.
+    let header = |name: &'static str| {
+        warp::header::optional::<String>(name)
+            .or(warp::any().map(|| Some(String::from("unreadable"))))
+            .unify()
+    };
+    header(CONTENT_LENGTH.as_str())
+        .and(header(TRANSFER_ENCODING.as_str()))
+        .map(|length: Option<String>, encoding: Option<String>| {
+            encoding.is_some()
+                || length.is_some_and(|length| length.trim().parse::<u64>().ok() != Some(0))
+        })
+}
+
+/// An error answer to a request with a body is sent with `Connection: close`: the body may be
+/// unread (a refused token is answered before the body is read), and a keep-alive client that
+/// reused the connection would have its next request fail when the server drops it.
+fn close_if_refused(announced: bool, mut response: Response) -> Response {
+    if announced && (response.status().is_client_error() || response.status().is_server_error()) {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The complete filter serving several apps on one port, each under its baseUrl's path

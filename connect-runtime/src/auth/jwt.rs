@@ -66,6 +66,9 @@ pub fn header_with_algorithm(token: &str, expected: Algorithm) -> Result<Header,
             expected: algorithm_name(expected),
         });
     }
+    if header.crit.is_some() {
+        return Err(AuthError::CriticalHeader);
+    }
     Ok(header)
 }
 
@@ -87,6 +90,9 @@ pub struct UnverifiedHs256<'a> {
 struct AlgorithmOnly<'a> {
     #[serde(borrow)]
     alg: std::borrow::Cow<'a, str>,
+    /// Present at all: refused (no critical extension is understood here).
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
 }
 
 impl<'a> UnverifiedHs256<'a> {
@@ -102,6 +108,9 @@ impl<'a> UnverifiedHs256<'a> {
         // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
         if header.alg != "HS256" {
             return Err(AuthError::WrongAlgorithm { expected: "HS256" });
+        }
+        if header.crit.is_some() {
+            return Err(AuthError::CriticalHeader);
         }
         let payload = URL_SAFE_NO_PAD
             .decode(payload)
@@ -335,6 +344,19 @@ mod tests {
         assert!(matches!(
             refused(&hs256(page_claims(-60), b"secret"), b"secret"),
             Err(AuthError::Expired)
+        ));
+        // A `crit` header, even correctly signed, is refused (RFC 7515 §4.1.11).
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp".into()]);
+        let critical = jsonwebtoken::encode(
+            &header,
+            &page_claims(60),
+            &jsonwebtoken::EncodingKey::from_secret(b"secret"),
+        )
+        .unwrap();
+        assert!(matches!(
+            refused(&critical, b"secret"),
+            Err(AuthError::CriticalHeader)
         ));
         assert!(matches!(
             refused("not-a-token", b"secret"),

@@ -3,8 +3,13 @@
 //! Which CDN to ask comes from configuration, never from the request. Each configured base URL
 //! is tried in order (primary, then fallbacks), each request bounded by a timeout and its HTTP
 //! status checked. Keys are cached by `kid` in a bounded cache; concurrent installs with the
-//! same new `kid` share one fetch (moka's `try_get_with` coalesces them). Failures are not
+//! same new `kid` share one fetch (moka's `try_get_with` coalesces them). Outages are not
 //! cached, so a CDN that recovers is used at the next install.
+//!
+//! Forged kids cost little: a kid every CDN answered 404 for is remembered for a short while
+//! (a stream of installs with one forged kid makes one fetch per CDN), and at most
+//! [`MAX_CONCURRENT_FETCHES`] fetches run at once (a flood of distinct forged kids cannot open
+//! hundreds of outbound requests; the excess waits, then is refused as unavailable).
 
 use jsonwebtoken::DecodingKey;
 use moka::future::Cache;
@@ -18,6 +23,11 @@ const MAX_KID_LEN: usize = 256;
 const MAX_KEY_DOCUMENT_BYTES: usize = 16 * 1024;
 /// How many distinct kids are kept. Atlassian rotates rarely; this bounds memory under abuse.
 const MAX_CACHED_KEYS: u64 = 1_000;
+/// Fetches from the key CDNs in flight at once, per app.
+pub const MAX_CONCURRENT_FETCHES: usize = 16;
+/// How many unknown kids are remembered.
+const MAX_UNKNOWN_KIDS: u64 = 10_000;
+
 /// Keys for a kid never change (a rotated key gets a new kid); the TTL only lets a withdrawn
 /// key age out of a long-running process.
 const KEY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -47,6 +57,9 @@ pub enum KeyFetchError {
         /// The HTTP status code.
         status: u16,
     },
+    /// Every fetch slot stayed busy for the whole fetch timeout (a flood of unknown kids).
+    #[error("too many key fetches in flight")]
+    Busy,
     /// A CDN answered 200 with something that is not an RSA public key in PEM.
     #[error("key CDN {cdn} returned a document that is not an RSA public key")]
     InvalidKeyDocument {
@@ -77,6 +90,11 @@ pub struct InstallKeys {
     http: reqwest::Client,
     cdn_urls: Arc<[Url]>,
     cache: Cache<String, Arc<DecodingKey>>,
+    /// Kids every CDN answered 404 for, until their TTL passes.
+    unknown: Cache<String, ()>,
+    /// Bounds the fetches in flight.
+    slots: Arc<tokio::sync::Semaphore>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for InstallKeys {
@@ -89,8 +107,13 @@ impl std::fmt::Debug for InstallKeys {
 }
 
 impl InstallKeys {
-    /// A client for `cdn_urls` (tried in order), each request bounded by `timeout`.
-    pub fn new(cdn_urls: Vec<Url>, timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// A client for `cdn_urls` (tried in order), each request bounded by `timeout`; kids no
+    /// CDN knows are remembered for `unknown_kid_ttl`.
+    pub fn new(
+        cdn_urls: Vec<Url>,
+        timeout: Duration,
+        unknown_kid_ttl: Duration,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -103,25 +126,45 @@ impl InstallKeys {
                 .max_capacity(MAX_CACHED_KEYS)
                 .time_to_live(KEY_TTL)
                 .build(),
+            unknown: Cache::builder()
+                .max_capacity(MAX_UNKNOWN_KIDS)
+                // moka refuses a zero TTL; a nanosecond is "not remembered".
+                .time_to_live(unknown_kid_ttl.max(Duration::from_nanos(1)))
+                .build(),
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_FETCHES)),
+            timeout,
         })
     }
 
     /// The public key for `kid`, from the cache or fetched once.
     pub async fn decoding_key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyFetchError> {
         validate_kid(kid)?;
-        self.cache
+        if self.unknown.contains_key(kid) {
+            return Err(KeyFetchError::UnknownKid);
+        }
+        let found = self
+            .cache
             .try_get_with_by_ref(kid, self.fetch(kid))
             .await
-            .map_err(|shared| (*shared).clone())
+            .map_err(|shared| (*shared).clone());
+        if let Err(KeyFetchError::UnknownKid) = found {
+            self.unknown.insert(kid.to_owned(), ()).await;
+        }
+        found
     }
 
     async fn fetch(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyFetchError> {
+        // One slot for the whole fetch (all CDNs in turn); waiting is bounded like a fetch.
+        let _slot = tokio::time::timeout(self.timeout, self.slots.acquire())
+            .await
+            .map_err(|_| KeyFetchError::Busy)?
+            .map_err(|_| KeyFetchError::Busy)?;
         let mut first_failure = None;
         for cdn in self.cdn_urls.iter() {
             match self.fetch_from(cdn, kid).await {
                 Ok(key) => return Ok(Arc::new(key)),
                 Err(error) => {
-                    tracing::warn!(cdn = %cdn, %error, "install key fetch failed");
+                    tracing::warn!(cdn = %cdn, %error, kid = ?kid, "install key fetch failed");
                     // A 404 from one CDN and an outage of another is an outage: the key may exist.
                     if first_failure.is_none() || !matches!(error, KeyFetchError::UnknownKid) {
                         first_failure = Some(error);

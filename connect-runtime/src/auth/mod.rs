@@ -40,6 +40,10 @@ pub enum AuthError {
         /// The algorithm the route requires.
         expected: &'static str,
     },
+    /// The header has `crit`: extensions this server must understand, and understands none
+    /// (RFC 7515 §4.1.11 says such a token must be refused).
+    #[error("the JWT header lists critical extensions, which are not supported")]
+    CriticalHeader,
     /// An RS256 token without a `kid` header.
     #[error("the JWT header has no kid")]
     MissingKeyId,

@@ -181,7 +181,11 @@ impl Verifier {
             audiences: config.accepted_audiences().into(),
             base_path: config.base_path().into(),
             leeway_secs: config.jwt_leeway.as_secs(),
-            keys: InstallKeys::new(config.key_cdn_urls.clone(), config.key_fetch_timeout)?,
+            keys: InstallKeys::new(
+                config.key_cdn_urls.clone(),
+                config.key_fetch_timeout,
+                config.unknown_kid_ttl,
+            )?,
             store,
         })
     }

@@ -131,8 +131,8 @@ impl Lifecycle {
         self.store.save(&tenant).await?;
         tracing::info!(
             app_key,
-            client_key = %tenant.client_key,
-            base_url = %tenant.base_url,
+            client_key = ?tenant.client_key,
+            base_url = ?tenant.base_url,
             reinstall,
             "verified signed install stored"
         );
@@ -157,7 +157,7 @@ impl Lifecycle {
         };
         let tenant = transitions::uninstall(Tenant::clone(&tenant), unix_now());
         self.store.save(&tenant).await?;
-        tracing::info!(app_key, client_key = %tenant.client_key, "verified uninstall: tenant marked uninstalled");
+        tracing::info!(app_key, client_key = ?tenant.client_key, "verified uninstall: tenant marked uninstalled");
         self.run_hooks(LifecycleEvent::Uninstalled, &tenant).await
     }
 
@@ -174,7 +174,7 @@ impl Lifecycle {
         self.store.save(&tenant).await?;
         tracing::info!(
             app_key = &*self.app_key,
-            client_key = %tenant.client_key,
+            client_key = ?tenant.client_key,
             enabled,
             "verified lifecycle event"
         );

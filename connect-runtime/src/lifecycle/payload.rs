@@ -195,9 +195,19 @@ impl LifecyclePayload {
 }
 
 /// A tenant baseUrl must be https on an allowed host; plain http only for loopback hosts.
+///
+/// It must also be in normal form already: a URL the parser would rewrite (a backslash read as
+/// a slash, a tab or newline dropped, dot segments resolved, an upper-case host) is refused, so
+/// what is stored, logged and called back is exactly what was checked, and no other URL parser
+/// can read a different host out of it.
 pub fn validate_tenant_base_url(base_url: &str, allowed: &[HostRule]) -> Result<Url, PayloadError> {
     let url =
         Url::parse(base_url).map_err(|_| PayloadError::InvalidBaseUrl("not an absolute URL"))?;
+    if url.as_str().trim_end_matches('/') != base_url.trim_end_matches('/') {
+        return Err(PayloadError::InvalidBaseUrl(
+            "not in normal form (the URL parser would rewrite it)",
+        ));
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(PayloadError::InvalidBaseUrl("credentials are not allowed"));
     }
@@ -247,9 +257,18 @@ mod tests {
             "ftp://acme.atlassian.net",
             "acme.atlassian.net",
             "http://localhost:8080",
+            // Rewritten by the URL parser: refused rather than stored in a form that differs
+            // from what was checked.
+            "https://x.atlassian.net\\@evil.com",
+            "https://acme.atlassian.net\n",
+            "https://acme.atlassian.net/wi\tki",
+            "https://acme.atlassian.net/a/../wiki",
+            "https://ACME.atlassian.net",
+            "https://acme.atlassian.net:443",
         ] {
-            assert!(validate_tenant_base_url(bad, &allowed).is_err(), "{bad}");
+            assert!(validate_tenant_base_url(bad, &allowed).is_err(), "{bad:?}");
         }
+        assert!(validate_tenant_base_url("https://acme.atlassian.net/", &allowed).is_ok());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum CdnBehaviour {
     Status(u16),
     /// Never answers (until the connection is dropped).
     Hang,
+    /// Answers 404 after this many milliseconds (a slow CDN under a flood of unknown kids).
+    SlowNotFound(u64),
 }
 
 #[derive(Debug)]
@@ -29,6 +31,8 @@ struct CdnState {
     keys: HashMap<String, String>,
     behaviour: CdnBehaviour,
     hits: HashMap<String, usize>,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// A running local key CDN. Point `CONNECT_KEYS_CDN_URL` (or
@@ -51,6 +55,8 @@ impl KeyCdn {
             keys: HashMap::new(),
             behaviour: CdnBehaviour::Serve,
             hits: HashMap::new(),
+            in_flight: 0,
+            max_in_flight: 0,
         }));
         let shared = Arc::clone(&state);
         let route = warp::get()
@@ -91,6 +97,11 @@ impl KeyCdn {
         self.lock().hits.values().sum()
     }
 
+    /// The most requests this CDN was answering at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     /// Stops the CDN (later fetches fail to connect).
     pub async fn stop(self) {
         self.server.shutdown().await;
@@ -103,14 +114,26 @@ impl KeyCdn {
     }
 }
 
+fn locked(state: &Mutex<CdnState>) -> std::sync::MutexGuard<'_, CdnState> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 async fn answer(state: &Mutex<CdnState>, kid: &str) -> Response {
     let (behaviour, pem) = {
-        let mut state = state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = locked(state);
         *state.hits.entry(kid.to_owned()).or_default() += 1;
+        state.in_flight += 1;
+        state.max_in_flight = state.max_in_flight.max(state.in_flight);
         (state.behaviour, state.keys.get(kid).cloned())
     };
+    let response = respond(behaviour, pem).await;
+    locked(state).in_flight -= 1;
+    response
+}
+
+async fn respond(behaviour: CdnBehaviour, pem: Option<String>) -> Response {
     match (behaviour, pem) {
         (CdnBehaviour::Serve, Some(pem)) => pem.into_response(),
         (CdnBehaviour::Serve | CdnBehaviour::NotFound, _) => StatusCode::NOT_FOUND.into_response(),
@@ -121,6 +144,10 @@ async fn answer(state: &Mutex<CdnState>, kid: &str) -> Response {
         (CdnBehaviour::Hang, _) => {
             std::future::pending::<()>().await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+        (CdnBehaviour::SlowNotFound(millis), _) => {
+            tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+            StatusCode::NOT_FOUND.into_response()
         }
     }
 }

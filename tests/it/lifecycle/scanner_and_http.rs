@@ -166,3 +166,43 @@ async fn behind_a_prefix_stripping_proxy_routes_are_served_at_the_root() {
     );
     assert_eq!(app.load_page(CLIENT, SECRET, "/hello").await.status(), 200);
 }
+
+#[tokio::test]
+async fn refused_requests_with_a_body_close_the_connection_and_the_pool_recovers() {
+    let app = start().await;
+    let before = app.state();
+    let body = serde_json::json!({"padding": "x".repeat(100 * 1024)});
+    // One pooled keep-alive client, as the product's.
+    for _ in 0..20 {
+        let response = app
+            .http
+            .post(app.url("/installed"))
+            .header("authorization", "JWT not.a.token")
+            .json(&body)
+            .send()
+            .await
+            .expect("a readable answer, not a reset connection");
+        assert_eq!(response.status(), 401);
+        assert_eq!(
+            response.headers()["connection"],
+            "close",
+            "the body was not read: the client must not reuse this connection"
+        );
+        assert!(response.text().await.unwrap().contains("message"));
+    }
+    for path in ["/no-such-route", "/atlassian-connect.json"] {
+        let response = app.http.post(app.url(path)).json(&body).send().await.unwrap();
+        assert!(response.status().is_client_error());
+        assert_eq!(response.headers()["connection"], "close", "{path}");
+    }
+    // The next request on the same pool is served.
+    let descriptor = app
+        .http
+        .get(app.url("/atlassian-connect.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(descriptor.status(), 200);
+    assert!(descriptor.headers().get("connection").is_none());
+    assert_eq!(app.state(), before);
+}
