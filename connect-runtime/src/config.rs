@@ -5,7 +5,9 @@
 //! | `PORT` | listen port | 3000 |
 //! | `CONNECT_BASE_URL` | the app's public baseUrl (descriptor, `aud` check) | `http://localhost:$PORT` |
 //! | `CONNECT_ALLOWED_BASE_URLS` | more accepted `aud` values, comma separated | none |
-//! | `DATABASE_URL` | `sqlite://FILE` or `memory://` | `sqlite://connect.db` |
+//! | `DATABASE_URL` | `sqlite://FILE`, `memory://` or `postgres://USER:PASSWORD@HOST:PORT/DB` | `sqlite://connect.db` |
+//! | `DATABASE_POOL_SIZE` | PostgreSQL connections per instance | 16 |
+//! | `DATABASE_TIMEOUT_MS` | PostgreSQL connect, pool wait and statement timeout | 5000 |
 //! | `CONNECT_KEYS_CDN_URL` | install-key CDN base URL(s), comma separated, tried in order | Atlassian's production CDNs |
 //! | `CONNECT_JWT_LEEWAY_SECS` | clock-skew leeway for `exp`/`iat` | 30 |
 //! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
@@ -360,6 +362,24 @@ impl ConnectConfig {
     }
 }
 
+/// Pool settings (`DATABASE_POOL_SIZE`, `DATABASE_TIMEOUT_MS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections per instance.
+    pub max_size: usize,
+    /// How long a request waits for a connection, to connect, or for a statement.
+    pub timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Where the server listens and where tenants are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
@@ -367,6 +387,8 @@ pub struct ServerSettings {
     pub port: u16,
     /// Tenant store location (`DATABASE_URL`).
     pub database_url: String,
+    /// PostgreSQL pool (`DATABASE_POOL_SIZE`, `DATABASE_TIMEOUT_MS`).
+    pub pool: PoolSettings,
 }
 
 impl ServerSettings {
@@ -378,9 +400,23 @@ impl ServerSettings {
     /// Reads `PORT` and `DATABASE_URL` through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let mut pool = PoolSettings::default();
+        if let Some(size) = get("DATABASE_POOL_SIZE") {
+            pool.max_size =
+                usize::try_from(number("DATABASE_POOL_SIZE", &size, "a count, e.g. 16")?)
+                    .unwrap_or(usize::MAX);
+        }
+        if let Some(ms) = get("DATABASE_TIMEOUT_MS") {
+            pool.timeout = Duration::from_millis(number(
+                "DATABASE_TIMEOUT_MS",
+                &ms,
+                "milliseconds, e.g. 5000",
+            )?);
+        }
         Ok(Self {
             port: port_from(get("PORT"))?,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://connect.db".to_owned()),
+            pool,
         })
     }
 }

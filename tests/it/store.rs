@@ -85,3 +85,158 @@ async fn tenant_debug_never_shows_the_secret() {
     );
     assert!(debug.contains("REDACTED"));
 }
+
+// ---- PostgreSQL (the suite runs through scripts/with-postgres.sh, which starts a server) ----
+
+/// The server the suite runs against. Missing is a failure, never a skip.
+fn test_database_url() -> String {
+    std::env::var("TEST_DATABASE_URL").expect(
+        "TEST_DATABASE_URL is not set: run the suite with `scripts/with-postgres.sh cargo test --workspace` \
+         (it starts a throwaway PostgreSQL), or point TEST_DATABASE_URL at a server of yours",
+    )
+}
+
+#[tokio::test]
+async fn postgres_store_conforms() {
+    let url = test_database_url();
+    let store = store::PostgresStore::connect(&url, store::PoolSettings::default())
+        .await
+        .expect("connect");
+    check(&store).await;
+    // Opened from a DATABASE_URL too (and migrating an existing schema is a no-op).
+    check(store::open(&url).await.expect("open").as_ref()).await;
+}
+
+/// `GET /page` behind the SharedSecret policy, as `#[connect::route(GET, "/page", auth = jwt)]`
+/// generates it.
+fn verified_page() -> connect_runtime::handler::Handler {
+    use connect_runtime::handler::{Handler, HandlerKind, RouteSpec, route_call};
+    use connect_runtime::{IntoResponse, RoutePolicy};
+    Handler {
+        name: "page",
+        kind: HandlerKind::Route {
+            module: None,
+            route: RouteSpec {
+                method: warp::http::Method::GET,
+                path: "/page",
+                policy: RoutePolicy::SharedSecret,
+                call: route_call(|_| async { Ok("verified".into_response()) }),
+            },
+        },
+        requires: |_| {},
+    }
+}
+
+#[tokio::test]
+async fn instances_sharing_postgres_serve_each_others_installs() {
+    use connect_runtime::config::HostRule;
+    use connect_runtime::testing::{ProductHost, Site, TokenSpec};
+    use connect_runtime::{App, ConnectConfig};
+    use std::sync::Arc;
+
+    let url = test_database_url();
+    let host = ProductHost::start().await.expect("host");
+    let app_key = format!("com.example.instances-{}", std::process::id());
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let mut config = ConnectConfig::new("https://instances.example.com".parse().unwrap());
+        config.key_cdn_urls = vec![host.cdn_url().parse().unwrap()];
+        config.allowed_tenant_hosts = vec![HostRule::parse(".atlassian.net").unwrap()];
+        let pool = store::PoolSettings {
+            max_size: 8,
+            ..store::PoolSettings::default()
+        };
+        let store: Arc<dyn TenantStore> = Arc::new(
+            store::PostgresStore::connect(&url, pool)
+                .await
+                .expect("pool"),
+        );
+        let app = App::new(app_key.clone(), "Instances")
+            .handlers([verified_page()])
+            .build(config, Arc::clone(&store))
+            .expect("app");
+        let server = connect_runtime::http::spawn(app.filter(), ([127, 0, 0, 1], 0).into())
+            .await
+            .expect("server");
+        let under_test = host.connect(&server.url()).await.expect("descriptor");
+        instances.push((server, under_test, store));
+    }
+    let (a, b) = (&instances[0].1, &instances[1].1);
+
+    // 200 distinct tenants installed concurrently, alternating instances.
+    let sites: Vec<Site> = (0..200).map(|i| Site::jira(&format!("pg-{i}"))).collect();
+    let installs = sites.iter().enumerate().map(|(i, site)| {
+        let app = if i % 2 == 0 { a } else { b };
+        host.install(app, site)
+    });
+    for answer in futures_util::future::join_all(installs).await {
+        assert_eq!(answer.expect("install").status, 204);
+    }
+    for (i, site) in sites.iter().enumerate() {
+        // Read through the other instance than the one that stored it.
+        let store = &instances[(i + 1) % 2].2;
+        let tenant = store
+            .get(&app_key, &site.client_key)
+            .await
+            .expect("get")
+            .expect("every acknowledged install is stored");
+        assert_eq!(tenant.shared_secret.expose_secret(), site.shared_secret);
+    }
+
+    // An install through A is served by B at once: no per-process cache to go stale.
+    let site = &sites[0];
+    let token = TokenSpec::for_request(&site.client_key, "GET", "/page", "")
+        .sign_hs256(site.shared_secret.as_bytes());
+    let page = reqwest::get(format!("{}/page?jwt={token}", b.address))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "verified by B");
+    let forged = TokenSpec::for_request(&site.client_key, "GET", "/page", "").sign_hs256(b"guess");
+    let refused = reqwest::get(format!("{}/page?jwt={forged}", b.address))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // 50 concurrent reinstalls of one tenant with rotated secrets: one row, whose secret is one
+    // of the acknowledged ones, and B serves it right after A stored it.
+    let base = Site::jira("pg-reinstalled");
+    let rotations: Vec<Site> = (0..50)
+        .map(|i| Site {
+            shared_secret: format!("rotated-secret-{i}-{}", std::process::id()),
+            ..base.clone()
+        })
+        .collect();
+    let reinstalls = rotations.iter().enumerate().map(|(i, site)| {
+        let app = if i % 2 == 0 { a } else { b };
+        host.install(app, site)
+    });
+    let mut acknowledged = Vec::new();
+    for (site, answer) in rotations
+        .iter()
+        .zip(futures_util::future::join_all(reinstalls).await)
+    {
+        if answer.expect("reinstall").status == 204 {
+            acknowledged.push(site.shared_secret.clone());
+        }
+    }
+    assert_eq!(acknowledged.len(), 50);
+    let stored = instances[1]
+        .2
+        .get(&app_key, &base.client_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(acknowledged.contains(&stored.shared_secret.expose_secret().to_owned()));
+    let token = TokenSpec::for_request(&base.client_key, "GET", "/page", "")
+        .sign_hs256(stored.shared_secret.expose_secret().as_bytes());
+    for (_, instance, _) in &instances {
+        let page = reqwest::get(format!("{}/page?jwt={token}", instance.address))
+            .await
+            .unwrap();
+        assert_eq!(
+            page.status(),
+            200,
+            "the stored secret verifies on both instances"
+        );
+    }
+}

@@ -7,9 +7,12 @@
 #[cfg(feature = "testing")]
 pub mod conformance;
 mod memory;
+mod postgres;
 mod sqlite;
 
+pub use crate::config::PoolSettings;
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use secrecy::SecretString;
@@ -59,7 +62,9 @@ pub enum StoreError {
     #[error("corrupt row: {0}")]
     Corrupt(String),
     /// The database URL names no backend this build supports.
-    #[error("unsupported DATABASE_URL `{0}`: expected sqlite://FILE, sqlite::memory: or memory://")]
+    #[error(
+        "unsupported DATABASE_URL `{0}`: expected sqlite://FILE, sqlite::memory:, memory:// or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+    )]
     UnsupportedUrl(String),
 }
 
@@ -77,8 +82,20 @@ pub trait TenantStore: Send + Sync + 'static {
 }
 
 /// Opens the store a `DATABASE_URL` names: `sqlite://FILE` (created and migrated),
-/// `sqlite::memory:` or `memory://` (in-memory, lost on exit).
+/// `sqlite::memory:` or `memory://` (in-memory, lost on exit), `postgres://…` (migrated; the
+/// store for several instances), with the default pool settings.
 pub async fn open(database_url: &str) -> Result<Arc<dyn TenantStore>, StoreError> {
+    open_with(database_url, PoolSettings::default()).await
+}
+
+/// [`open`] with `pool` settings for PostgreSQL.
+pub async fn open_with(
+    database_url: &str,
+    pool: PoolSettings,
+) -> Result<Arc<dyn TenantStore>, StoreError> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresStore::connect(database_url, pool).await?));
+    }
     if database_url == "memory://" {
         return Ok(Arc::new(MemoryStore::default()));
     }
@@ -108,8 +125,26 @@ mod tests {
 
     #[tokio::test]
     async fn unsupported_urls_do_not_leak_credentials() {
-        let error = open("postgres://user:hunter2@db/x").await.err().unwrap();
+        let error = open("mysql://user:hunter2@db/x").await.err().unwrap();
         assert!(!error.to_string().contains("hunter2"), "{error}");
-        assert!(error.to_string().contains("postgres://"));
+        assert!(error.to_string().contains("mysql://"));
+    }
+
+    #[tokio::test]
+    async fn unreachable_postgres_is_an_error_without_the_password() {
+        // A port nothing listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let settings = PoolSettings {
+            max_size: 1,
+            timeout: std::time::Duration::from_millis(500),
+        };
+        let url = format!("postgres://user:hunter2@127.0.0.1:{port}/x");
+        let error = open_with(&url, settings).await.err().unwrap();
+        assert!(matches!(error, StoreError::Database(_)), "{error}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 }

@@ -1,0 +1,219 @@
+//! PostgreSQL tenant store, for several app instances sharing their tenants.
+//!
+//! A connection pool (deadpool) over tokio-postgres; the schema is created on open under an
+//! advisory lock, so instances starting together migrate once. There is deliberately no
+//! per-process read cache: an install acknowledged by one instance is what every other
+//! instance reads from the next request on (a reinstall's new secret is never served stale).
+
+use super::{StoreError, Tenant, TenantStore};
+use crate::config::PoolSettings;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_postgres::NoTls;
+
+/// Schema migrations, applied in order; `connect_schema_version` records how many ran.
+const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS connect_tenants (
+        app_key          TEXT    NOT NULL,
+        client_key       TEXT    NOT NULL,
+        shared_secret    TEXT    NOT NULL,
+        base_url         TEXT    NOT NULL,
+        display_url      TEXT,
+        product_type     TEXT,
+        oauth_client_id  TEXT,
+        cloud_id         TEXT,
+        enabled          BOOLEAN NOT NULL,
+        uninstalled      BOOLEAN NOT NULL,
+        install_payload  TEXT    NOT NULL,
+        installed_at     BIGINT  NOT NULL,
+        updated_at       BIGINT  NOT NULL,
+        PRIMARY KEY (app_key, client_key)
+    )"];
+
+/// Serialises migrations across instances (an arbitrary constant: "connect" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0063_6f6e_6e65_6374;
+
+const SELECT_TENANT: &str = "SELECT app_key, client_key, shared_secret, base_url, display_url,
+    product_type, oauth_client_id, cloud_id, enabled, uninstalled, install_payload,
+    installed_at, updated_at FROM connect_tenants WHERE app_key = $1 AND client_key = $2";
+
+const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
+    base_url, display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
+    install_payload, installed_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT (app_key, client_key) DO UPDATE SET shared_secret = EXCLUDED.shared_secret,
+    base_url = EXCLUDED.base_url, display_url = EXCLUDED.display_url,
+    product_type = EXCLUDED.product_type, oauth_client_id = EXCLUDED.oauth_client_id,
+    cloud_id = EXCLUDED.cloud_id, enabled = EXCLUDED.enabled,
+    uninstalled = EXCLUDED.uninstalled, install_payload = EXCLUDED.install_payload,
+    installed_at = EXCLUDED.installed_at, updated_at = EXCLUDED.updated_at";
+
+/// Tenants in a PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("pool", &self.pool.status())
+            .finish_non_exhaustive()
+    }
+}
+
+fn database_error(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database`), creating the schema
+    /// if needed. TLS is not built in: use a local socket, a private network or a sidecar.
+    pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::UnsupportedUrl(super::redact_url(url)))?;
+        config.connect_timeout(settings.timeout);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(settings.timeout))
+            .create_timeout(Some(settings.timeout))
+            .recycle_timeout(Some(settings.timeout))
+            .build()
+            .map_err(database_error)?;
+        let store = Self {
+            pool,
+            timeout: settings.timeout,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(database_error)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await.map_err(database_error)?;
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(database_error)?;
+        transaction
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS connect_schema_version (version INTEGER NOT NULL);",
+            )
+            .await
+            .map_err(database_error)?;
+        let applied: i64 = transaction
+            .query_one("SELECT count(*) FROM connect_schema_version", &[])
+            .await
+            .map_err(database_error)?
+            .get(0);
+        let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+            transaction
+                .batch_execute(migration)
+                .await
+                .map_err(database_error)?;
+            let version = i32::try_from(index + 1).unwrap_or(i32::MAX);
+            transaction
+                .execute(
+                    "INSERT INTO connect_schema_version (version) VALUES ($1)",
+                    &[&version],
+                )
+                .await
+                .map_err(database_error)?;
+        }
+        transaction.commit().await.map_err(database_error)
+    }
+
+    /// Bounds one statement by the pool's timeout: a stalled server is an error, not a hang.
+    async fn bounded<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| StoreError::Database("statement timed out".into()))?
+            .map_err(database_error)
+    }
+}
+
+fn tenant_from_row(row: &tokio_postgres::Row) -> Result<Tenant, StoreError> {
+    let payload: String = row.get(10);
+    let secret: String = row.get(2);
+    Ok(Tenant {
+        app_key: row.get(0),
+        client_key: row.get(1),
+        shared_secret: SecretString::from(secret),
+        base_url: row.get(3),
+        display_url: row.get(4),
+        product_type: row.get(5),
+        oauth_client_id: row.get(6),
+        cloud_id: row.get(7),
+        enabled: row.get(8),
+        uninstalled: row.get(9),
+        install_payload: serde_json::from_str(&payload)
+            .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?,
+        installed_at: row.get(11),
+        updated_at: row.get(12),
+    })
+}
+
+#[async_trait::async_trait]
+impl TenantStore for PostgresStore {
+    async fn get(
+        &self,
+        app_key: &str,
+        client_key: &str,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(SELECT_TENANT)).await?;
+        let row = self
+            .bounded(client.query_opt(&statement, &[&app_key, &client_key]))
+            .await?;
+        row.as_ref()
+            .map(tenant_from_row)
+            .transpose()
+            .map(|tenant| tenant.map(Arc::new))
+    }
+
+    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let payload = serde_json::to_string(&tenant.install_payload)
+            .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(UPSERT_TENANT)).await?;
+        self.bounded(client.execute(
+            &statement,
+            &[
+                &tenant.app_key,
+                &tenant.client_key,
+                &tenant.shared_secret.expose_secret(),
+                &tenant.base_url,
+                &tenant.display_url,
+                &tenant.product_type,
+                &tenant.oauth_client_id,
+                &tenant.cloud_id,
+                &tenant.enabled,
+                &tenant.uninstalled,
+                &payload,
+                &tenant.installed_at,
+                &tenant.updated_at,
+            ],
+        ))
+        .await?;
+        Ok(())
+    }
+}
