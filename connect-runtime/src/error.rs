@@ -34,7 +34,7 @@ pub enum ConnectError {
     #[error("install key unavailable: {0}")]
     KeyUnavailable(KeyFetchError),
     /// The tenant store failed; nothing was stored.
-    #[error("tenant store failed")]
+    #[error("tenant store failed: {0}")]
     Store(#[from] StoreError),
     /// A handler argument could not be extracted (body, query or context parameter).
     #[error("bad request: {0}")]
@@ -74,6 +74,8 @@ impl ConnectError {
             ConnectError::Body(BodyError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ConnectError::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // The database is down or overloaded: the product (and the admin) may retry.
+            ConnectError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ConnectError::Store(_) | ConnectError::Hook { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             ConnectError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ConnectError::Forbidden(_) | ConnectError::Unlicensed => StatusCode::FORBIDDEN,
@@ -85,6 +87,9 @@ impl ConnectError {
     /// (paths, SQL, the app's error) is for the log only.
     pub fn public_message(&self) -> String {
         match self {
+            ConnectError::Store(StoreError::Database(_)) => {
+                "tenant store unavailable: try again later".to_owned()
+            }
             ConnectError::Store(_) => "internal error: the tenant store failed".to_owned(),
             ConnectError::Hook { event, .. } => {
                 format!("internal error: the app's {event} hook failed")

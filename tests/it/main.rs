@@ -5,6 +5,7 @@
 //! - `handlers`: annotated handlers over HTTP: extractors, return types, state, hooks.
 //! - `examples`: every example as users run it (descriptors, schema, simulated product).
 //! - `outbound`: calls back to the product (as the app, as a user, rate limits, guards).
+//! - `faults`: the app killed with SIGKILL mid-install, on SQLite and PostgreSQL.
 //! - `descriptor`: the descriptor's JSON Schema and Atlassian's Jira schema.
 //! - `simulated_host`, `processes`: the simulated product and real example processes.
 //! - `qsh`, `store`: qsh vectors and the differential test; the store conformance suite.
@@ -15,6 +16,7 @@ mod common;
 mod compile_fail;
 mod descriptor;
 mod examples;
+mod faults;
 mod handlers;
 mod lifecycle;
 mod outbound;

@@ -89,7 +89,7 @@ async fn tenant_debug_never_shows_the_secret() {
 // ---- PostgreSQL (the suite runs through scripts/with-postgres.sh, which starts a server) ----
 
 /// The server the suite runs against. Missing is a failure, never a skip.
-fn test_database_url() -> String {
+pub fn test_database_url() -> String {
     std::env::var("TEST_DATABASE_URL").expect(
         "TEST_DATABASE_URL is not set: run the suite with `scripts/with-postgres.sh cargo test --workspace` \
          (it starts a throwaway PostgreSQL), or point TEST_DATABASE_URL at a server of yours",
