@@ -23,7 +23,7 @@ const LAYERS: &[&str] = &[
 fn top_module(relative: &Path) -> Option<String> {
     let first = relative.components().next()?.as_os_str().to_str()?;
     let name = first.strip_suffix(".rs").unwrap_or(first);
-    (name != "lib" && name != "layering").then(|| name.to_owned())
+    (name != "lib" && name != "layering" && name != "robustness").then(|| name.to_owned())
 }
 
 fn dependencies() -> BTreeMap<String, BTreeSet<String>> {

@@ -30,6 +30,8 @@ pub mod testing;
 
 #[cfg(test)]
 mod layering;
+#[cfg(test)]
+mod robustness;
 
 pub use app::{App, BuildError, ConnectApp, RunError, apps_filter};
 pub use auth::{Context, License, Policy, RoutePolicy};

@@ -283,3 +283,55 @@ async fn a_database_outage_is_503_with_nothing_stored_and_recovers_without_a_res
             .is_some()
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_then_exits() {
+    use connect_runtime::testing::TokenSpec;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let host = ProductHost::start().await.expect("host");
+    let dir = std::env::temp_dir().join(format!("connect-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let database_url = format!("sqlite://{}", dir.join("tenants.db").display());
+    let (mut process, url) = start_hello(&host, &database_url);
+    let app = host.connect(&url).await.expect("descriptor");
+    let site = Site::jira("sigterm");
+    assert_eq!(host.install(&app, &site).await.unwrap().status, 204);
+
+    // A webhook whose body is still arriving when SIGTERM comes.
+    let token = TokenSpec::for_request(&site.client_key, "POST", "/webhooks/issue-created", "")
+        .sign_hs256(site.shared_secret.as_bytes());
+    let body = br#"{"webhookEvent": "jira:issue_created", "issue": {"key": "TERM-1"}}"#;
+    let address = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /webhooks/issue-created HTTP/1.1\r\nHost: {address}\r\nAuthorization: JWT {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    process.terminate().expect("SIGTERM");
+    process
+        .wait_for_log("shutting down", Duration::from_secs(10))
+        .expect("the app saw SIGTERM");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("TERM-1"), "{answer}");
+
+    let code = process
+        .wait_for_exit(Duration::from_secs(10))
+        .expect("exited after draining");
+    assert_eq!(code, Some(0));
+    assert!(
+        tokio::net::TcpStream::connect(address).await.is_err(),
+        "no longer accepting"
+    );
+}

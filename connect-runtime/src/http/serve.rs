@@ -55,17 +55,42 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
-/// Binds `addr` and serves `filter` until Ctrl-C.
+/// Binds `addr` and serves `filter` until Ctrl-C or SIGTERM, then stops accepting and lets the
+/// requests in flight finish (a deploy's SIGTERM never cuts an install it is storing).
 pub async fn serve(filter: BoxedFilter<(Response,)>, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     warp::serve(filter)
         .incoming(listener)
         .graceful(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing the requests in flight");
         })
         .run()
         .await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what process managers and orchestrators send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -49,6 +49,36 @@ impl AppProcess {
         Ok(Self { child, log })
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM (as a process manager does on a deploy), through `kill(1)`.
+    #[cfg(unix)]
+    pub fn terminate(&self) -> std::io::Result<()> {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()?;
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| std::io::Error::other("kill -TERM failed"))
+    }
+
+    /// Waits up to `timeout` for the process to exit; its exit code, or `None` if it still runs.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<Option<i32>> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status.code());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// The first log line after the ones already read that contains `needle`, waiting up to
     /// `timeout`; `None` if it never came.
     pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> Option<String> {
