@@ -11,6 +11,9 @@
 //! | `CONNECT_KEYS_CDN_URL` | install-key CDN base URL(s), comma separated, tried in order | Atlassian's production CDNs |
 //! | `CONNECT_JWT_LEEWAY_SECS` | clock-skew leeway for `exp`/`iat` | 30 |
 //! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
+//! | `CONNECT_HEADER_TIMEOUT_SECS` | time to receive a request's headers, idle keep-alive included | 20 |
+//! | `CONNECT_MAX_CONNECTIONS` | open connections at once (keep below the open-file limit) | 1024 |
+//! | `CONNECT_BODY_TIMEOUT_SECS` | time a request body may take to arrive (slow clients get 408) | 20 |
 //! | `CONNECT_UNKNOWN_KID_TTL_SECS` | how long a kid no key CDN knows is remembered (not fetched again) | 60 |
 //! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
 //! | `CONNECT_MOUNT_PATH` | path the routes are served under (`/` behind a proxy that strips the baseUrl's path) | the baseUrl's path |
@@ -176,6 +179,8 @@ pub struct ConnectConfig {
     pub allowed_tenant_hosts: Vec<HostRule>,
     /// Largest accepted lifecycle request body.
     pub max_body_bytes: usize,
+    /// Time a request body may take to arrive; a slower body is refused with 408.
+    pub body_timeout: Duration,
     /// Where the app's routes are served; `None` means the baseUrl's path (the product calls
     /// `baseUrl + url`, so an app at `https://host/jira` receives `/jira/installed`). Set
     /// `Some("")` behind a proxy that strips the prefix.
@@ -202,6 +207,7 @@ impl ConnectConfig {
                 .map(|suffix| HostRule::Suffix((*suffix).to_owned()))
                 .collect(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_timeout: Duration::from_secs(20),
             mount_path: None,
             client: ClientConfig::default(),
         }
@@ -241,6 +247,13 @@ impl ConnectConfig {
                 )
             })?;
             config.key_fetch_timeout = Duration::from_millis(ms);
+        }
+        if let Some(secs) = get("CONNECT_BODY_TIMEOUT_SECS") {
+            config.body_timeout = Duration::from_secs(number(
+                "CONNECT_BODY_TIMEOUT_SECS",
+                &secs,
+                "whole seconds, e.g. 20",
+            )?);
         }
         if let Some(secs) = get("CONNECT_UNKNOWN_KID_TTL_SECS") {
             config.unknown_kid_ttl = Duration::from_secs(number(
@@ -380,6 +393,30 @@ impl Default for PoolSettings {
     }
 }
 
+/// Limits on the connections a server holds (`CONNECT_HEADER_TIMEOUT_SECS`,
+/// `CONNECT_MAX_CONNECTIONS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time to receive a request's headers, counted from when the connection starts waiting
+    /// for them: closes idle keep-alive connections and clients that dribble their headers.
+    pub header_read_timeout: Duration,
+    /// Connections open at once; beyond it, new connections wait in the listen backlog. Keep
+    /// it below the process's open-file limit.
+    pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(20),
+            max_connections: 1024,
+            drain_timeout: Duration::from_secs(25),
+        }
+    }
+}
+
 /// Where the server listens and where tenants are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
@@ -389,6 +426,8 @@ pub struct ServerSettings {
     pub database_url: String,
     /// PostgreSQL pool (`DATABASE_POOL_SIZE`, `DATABASE_TIMEOUT_MS`).
     pub pool: PoolSettings,
+    /// Connection limits (`CONNECT_HEADER_TIMEOUT_SECS`, `CONNECT_MAX_CONNECTIONS`).
+    pub limits: ConnectionLimits,
 }
 
 impl ServerSettings {
@@ -413,10 +452,28 @@ impl ServerSettings {
                 "milliseconds, e.g. 5000",
             )?);
         }
+        let mut limits = ConnectionLimits::default();
+        if let Some(secs) = get("CONNECT_HEADER_TIMEOUT_SECS") {
+            limits.header_read_timeout = Duration::from_secs(number(
+                "CONNECT_HEADER_TIMEOUT_SECS",
+                &secs,
+                "whole seconds, e.g. 20",
+            )?);
+        }
+        if let Some(count) = get("CONNECT_MAX_CONNECTIONS") {
+            limits.max_connections = usize::try_from(number(
+                "CONNECT_MAX_CONNECTIONS",
+                &count,
+                "a count, e.g. 1024",
+            )?)
+            .unwrap_or(usize::MAX)
+            .max(1);
+        }
         Ok(Self {
             port: port_from(get("PORT"))?,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://connect.db".to_owned()),
             pool,
+            limits,
         })
     }
 }

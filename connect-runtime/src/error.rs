@@ -73,6 +73,7 @@ impl ConnectError {
             ConnectError::BadPayload(_) | ConnectError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ConnectError::Body(BodyError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ConnectError::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
+            ConnectError::Body(BodyError::TimedOut) => StatusCode::REQUEST_TIMEOUT,
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // The database is down or overloaded: the product (and the admin) may retry.
             ConnectError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,

@@ -2,6 +2,7 @@
 //!
 //! - `lifecycle/`: the lifecycle routes and every policy, over HTTP, from the attacker's side,
 //!   against a hand-assembled app and a macro-built one.
+//! - `connections`: header timeout, idle keep-alive, connection cap, slow bodies.
 //! - `handlers`: annotated handlers over HTTP: extractors, return types, state, hooks.
 //! - `examples`: every example as users run it (descriptors, schema, simulated product).
 //! - `outbound`: calls back to the product (as the app, as a user, rate limits, guards).
@@ -14,6 +15,7 @@
 mod common;
 
 mod compile_fail;
+mod connections;
 mod descriptor;
 mod examples;
 mod faults;

@@ -142,11 +142,12 @@ where
     let authorization = incoming.authorization.as_deref();
     let target = &incoming.target;
     let limit = inner.config.max_body_bytes;
+    let body_timeout = inner.config.body_timeout;
     match &route.target {
         Target::Descriptor => Ok(descriptor_response(inner.descriptor_json.clone())),
         Target::Install(event) => {
             let token = verifier.verify_install(target, authorization).await?;
-            let body = read_limited(body, incoming.content_length, limit).await?;
+            let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
             match event {
                 LifecycleEvent::Installed => inner.lifecycle.installed(&token, &body).await?,
                 _ => inner.lifecycle.uninstalled(&token, &body).await?,
@@ -157,7 +158,7 @@ where
             let context = verifier
                 .verify_tenant(target, authorization, QshRule::ThisRequest)
                 .await?;
-            let body = read_limited(body, incoming.content_length, limit).await?;
+            let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
             inner.lifecycle.set_enabled(*event, &context, &body).await?;
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
@@ -175,7 +176,7 @@ where
                 ),
                 RoutePolicy::None => None,
             };
-            let body = read_limited(body, incoming.content_length, limit).await?;
+            let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
             call(ConnectRequest {
                 context,
                 target: incoming.target,

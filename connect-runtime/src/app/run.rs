@@ -10,7 +10,7 @@
 use super::definition::App;
 use super::dispatch::apps_filter;
 use crate::config::{ConfigError, ConnectConfig, ServerSettings};
-use crate::http::{init_logging, serve};
+use crate::http::{init_logging, serve_with};
 use crate::store::{self, StoreError};
 use connect_descriptor::Descriptor;
 use std::io::Write;
@@ -130,9 +130,10 @@ impl App {
             "descriptor at {}/atlassian-connect.json",
             app.config().base_url.as_str().trim_end_matches('/')
         );
-        serve(
+        serve_with(
             apps_filter([app]),
             SocketAddr::from(([0, 0, 0, 0], settings.port)),
+            settings.limits,
         )
         .await?;
         Ok(())

@@ -18,14 +18,18 @@ pub enum BodyError {
     /// The connection failed while the body was read.
     #[error("the request body could not be read")]
     Unreadable,
+    /// The body did not arrive within the body timeout (a slow or stalled client).
+    #[error("the request body did not arrive in time")]
+    TimedOut,
 }
 
-/// Reads the whole body of `stream`, refusing more than `limit` bytes (before reading any
-/// when `declared` already says so).
+/// Reads the whole body of `stream` within `timeout`, refusing more than `limit` bytes (before
+/// reading any when `declared` already says so).
 pub async fn read_limited<S, B>(
     stream: S,
     declared: Option<u64>,
     limit: usize,
+    timeout: std::time::Duration,
 ) -> Result<Bytes, BodyError>
 where
     S: Stream<Item = Result<B, warp::Error>>,
@@ -34,6 +38,16 @@ where
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(BodyError::TooLarge { limit });
     }
+    tokio::time::timeout(timeout, read_all(stream, limit))
+        .await
+        .map_err(|_| BodyError::TimedOut)?
+}
+
+async fn read_all<S, B>(stream: S, limit: usize) -> Result<Bytes, BodyError>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
     let mut stream = std::pin::pin!(stream);
     let mut body = BytesMut::new();
     while let Some(chunk) = stream.next().await {

@@ -19,4 +19,6 @@ pub mod serve;
 pub use client_error::ClientError;
 pub use error::AppError;
 pub use response::{Html, IntoResponse, Json, Response, WarpReply, error_response};
-pub use serve::{RunningServer, init_logging, serve, spawn};
+pub use serve::{
+    ConnectionLimits, RunningServer, init_logging, serve, serve_with, spawn, spawn_with,
+};

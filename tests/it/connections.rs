@@ -1,0 +1,145 @@
+//! The server's own connection handling, from a hostile client's side: idle keep-alive
+//! connections and clients that dribble their headers are closed after the header timeout, the
+//! connection cap makes extra connections wait instead of exhausting file descriptors, and a
+//! body that never finishes arriving is answered 408.
+
+use crate::common::{APP_BASE_URL, TestApp};
+use connect_runtime::http::{ConnectionLimits, spawn_with};
+use connect_runtime::store::MemoryStore;
+use connect_runtime::{App, ConnectConfig};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn server(limits: ConnectionLimits) -> connect_runtime::http::RunningServer {
+    let app = App::new("com.example.connections", "Connections")
+        .build(
+            ConnectConfig::new(APP_BASE_URL.parse().unwrap()),
+            Arc::new(MemoryStore::default()),
+        )
+        .unwrap();
+    spawn_with(app.filter(), ([127, 0, 0, 1], 0).into(), limits)
+        .await
+        .unwrap()
+}
+
+fn limits(header_timeout_ms: u64, max_connections: usize) -> ConnectionLimits {
+    ConnectionLimits {
+        header_read_timeout: Duration::from_millis(header_timeout_ms),
+        max_connections,
+        ..ConnectionLimits::default()
+    }
+}
+
+/// Reads until the server closes the connection; how long that took.
+async fn time_to_close(stream: &mut TcpStream, limit: Duration) -> Duration {
+    let started = Instant::now();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(limit, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+            Ok(Ok(_)) => {}
+            Err(_) => panic!("the server kept the connection open past {limit:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_the_header_timeout() {
+    let server = server(limits(600, 64)).await;
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    let closed_after = time_to_close(&mut idle, Duration::from_secs(5)).await;
+    assert!(
+        closed_after >= Duration::from_millis(500),
+        "{closed_after:?}"
+    );
+
+    // Also after a first request on a keep-alive connection.
+    let mut keep_alive = TcpStream::connect(server.addr).await.unwrap();
+    keep_alive
+        .write_all(b"GET /atlassian-connect.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let closed_after = time_to_close(&mut keep_alive, Duration::from_secs(5)).await;
+    assert!(closed_after < Duration::from_secs(3), "{closed_after:?}");
+}
+
+#[tokio::test]
+async fn a_client_dribbling_its_headers_is_cut_off() {
+    let server = server(limits(800, 64)).await;
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    let started = Instant::now();
+    let request = b"GET /atlassian-connect.json HTTP/1.1\r\nHost: x\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let mut cut_off = false;
+    for byte in request {
+        if slow.write_all(&[*byte]).await.is_err() {
+            cut_off = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    if !cut_off {
+        time_to_close(&mut slow, Duration::from_secs(3)).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "a byte every 100 ms kept the connection for {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_for_a_slot_and_are_then_served() {
+    let server = server(limits(700, 4)).await;
+    // Four idle connections take every slot.
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let response = reqwest::get(format!("{}/atlassian-connect.json", server.url()))
+        .await
+        .expect("served once the idle connections are closed");
+    let waited = started.elapsed();
+    assert_eq!(response.status(), 200);
+    assert!(
+        waited >= Duration::from_millis(400),
+        "a fifth connection was served at once ({waited:?}): the cap did not hold"
+    );
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_is_408_and_nothing_is_stored() {
+    let app = TestApp::start_with(|config| {
+        config.body_timeout = Duration::from_millis(400);
+    })
+    .await;
+    let before = app.state();
+    let token = app
+        .lifecycle_spec("slow-client", "installed")
+        .sign_rs256(&crate::common::KEYS);
+    let address = app.server.addr;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /installed HTTP/1.1\r\nHost: {address}\r\nAuthorization: JWT {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{{\"key\": "
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer))
+        .await
+        .expect("answered within the body timeout")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert_eq!(app.state(), before);
+}
