@@ -13,6 +13,8 @@
 //! | `CONNECT_KEY_FETCH_TIMEOUT_MS` | timeout of one key CDN request | 5000 |
 //! | `CONNECT_HEADER_TIMEOUT_SECS` | time to receive a request's headers, idle keep-alive included | 20 |
 //! | `CONNECT_MAX_CONNECTIONS` | open connections at once (keep below the open-file limit) | 1024 |
+//! | `CONNECT_SECRET_KEY` | 32 bytes (hex or base64) sealing shared secrets at rest | none (plaintext) |
+//! | `CONNECT_SECRET_KEY_PREVIOUS` | the old key while rotating | none |
 //! | `CONNECT_BODY_TIMEOUT_SECS` | time a request body may take to arrive (slow clients get 408) | 20 |
 //! | `CONNECT_UNKNOWN_KID_TTL_SECS` | how long a kid no key CDN knows is remembered (not fetched again) | 60 |
 //! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
@@ -417,6 +419,56 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// The keys that seal shared secrets at rest (`CONNECT_SECRET_KEY`, and
+/// `CONNECT_SECRET_KEY_PREVIOUS` while rotating). `Debug` shows no key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealingKeys {
+    current: [u8; 32],
+    previous: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for SealingKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealingKeys([REDACTED])")
+    }
+}
+
+impl SealingKeys {
+    /// Keys from raw bytes.
+    pub fn from_bytes(current: [u8; 32], previous: Option<[u8; 32]>) -> Self {
+        Self { current, previous }
+    }
+
+    /// Parses a key: 64 hex digits, or base64 of 32 bytes (`openssl rand -hex 32`).
+    pub fn parse_key(variable: &'static str, value: &str) -> Result<[u8; 32], ConfigError> {
+        use base64::Engine as _;
+        let value = value.trim();
+        let bytes = if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            hex::decode(value).ok()
+        } else {
+            base64::engine::general_purpose::STANDARD.decode(value).ok()
+        };
+        bytes
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    variable,
+                    "expected 32 random bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)",
+                )
+            })
+    }
+
+    /// The key new writes are sealed with.
+    pub fn current(&self) -> &[u8; 32] {
+        &self.current
+    }
+
+    /// The key being rotated away from, if any.
+    pub fn previous(&self) -> Option<&[u8; 32]> {
+        self.previous.as_ref()
+    }
+}
+
 /// Where the server listens and where tenants are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
@@ -428,6 +480,8 @@ pub struct ServerSettings {
     pub pool: PoolSettings,
     /// Connection limits (`CONNECT_HEADER_TIMEOUT_SECS`, `CONNECT_MAX_CONNECTIONS`).
     pub limits: ConnectionLimits,
+    /// Keys sealing shared secrets at rest (`CONNECT_SECRET_KEY`), if set.
+    pub sealing: Option<SealingKeys>,
 }
 
 impl ServerSettings {
@@ -469,11 +523,27 @@ impl ServerSettings {
             .unwrap_or(usize::MAX)
             .max(1);
         }
+        let sealing = match get("CONNECT_SECRET_KEY") {
+            Some(key) => Some(SealingKeys::from_bytes(
+                SealingKeys::parse_key("CONNECT_SECRET_KEY", &key)?,
+                get("CONNECT_SECRET_KEY_PREVIOUS")
+                    .map(|key| SealingKeys::parse_key("CONNECT_SECRET_KEY_PREVIOUS", &key))
+                    .transpose()?,
+            )),
+            None if get("CONNECT_SECRET_KEY_PREVIOUS").is_some() => {
+                return Err(ConfigError::new(
+                    "CONNECT_SECRET_KEY_PREVIOUS",
+                    "set only while rotating, together with the new CONNECT_SECRET_KEY",
+                ));
+            }
+            None => None,
+        };
         Ok(Self {
             port: port_from(get("PORT"))?,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://connect.db".to_owned()),
             pool,
             limits,
+            sealing,
         })
     }
 }

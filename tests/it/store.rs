@@ -240,3 +240,124 @@ async fn instances_sharing_postgres_serve_each_others_installs() {
         );
     }
 }
+
+// ---- secrets at rest --------------------------------------------------------------------------
+
+/// Whether `needle` appears in the database file or its WAL.
+fn on_disk(path: &std::path::Path, needle: &str) -> bool {
+    let mut bytes = std::fs::read(path).unwrap_or_default();
+    bytes.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+    bytes
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn shared_secrets_are_sealed_at_rest_and_the_key_rotates() {
+    use connect_runtime::config::SealingKeys;
+    let app = "com.example.sealed";
+    let path = temp_db("sealed");
+    let url = format!("sqlite://{}", path.display());
+    let old_key = SealingKeys::from_bytes([7; 32], None);
+    let legacy = sample_tenant(app, "legacy");
+    {
+        // A row written before any key was set.
+        let plain = SqliteStore::open(&path).await.expect("open");
+        plain.save(&legacy).await.expect("save");
+    }
+    let sealed_tenant = sample_tenant(app, "sealed");
+    {
+        let store = store::open_with(&url, store::PoolSettings::default(), Some(&old_key))
+            .await
+            .expect("open with a key over plaintext rows");
+        store.save(&sealed_tenant).await.expect("save");
+        for tenant in [&legacy, &sealed_tenant] {
+            let read = store.get(app, &tenant.client_key).await.unwrap().unwrap();
+            assert_eq!(
+                read.shared_secret.expose_secret(),
+                tenant.shared_secret.expose_secret()
+            );
+        }
+    }
+    let secret = sealed_tenant.shared_secret.expose_secret();
+    assert!(
+        !on_disk(&path, &secret[..40]),
+        "the sealed secret is not on disk"
+    );
+    assert!(
+        on_disk(&path, &legacy.shared_secret.expose_secret()[..40]),
+        "legacy row untouched"
+    );
+
+    // A wrong key, and no key at all, are start-up errors, not garbage secrets.
+    let wrong = SealingKeys::from_bytes([9; 32], None);
+    let error = store::open_with(&url, store::PoolSettings::default(), Some(&wrong))
+        .await
+        .err()
+        .expect("wrong key refused");
+    assert!(error.to_string().contains("CONNECT_SECRET_KEY"), "{error}");
+    let error = store::open_with(&url, store::PoolSettings::default(), None)
+        .await
+        .err()
+        .expect("sealed rows need a key");
+    assert!(error.to_string().contains("CONNECT_SECRET_KEY"), "{error}");
+
+    // Rotation: the new key with the old as previous reads everything and seals what it saves.
+    let new_key = SealingKeys::from_bytes([8; 32], Some([7; 32]));
+    let rotating = store::open_with(&url, store::PoolSettings::default(), Some(&new_key))
+        .await
+        .expect("rotating");
+    for tenant in [&legacy, &sealed_tenant] {
+        let read = rotating
+            .get(app, &tenant.client_key)
+            .await
+            .unwrap()
+            .unwrap();
+        rotating
+            .save(&read)
+            .await
+            .expect("re-seal with the new key");
+    }
+    drop(rotating);
+    let new_only = SealingKeys::from_bytes([8; 32], None);
+    let store = store::open_with(&url, store::PoolSettings::default(), Some(&new_only))
+        .await
+        .expect("every row is sealed with the new key now");
+    for tenant in [&legacy, &sealed_tenant] {
+        let read = store.get(app, &tenant.client_key).await.unwrap().unwrap();
+        assert_eq!(
+            read.shared_secret.expose_secret(),
+            tenant.shared_secret.expose_secret()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sealed_postgres_store_conforms_and_refuses_a_wrong_key() {
+    use connect_runtime::config::SealingKeys;
+    // Its own database: a database holding sealed rows needs the key to open at all.
+    let mut url = url::Url::parse(&test_database_url()).expect("TEST_DATABASE_URL");
+    let database = format!("connect_sealed_{}", std::process::id());
+    let created = std::process::Command::new("psql")
+        .arg(url.as_str())
+        .args(["-qc", &format!("CREATE DATABASE {database}")])
+        .status()
+        .expect("psql (from the PostgreSQL client) creates the sealed test database");
+    assert!(created.success());
+    url.set_path(&database);
+    let keys = SealingKeys::from_bytes([5; 32], None);
+    let sealed = store::open_with(url.as_str(), store::PoolSettings::default(), Some(&keys))
+        .await
+        .expect("open");
+    check(sealed.as_ref()).await;
+    let wrong = SealingKeys::from_bytes([6; 32], None);
+    assert!(
+        store::open_with(url.as_str(), store::PoolSettings::default(), Some(&wrong))
+            .await
+            .is_err()
+    );
+    assert!(
+        store::open(url.as_str()).await.is_err(),
+        "sealed rows need the key"
+    );
+}

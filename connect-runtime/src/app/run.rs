@@ -122,7 +122,12 @@ impl App {
         init_logging();
         let settings = ServerSettings::from_env()?;
         let config = ConnectConfig::from_env()?;
-        let store = store::open_with(&settings.database_url, settings.pool).await?;
+        let store = store::open_with(
+            &settings.database_url,
+            settings.pool,
+            settings.sealing.as_ref(),
+        )
+        .await?;
         let app = self.build(config, store)?;
         tracing::info!(
             key = app.key(),

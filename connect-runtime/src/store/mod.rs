@@ -8,11 +8,13 @@
 pub mod conformance;
 mod memory;
 mod postgres;
+pub mod sealing;
 mod sqlite;
 
 pub use crate::config::PoolSettings;
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
+pub use sealing::SecretSealer;
 pub use sqlite::SqliteStore;
 
 use secrecy::SecretString;
@@ -85,27 +87,33 @@ pub trait TenantStore: Send + Sync + 'static {
 /// `sqlite::memory:` or `memory://` (in-memory, lost on exit), `postgres://…` (migrated; the
 /// store for several instances), with the default pool settings.
 pub async fn open(database_url: &str) -> Result<Arc<dyn TenantStore>, StoreError> {
-    open_with(database_url, PoolSettings::default()).await
+    open_with(database_url, PoolSettings::default(), None).await
 }
 
-/// [`open`] with `pool` settings for PostgreSQL.
+/// [`open`] with `pool` settings for PostgreSQL, sealing shared secrets with `sealing` (SQLite
+/// and PostgreSQL; the memory store keeps nothing at rest).
 pub async fn open_with(
     database_url: &str,
     pool: PoolSettings,
+    sealing: Option<&crate::config::SealingKeys>,
 ) -> Result<Arc<dyn TenantStore>, StoreError> {
+    let sealer = sealing.map(SecretSealer::new);
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        return Ok(Arc::new(PostgresStore::connect(database_url, pool).await?));
+        let store = PostgresStore::connect(database_url, pool).await?;
+        return Ok(Arc::new(store.sealed_with(sealer).await?));
     }
     if database_url == "memory://" {
         return Ok(Arc::new(MemoryStore::default()));
     }
     if database_url == "sqlite::memory:" {
-        return Ok(Arc::new(SqliteStore::open_in_memory().await?));
+        let store = SqliteStore::open_in_memory().await?;
+        return Ok(Arc::new(store.sealed_with(sealer).await?));
     }
     if let Some(path) = database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
         if !path.is_empty() {
-            return Ok(Arc::new(SqliteStore::open(path).await?));
+            let store = SqliteStore::open(path).await?;
+            return Ok(Arc::new(store.sealed_with(sealer).await?));
         }
     }
     Err(StoreError::UnsupportedUrl(redact_url(database_url)))
@@ -143,7 +151,7 @@ mod tests {
             timeout: std::time::Duration::from_millis(500),
         };
         let url = format!("postgres://user:hunter2@127.0.0.1:{port}/x");
-        let error = open_with(&url, settings).await.err().unwrap();
+        let error = open_with(&url, settings, None).await.err().unwrap();
         assert!(matches!(error, StoreError::Database(_)), "{error}");
         assert!(!error.to_string().contains("hunter2"), "{error}");
     }

@@ -5,10 +5,10 @@
 //! per-process read cache: an install acknowledged by one instance is what every other
 //! instance reads from the next request on (a reinstall's new secret is never served stale).
 
+use super::sealing::{self, SecretSealer};
 use super::{StoreError, Tenant, TenantStore};
 use crate::config::PoolSettings;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::NoTls;
@@ -54,6 +54,7 @@ const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, s
 pub struct PostgresStore {
     pool: Pool,
     timeout: Duration,
+    sealer: Option<SecretSealer>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -94,9 +95,27 @@ impl PostgresStore {
         let store = Self {
             pool,
             timeout: settings.timeout,
+            sealer: None,
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Seals shared secrets with `sealer` from now on (plaintext rows stay readable). Fails if
+    /// the stored sealed secrets do not open with it, or are there without one.
+    pub async fn sealed_with(mut self, sealer: Option<SecretSealer>) -> Result<Self, StoreError> {
+        let client = self.client().await?;
+        let sample = self
+            .bounded(client.query_opt(
+                "SELECT shared_secret FROM connect_tenants WHERE shared_secret LIKE 'sealed:%' LIMIT 1",
+                &[],
+            ))
+            .await?
+            .map(|row| row.get::<_, String>(0));
+        drop(client);
+        sealing::check_keys(sealer.as_ref(), sample)?;
+        self.sealer = sealer;
+        Ok(self)
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -151,13 +170,15 @@ impl PostgresStore {
     }
 }
 
-fn tenant_from_row(row: &tokio_postgres::Row) -> Result<Tenant, StoreError> {
+fn tenant_from_row(
+    row: &tokio_postgres::Row,
+    sealer: Option<&SecretSealer>,
+) -> Result<Tenant, StoreError> {
     let payload: String = row.get(10);
-    let secret: String = row.get(2);
     Ok(Tenant {
         app_key: row.get(0),
         client_key: row.get(1),
-        shared_secret: SecretString::from(secret),
+        shared_secret: sealing::from_store_form(sealer, row.get(2))?,
         base_url: row.get(3),
         display_url: row.get(4),
         product_type: row.get(5),
@@ -185,7 +206,7 @@ impl TenantStore for PostgresStore {
             .bounded(client.query_opt(&statement, &[&app_key, &client_key]))
             .await?;
         row.as_ref()
-            .map(tenant_from_row)
+            .map(|row| tenant_from_row(row, self.sealer.as_ref()))
             .transpose()
             .map(|tenant| tenant.map(Arc::new))
     }
@@ -193,6 +214,7 @@ impl TenantStore for PostgresStore {
     async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
         let payload = serde_json::to_string(&tenant.install_payload)
             .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+        let stored_secret = sealing::store_form(self.sealer.as_ref(), &tenant.shared_secret)?;
         let client = self.client().await?;
         let statement = self.bounded(client.prepare_cached(UPSERT_TENANT)).await?;
         self.bounded(client.execute(
@@ -200,7 +222,7 @@ impl TenantStore for PostgresStore {
             &[
                 &tenant.app_key,
                 &tenant.client_key,
-                &tenant.shared_secret.expose_secret(),
+                &stored_secret,
                 &tenant.base_url,
                 &tenant.display_url,
                 &tenant.product_type,

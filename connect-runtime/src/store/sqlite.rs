@@ -7,9 +7,10 @@
 //! per database file per process (the embedded store is not meant to be shared by processes;
 //! PostgreSQL is the store for that).
 
+use super::sealing::{self, SecretSealer};
 use super::{StoreError, Tenant, TenantStore};
 use rusqlite::{Connection, OptionalExtension, params};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +41,7 @@ pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
     /// Keyed by `app_key NUL client_key` (one allocation per lookup).
     cache: moka::sync::Cache<String, Arc<Tenant>>,
+    sealer: Option<SecretSealer>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -86,7 +88,28 @@ impl SqliteStore {
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
             cache: moka::sync::Cache::new(CACHED_TENANTS),
+            sealer: None,
         })
+    }
+
+    /// Seals shared secrets with `sealer` from now on (plaintext rows stay readable). Fails if
+    /// the stored sealed secrets do not open with it, or are there without one.
+    pub async fn sealed_with(mut self, sealer: Option<SecretSealer>) -> Result<Self, StoreError> {
+        let sample = self
+            .with_connection(|connection| {
+                connection
+                    .query_row(
+                        "SELECT shared_secret FROM connect_tenants WHERE shared_secret LIKE 'sealed:%' LIMIT 1",
+                        [],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .optional()
+                    .map_err(db_error)
+            })
+            .await?;
+        sealing::check_keys(sealer.as_ref(), sample)?;
+        self.sealer = sealer;
+        Ok(self)
     }
 
     async fn with_connection<T: Send + 'static>(
@@ -149,12 +172,14 @@ const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, s
         install_payload = excluded.install_payload, installed_at = excluded.installed_at,
         updated_at = excluded.updated_at";
 
-fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String)> {
+/// The row's tenant (its secret still empty), install payload and stored secret.
+fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String, String)> {
     let payload: String = row.get(10)?;
+    let stored_secret: String = row.get(2)?;
     let tenant = Tenant {
         app_key: row.get(0)?,
         client_key: row.get(1)?,
-        shared_secret: SecretString::from(row.get::<_, String>(2)?),
+        shared_secret: SecretString::from(String::new()),
         base_url: row.get(3)?,
         display_url: row.get(4)?,
         product_type: row.get(5)?,
@@ -166,7 +191,7 @@ fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String)
         installed_at: row.get(11)?,
         updated_at: row.get(12)?,
     };
-    Ok((tenant, payload))
+    Ok((tenant, payload, stored_secret))
 }
 
 /// The cache key of a tenant: app keys and clientKeys never contain NUL.
@@ -190,6 +215,7 @@ impl TenantStore for SqliteStore {
             return Ok(Some(tenant));
         }
         let cache = self.cache.clone();
+        let sealer = self.sealer.clone();
         let (app_key, client_key) = (app_key.to_owned(), client_key.to_owned());
         self.with_connection(move |connection| {
             let found = connection
@@ -200,9 +226,10 @@ impl TenantStore for SqliteStore {
                         .optional()
                 })
                 .map_err(db_error)?;
-            let Some((mut tenant, payload)) = found else {
+            let Some((mut tenant, payload, stored_secret)) = found else {
                 return Ok(None);
             };
+            tenant.shared_secret = sealing::from_store_form(sealer.as_ref(), stored_secret)?;
             tenant.install_payload = serde_json::from_str(&payload)
                 .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
             // Filled while the connection lock is held, so a concurrent save (which updates
@@ -218,6 +245,7 @@ impl TenantStore for SqliteStore {
         let tenant = tenant.clone();
         let payload = serde_json::to_string(&tenant.install_payload)
             .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+        let stored_secret = sealing::store_form(self.sealer.as_ref(), &tenant.shared_secret)?;
         let cache = self.cache.clone();
         self.with_connection(move |connection| {
             let cache_key = cache_key(&tenant.app_key, &tenant.client_key);
@@ -230,7 +258,7 @@ impl TenantStore for SqliteStore {
                     statement.execute(params![
                         tenant.app_key,
                         tenant.client_key,
-                        tenant.shared_secret.expose_secret(),
+                        stored_secret,
                         tenant.base_url,
                         tenant.display_url,
                         tenant.product_type,
