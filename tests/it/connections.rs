@@ -143,3 +143,59 @@ async fn a_body_that_never_finishes_is_408_and_nothing_is_stored() {
     );
     assert_eq!(app.state(), before);
 }
+
+/// Sends `request` raw and returns the whole answer.
+async fn raw_answer(server: &connect_runtime::http::RunningServer, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // The server may answer and close before reading everything: ignore write errors.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn the_http_layers_own_errors_carry_the_security_headers() {
+    let server = server(limits(5_000, 64)).await;
+    let huge = format!(
+        "GET /atlassian-connect.json HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(512 * 1024)
+    );
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("a malformed request line", b"NOT AN HTTP REQUEST\r\n\r\n".to_vec()),
+        (
+            "two Content-Length headers",
+            b"POST /installed HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"
+                .to_vec(),
+        ),
+        ("oversized headers", huge.into_bytes()),
+    ];
+    for (what, request) in cases {
+        let answer = raw_answer(&server, &request).await;
+        let head = answer
+            .split("\r\n\r\n")
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        assert!(
+            head.starts_with("http/1.1 4"),
+            "{what}: answered by hyper with an error: {head}"
+        );
+        for header in [
+            "cache-control: no-cache, no-store",
+            "referrer-policy: no-referrer",
+            "strict-transport-security: max-age=",
+        ] {
+            assert!(head.contains(header), "{what}: no `{header}` in {head}");
+        }
+    }
+    // The framework's own answers are untouched (one set of headers, not two).
+    let answer = raw_answer(
+        &server,
+        b"GET /no-such-path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 404"), "{answer}");
+    assert_eq!(answer.matches("referrer-policy:").count(), 1, "{answer}");
+}

@@ -14,6 +14,7 @@ pub mod client_error;
 pub mod error;
 pub mod headers;
 pub mod response;
+pub mod secure_io;
 pub mod serve;
 
 pub use client_error::ClientError;

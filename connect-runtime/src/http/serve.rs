@@ -5,9 +5,11 @@
 //! needs and warp does not set: a header-read timeout that also closes idle keep-alive
 //! connections (hyper's, driven by a tokio timer), a cap on open connections (the accept loop
 //! waits for a free slot instead of running the process out of file descriptors), client
-//! mistakes logged at DEBUG rather than ERROR, and a graceful drain on shutdown.
+//! mistakes logged at DEBUG rather than ERROR, the security headers on the error answers hyper
+//! writes by itself, and a graceful drain on shutdown.
 
 use super::Response;
+use super::secure_io::SecureErrorHeads;
 pub use crate::config::ConnectionLimits;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -138,7 +140,8 @@ async fn run(
             () = &mut shutdown => break,
         };
         let service = TowerToHyperService::new(warp::service(filter.clone()));
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let io = TokioIo::new(SecureErrorHeads::new(stream));
+        let connection = graceful.watch(http.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 // Timeouts, resets and malformed requests: the client's doing.
