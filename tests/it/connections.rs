@@ -199,3 +199,125 @@ async fn the_http_layers_own_errors_carry_the_security_headers() {
     assert!(answer.starts_with("http/1.1 404"), "{answer}");
     assert_eq!(answer.matches("referrer-policy:").count(), 1, "{answer}");
 }
+
+/// The real `hello` binary under `ulimit -n 256` with 300 idle connections held open against it:
+/// the cap keeps it below the file limit, and a normal request is served once the idle ones
+/// time out, instead of every accept failing with "Too many open files".
+#[cfg(unix)]
+#[tokio::test]
+async fn under_a_256_file_limit_300_idle_connections_only_delay_a_request() {
+    use connect_runtime::testing::{AppProcess, example_binary, free_port};
+    let dir = std::env::temp_dir().join(format!("connect-ulimit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let binary = example_binary("hello");
+    assert!(binary.exists(), "{} not built", binary.display());
+    let script = dir.join("hello-ulimit.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nulimit -n 256\nexec '{}'\n", binary.display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let port = free_port().unwrap();
+    let process = AppProcess::spawn(
+        &script,
+        &[
+            ("PORT", port.to_string()),
+            ("DATABASE_URL", "memory://".into()),
+            ("CONNECT_HEADER_TIMEOUT_SECS", "2".into()),
+            ("CONNECT_MAX_CONNECTIONS", "200".into()),
+        ],
+    )
+    .unwrap();
+    process
+        .wait_for_log("listening", Duration::from_secs(20))
+        .expect("hello never listened");
+    let address = format!("127.0.0.1:{port}");
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(TcpStream::connect(&address).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let response = tokio::time::timeout(
+        Duration::from_secs(10),
+        reqwest::get(format!("http://{address}/atlassian-connect.json")),
+    )
+    .await
+    .expect("served within the header timeout plus a margin")
+    .expect("a response, not a refused connection");
+    assert_eq!(response.status(), 200);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(6), "{waited:?}");
+    println!("300 idle connections under ulimit -n 256: a request served after {waited:?}");
+    drop(idle);
+    drop(process);
+}
+
+/// Node's keep-alive agent (what product-side HTTP clients behave like): 20 POSTs of 100 KB with
+/// bad tokens, then a GET, on one pooled connection set. Every answer must be readable, none a
+/// reset or EPIPE on a reused socket.
+#[tokio::test]
+async fn a_node_keep_alive_client_reads_every_refusal_and_its_next_request_succeeds() {
+    let app = TestApp::start().await;
+    let before = app.state();
+    let script = r#"
+const http = require('http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const [host, port] = process.argv[1].split(':');
+const body = JSON.stringify({ padding: 'x'.repeat(100 * 1024) });
+function call(method, path, payload) {
+  return new Promise((resolve) => {
+    const req = http.request({ host, port, method, path, agent, headers: payload ? {
+      'content-type': 'application/json', 'content-length': Buffer.byteLength(payload),
+      authorization: 'JWT not.a.token' } : {} }, (res) => {
+      let text = ''; res.on('data', (c) => text += c);
+      res.on('end', () => resolve({ status: res.statusCode, ok: text.includes('message') || res.statusCode === 200 }));
+    });
+    req.on('error', (e) => resolve({ status: 0, error: e.code }));
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+(async () => {
+  const results = [];
+  for (let i = 0; i < 20; i++) results.push(await call('POST', '/installed', body));
+  results.push(await call('GET', '/atlassian-connect.json'));
+  console.log(JSON.stringify(results));
+})();
+"#;
+    let address = app.server.addr.to_string();
+    // Off the runtime's thread: the server under test runs on it.
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .arg(address)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node is required for this test (as for the qsh reference tests)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).expect("node printed the results");
+    assert_eq!(results.len(), 21);
+    for (i, result) in results[..20].iter().enumerate() {
+        assert_eq!(result["status"], 401, "POST {i}: {result}");
+        assert_eq!(result["ok"], true, "POST {i}: {result}");
+    }
+    assert_eq!(
+        results[20]["status"], 200,
+        "the next request: {}",
+        results[20]
+    );
+    assert_eq!(app.state(), before);
+}
