@@ -236,19 +236,18 @@ impl ConnectConfig {
             config.key_cdn_urls = parse_url_list("CONNECT_KEYS_CDN_URL", &urls)?;
         }
         if let Some(secs) = get("CONNECT_JWT_LEEWAY_SECS") {
-            let secs: u64 = secs.trim().parse().map_err(|_| {
-                ConfigError::new("CONNECT_JWT_LEEWAY_SECS", "expected whole seconds, e.g. 30")
-            })?;
-            config.jwt_leeway = Duration::from_secs(secs);
+            config.jwt_leeway = Duration::from_secs(number(
+                "CONNECT_JWT_LEEWAY_SECS",
+                &secs,
+                "whole seconds, e.g. 30",
+            )?);
         }
         if let Some(ms) = get("CONNECT_KEY_FETCH_TIMEOUT_MS") {
-            let ms: u64 = ms.trim().parse().map_err(|_| {
-                ConfigError::new(
-                    "CONNECT_KEY_FETCH_TIMEOUT_MS",
-                    "expected milliseconds, e.g. 5000",
-                )
-            })?;
-            config.key_fetch_timeout = Duration::from_millis(ms);
+            config.key_fetch_timeout = Duration::from_millis(number(
+                "CONNECT_KEY_FETCH_TIMEOUT_MS",
+                &ms,
+                "milliseconds, e.g. 5000",
+            )?);
         }
         if let Some(secs) = get("CONNECT_BODY_TIMEOUT_SECS") {
             config.body_timeout = Duration::from_secs(number(

@@ -194,10 +194,17 @@ impl Claims {
         }
     }
 
-    /// `qsh` must equal `expected`. Checked after the signature, so `qsh` is authentic and not
-    /// secret: a plain comparison is enough.
-    pub fn check_qsh(&self, expected: &str) -> Result<(), AuthError> {
-        if self.qsh == expected {
+    /// `qsh` must be the hash of `method`, `path` and `query` relative to `base_path`. Checked
+    /// after the signature, so `qsh` is authentic and not secret: a plain comparison is enough
+    /// (made from a stack buffer: this runs on every verified request).
+    pub fn check_qsh(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        base_path: &str,
+    ) -> Result<(), AuthError> {
+        if super::qsh::query_string_hash_matches(method, path, query, base_path, &self.qsh) {
             Ok(())
         } else {
             Err(AuthError::QshMismatch)
@@ -373,9 +380,13 @@ mod tests {
 
     #[test]
     fn qsh_comparison_is_exact() {
-        let c = claims(None);
-        assert!(c.check_qsh("abc").is_ok());
-        assert!(c.check_qsh("abd").is_err());
-        assert!(c.check_qsh("ab").is_err());
+        let hash = super::super::qsh::query_string_hash("GET", "/p", "a=1", "");
+        let with = |qsh: &str| Claims {
+            qsh: qsh.to_owned(),
+            ..claims(None)
+        };
+        assert!(with(&hash).check_qsh("GET", "/p", "a=1", "").is_ok());
+        assert!(with(&hash).check_qsh("GET", "/p", "a=2", "").is_err());
+        assert!(with(&hash[..63]).check_qsh("GET", "/p", "a=1", "").is_err());
     }
 }

@@ -258,33 +258,26 @@ impl HostClient {
     /// The token is bound to this method, path and query by its `qsh` and expires in 3 minutes.
     pub fn sign(&self, method: &Method, path: &str) -> Result<SignedRequest, ClientError> {
         let url = self.tenant.site.resolve(path, &[])?;
-        let qsh = self.tenant.site.query_string_hash(method.as_str(), &url);
+        let authorization = SecretString::from(self.app_authorization(method, &url)?);
+        Ok(SignedRequest { url, authorization })
+    }
+
+    /// `JWT <token>` for `method` on `url` as the app: a fresh token bound by its `qsh`.
+    fn app_authorization(&self, method: &Method, url: &Url) -> Result<String, ClientError> {
+        let qsh = self.tenant.site.query_string_hash(method.as_str(), url);
         let token = sign::request_token(
             &self.outbound.app_key,
             self.tenant.shared_secret.expose_secret().as_bytes(),
             &qsh,
             crate::auth::jwt::unix_now(),
         )?;
-        Ok(SignedRequest {
-            url,
-            authorization: SecretString::from(format!("JWT {token}")),
-        })
+        Ok(format!("JWT {token}"))
     }
 
     /// The `Authorization` header value for one attempt.
     async fn authorization(&self, method: &Method, url: &Url) -> Result<String, ClientError> {
-        let tenant = &self.tenant;
         match &self.user {
-            None => {
-                let qsh = tenant.site.query_string_hash(method.as_str(), url);
-                let token = sign::request_token(
-                    &self.outbound.app_key,
-                    tenant.shared_secret.expose_secret().as_bytes(),
-                    &qsh,
-                    crate::auth::jwt::unix_now(),
-                )?;
-                Ok(format!("JWT {token}"))
-            }
+            None => self.app_authorization(method, url),
             Some(user) => {
                 let token = self.user_token(user).await?;
                 Ok(format!("Bearer {}", token.access_token.expose_secret()))
