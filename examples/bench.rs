@@ -74,6 +74,7 @@ async fn seed(database_url: &str, count: usize) -> anyhow::Result<()> {
                 product_type: Some("jira".into()),
                 oauth_client_id: None,
                 cloud_id: None,
+                installation_id: None,
                 enabled: true,
                 uninstalled: false,
                 install_payload: serde_json::json!({"clientKey": client_key, "baseUrl": format!("https://bench-{index}.atlassian.net")}),

@@ -10,6 +10,7 @@
 //! | `Asymmetric` | `/installed`, `/uninstalled` | RS256, key by `kid` from Atlassian's key CDN, `aud`, `iss`, `qsh` |
 //! | `SharedSecret` | `/enabled`, `/disabled`, module pages, webhooks, `auth = jwt` routes | HS256 with the tenant's secret, `qsh` of the request |
 //! | `Context` | `auth = context` routes | as `SharedSecret`, `qsh` may be `context-qsh` |
+//! | `ForgeInvocation` | `#[forge::remote]`, `#[forge::trigger]`, `#[forge::scheduled_trigger]` | RS256 Forge Invocation Token, key from the Forge JWKS, `aud` = `FORGE_APP_ID` |
 //!
 //! ```no_run
 //! use atlassian_connect::prelude::*;
@@ -37,10 +38,10 @@
 
 pub use connect_runtime::{
     App, AppError, BuildError, ClientError, ClientResponse, ConnectApp, ConnectConfig,
-    ConnectError, Context, Descriptor, HostClient, Html, IntoResponse, Json, License, Licensed,
-    Permission, Policy, Query, RoutePolicy, RunError, Scope, ServerSettings, State, Tenant,
-    TenantStore, WarpReply, app, apps_filter, auth, client, config, error, handler, http,
-    lifecycle, state, store,
+    ConnectError, Context, Descriptor, ForgeClient, ForgeContext, HostClient, Html, IntoResponse,
+    Json, License, Licensed, Permission, Policy, Product, Query, RoutePolicy, RunError, Scope,
+    ServerSettings, State, Tenant, TenantStore, WarpReply, app, apps_filter, auth, client, config,
+    error, handler, http, lifecycle, state, store,
 };
 
 /// Guards: handler arguments that refuse a request before the handler runs.
@@ -56,6 +57,9 @@ pub use connect_descriptor as descriptor;
 /// The attribute macros, used as `#[connect::general_page(...)]` after importing the prelude.
 pub mod connect;
 
+/// The Forge attribute macros, used as `#[forge::remote(...)]` after importing the prelude.
+pub mod forge;
+
 pub use connect_macros::handlers;
 
 /// The simulated product host (feature `testing`).
@@ -67,11 +71,12 @@ pub use warp;
 
 /// The names most apps need.
 pub mod prelude {
-    pub use crate::connect;
+    pub use crate::{connect, forge};
     pub use connect_macros::handlers;
     pub use connect_runtime::{
-        App, AppError, ConnectApp, ConnectConfig, Context, HostClient, Html, IntoResponse, Json,
-        Licensed, Query, Scope, ServerSettings, State, Tenant, TenantStore, WarpReply,
+        App, AppError, ConnectApp, ConnectConfig, Context, ForgeClient, ForgeContext, HostClient,
+        Html, IntoResponse, Json, Licensed, Product, Query, Scope, ServerSettings, State, Tenant,
+        TenantStore, WarpReply,
     };
     pub use warp::http::StatusCode;
 }
@@ -79,12 +84,12 @@ pub mod prelude {
 /// Items the macros' generated code names. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use connect_descriptor::{ArgValue, ModuleType};
+    pub use connect_descriptor::{ArgValue, ForgeModule, Interval, ModuleType};
     pub use connect_runtime::Tenant;
     pub use connect_runtime::handler::{
-        ConnectRequest, ContextToken, FromHook, FromRequest, Handler, HandlerItem, HandlerKind,
-        HookOutcome, Jwt, ModuleSpec, PolicyMarker, Public, RouteSpec, context_param, hook_call,
-        respond, route_call, same_key,
+        ConnectRequest, ContextToken, ForgeInvocation, FromHook, FromRequest, Handler, HandlerItem,
+        HandlerKind, HookOutcome, Jwt, ModuleSpec, PolicyMarker, Public, RouteSpec, context_param,
+        hook_call, respond, route_call, same_key,
     };
     pub use connect_runtime::lifecycle::LifecycleEvent;
     pub use connect_runtime::state::{Requirements, StateMap};

@@ -112,6 +112,31 @@ lifecycle_attributes! {
     disabled => Disabled,
 }
 
+macro_rules! forge_attributes {
+    ($($(#[$doc:meta])* $name:ident => $kind:ident,)*) => {$(
+        $(#[$doc])*
+        #[proc_macro_attribute]
+        pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+            let result = syn::parse::<attr::Args>(args).and_then(|args| {
+                expand::forge::expand(expand::forge::Kind::$kind, args, syn::parse(item)?)
+            });
+            finish(stringify!($name), result)
+        }
+    )*};
+}
+
+forge_attributes! {
+    /// A Forge Remote endpoint (`forge::remote` in the facade): `key`, `path`; optional
+    /// `method` (POST), `system_token`, `user_token`. Verified with a Forge Invocation Token.
+    forge_remote => Remote,
+    /// A Forge trigger delivered to the remote (`forge::trigger`): `key`, `events = [...]`,
+    /// `path`; optional `system_token`, `unchecked`.
+    forge_trigger => Trigger,
+    /// A Forge scheduled trigger (`forge::scheduled_trigger`): `key`, `interval` (`hour`,
+    /// `day`, `week`), `path`; optional `system_token`.
+    forge_scheduled_trigger => ScheduledTrigger,
+}
+
 /// The explicit list of an app's handlers: `App::new(..).handlers(handlers![a, b, m::c])`.
 #[proc_macro]
 pub fn handlers(input: TokenStream) -> TokenStream {

@@ -103,6 +103,12 @@ private_items! {
     context_token => ContextToken,
     /// The `auth = none` marker.
     public => Public,
+    /// The `#[forge::...]` marker.
+    forge_invocation => ForgeInvocation,
+    /// `ForgeModule`, the Forge module of a handler.
+    forge_module => ForgeModule,
+    /// `Interval`, of scheduled triggers.
+    interval => Interval,
     /// HTTP methods.
     method => Method,
     /// `route_call`, boxing a route's closure.

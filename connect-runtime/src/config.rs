@@ -23,7 +23,12 @@
 //! | `CONNECT_HTTP_TIMEOUT_MS` | timeout of one outbound request to the product | 8000 |
 //! | `CONNECT_RETRY_MAX_ATTEMPTS` | attempts of a rate-limited request (the first included) | 4 |
 //! | `CONNECT_RETRY_MAX_WAIT_MS` | total time a request may wait between rate-limited attempts | 12000 |
+//! | `FORGE_APP_ID` | the Forge app ARI (`ari:cloud:ecosystem::app/<uuid>`): turns on the manifest and the Forge routes | none |
+//! | `FORGE_JWKS_URL` | JWKS of Forge Invocation Tokens | Atlassian's production JWKS |
+//! | `FORGE_JWKS_MIN_REFRESH_SECS` | least time between two JWKS fetches (unknown kids within it are refused without a fetch) | 30 |
+//! | `FORGE_ALLOWED_API_HOSTS` | more hosts a FIT's `app.apiBaseUrl` may name (`http://` only for loopback) | none (`api.atlassian.com`, `api.stg.atlassian.com` only) |
 
+use connect_descriptor::ForgeAppId;
 use std::time::Duration;
 use url::Url;
 
@@ -134,12 +139,17 @@ pub enum HostRule {
 }
 
 impl HostRule {
-    /// Parses `.suffix` or `host`.
+    /// Parses `.suffix` or `host` (of `CONNECT_ALLOWED_TENANT_HOSTS`).
     pub fn parse(rule: &str) -> Result<Self, ConfigError> {
+        Self::parse_for("CONNECT_ALLOWED_TENANT_HOSTS", rule)
+    }
+
+    /// Parses `.suffix` or `host` of `variable`, whose errors name it.
+    pub fn parse_for(variable: &'static str, rule: &str) -> Result<Self, ConfigError> {
         let rule = rule.trim().to_ascii_lowercase();
         if rule.is_empty() || rule == "." || rule.contains(['/', ':', '*', ' ']) {
             return Err(ConfigError::new(
-                "CONNECT_ALLOWED_TENANT_HOSTS",
+                variable,
                 format!("`{rule}` is not a host or a `.suffix` (example: `.atlassian.net`)"),
             ));
         }
@@ -157,6 +167,47 @@ impl HostRule {
                 host.len() > suffix.len() && host.ends_with(suffix.as_str())
             }
             HostRule::Exact(exact) => host == exact,
+        }
+    }
+}
+
+/// Atlassian's production JWKS for Forge Invocation Tokens.
+pub const PRODUCTION_FORGE_JWKS: &str =
+    "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
+/// Atlassian's staging JWKS (set `FORGE_JWKS_URL` to it for apps on staging).
+pub const STAGING_FORGE_JWKS: &str =
+    "https://forge.cdn.stg.atlassian-dev.net/.well-known/jwks.json";
+
+/// Forge: the app id that turns on the manifest and the Forge routes, and how Forge
+/// Invocation Tokens are verified.
+#[derive(Debug, Clone)]
+pub struct ForgeConfig {
+    /// `FORGE_APP_ID`: the app's ARI. Without it the app serves no Forge route and has no
+    /// manifest.
+    pub app_id: Option<ForgeAppId>,
+    /// `FORGE_JWKS_URL`: where FIT keys come from.
+    pub jwks_url: Url,
+    /// Timeout of one JWKS request (`CONNECT_KEY_FETCH_TIMEOUT_MS`, as for install keys).
+    pub jwks_timeout: Duration,
+    /// `FORGE_JWKS_MIN_REFRESH_SECS`: the least time between two JWKS fetches. An unknown kid
+    /// within it is refused without a fetch.
+    pub jwks_min_refresh: Duration,
+    /// Clock-skew leeway for `exp`, `nbf` and `iat` (a FIT lives 25 s).
+    pub leeway: Duration,
+    /// `FORGE_ALLOWED_API_HOSTS`: more hosts a FIT's `app.apiBaseUrl` may name, beside
+    /// `api.atlassian.com` and `api.stg.atlassian.com` (`http://` only for loopback).
+    pub allowed_api_hosts: Vec<HostRule>,
+}
+
+impl Default for ForgeConfig {
+    fn default() -> Self {
+        Self {
+            app_id: None,
+            jwks_url: Url::parse(PRODUCTION_FORGE_JWKS).unwrap_or_else(|_| unreachable!()),
+            jwks_timeout: DEFAULT_KEY_FETCH_TIMEOUT,
+            jwks_min_refresh: Duration::from_secs(30),
+            leeway: Duration::from_secs(5),
+            allowed_api_hosts: Vec::new(),
         }
     }
 }
@@ -189,6 +240,8 @@ pub struct ConnectConfig {
     pub mount_path: Option<String>,
     /// The outbound client (calls to the product, as the app or a user).
     pub client: ClientConfig,
+    /// Forge: app id, JWKS, allowed API hosts.
+    pub forge: ForgeConfig,
 }
 
 impl ConnectConfig {
@@ -212,6 +265,7 @@ impl ConnectConfig {
             body_timeout: Duration::from_secs(20),
             mount_path: None,
             client: ClientConfig::default(),
+            forge: ForgeConfig::default(),
         }
     }
 
@@ -300,6 +354,30 @@ impl ConnectConfig {
                 &ms,
                 "milliseconds, e.g. 12000",
             )?);
+        }
+        config.forge.jwks_timeout = config.key_fetch_timeout;
+        if let Some(id) = get("FORGE_APP_ID") {
+            config.forge.app_id = Some(
+                ForgeAppId::parse(id.trim())
+                    .map_err(|error| ConfigError::new("FORGE_APP_ID", error.to_string()))?,
+            );
+        }
+        if let Some(url) = get("FORGE_JWKS_URL") {
+            config.forge.jwks_url = parse_url("FORGE_JWKS_URL", &url)?;
+        }
+        if let Some(secs) = get("FORGE_JWKS_MIN_REFRESH_SECS") {
+            config.forge.jwks_min_refresh = Duration::from_secs(number(
+                "FORGE_JWKS_MIN_REFRESH_SECS",
+                &secs,
+                "whole seconds, e.g. 30",
+            )?);
+        }
+        if let Some(hosts) = get("FORGE_ALLOWED_API_HOSTS") {
+            config.forge.allowed_api_hosts = hosts
+                .split(',')
+                .filter(|rule| !rule.trim().is_empty())
+                .map(|rule| HostRule::parse_for("FORGE_ALLOWED_API_HOSTS", rule))
+                .collect::<Result<_, _>>()?;
         }
         config.validate()?;
         Ok(config)

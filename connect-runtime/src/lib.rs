@@ -35,11 +35,13 @@ mod robustness;
 
 pub use app::{App, BuildError, ConnectApp, RunError, apps_filter};
 pub use auth::{Context, License, Policy, RoutePolicy};
-pub use client::{ClientError, ClientResponse, HostClient, Permission};
+pub use client::{ClientError, ClientResponse, ForgeClient, HostClient, Permission};
 pub use config::{ConnectConfig, ServerSettings};
-pub use connect_descriptor::{Descriptor, Scope};
+/// The typed descriptor and manifest model.
+pub use connect_descriptor as descriptor;
+pub use connect_descriptor::{Descriptor, Product, Scope};
 pub use error::ConnectError;
-pub use handler::{Licensed, Query, Require};
+pub use handler::{ForgeContext, Licensed, Query, Require};
 pub use http::{AppError, Html, IntoResponse, Json, WarpReply};
 pub use state::State;
 pub use store::{Tenant, TenantStore};

@@ -24,6 +24,8 @@ pub enum Auth {
     Context,
     /// `auth = none`.
     None,
+    /// `#[forge::...]`: a Forge Invocation Token.
+    Forge,
 }
 
 impl Auth {
@@ -32,6 +34,7 @@ impl Auth {
             Auth::Jwt => paths.jwt(),
             Auth::Context => paths.context_token(),
             Auth::None => paths.public(),
+            Auth::Forge => paths.forge_invocation(),
         }
     }
 }
@@ -60,6 +63,8 @@ pub struct RouteParts<'a> {
     pub params: &'a [ContextParam],
     /// The module, if the route serves one.
     pub module: Option<ModuleParts>,
+    /// For `#[forge::...]` routes: the `ForgeModule` expression and its key.
+    pub forge: Option<(TokenStream, String)>,
     /// The runtime paths (`crate = "..."`).
     pub paths: &'a Paths,
 }
@@ -137,7 +142,7 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
     let method = Ident::new(route.method, Span::call_site());
     let path = route.path;
     let route_key = format!("{} {}", route.method, route.path);
-    let (module, module_key) = match &route.module {
+    let (module, mut module_key) = match &route.module {
         Some(module) => (
             {
                 let module = module_tokens(module, paths);
@@ -156,10 +161,8 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
     let method_ty = paths.method();
     let policy_marker = paths.policy_marker();
     let connect_request = paths.connect_request();
-    let kind = quote! {
-        #handler_kind::Route {
-            module: #module,
-            route: #route_spec {
+    let route_value = quote! {
+            #route_spec {
                 method: #method_ty::#method,
                 path: #path,
                 policy: <#marker as #policy_marker>::POLICY,
@@ -168,8 +171,14 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
                     let #value = #ident(#(#call_args),*).await;
                     #result::Ok(#response)
                 }),
-            },
+            }
+    };
+    let kind = match &route.forge {
+        Some((forge_module, key)) => {
+            module_key = quote!(#option::Some(#key));
+            quote!(#handler_kind::Forge { module: #forge_module, route: #route_value })
         }
+        None => quote!(#handler_kind::Route { module: #module, route: #route_value }),
     };
     let handler_fn = handler_fn(handler, paths, &declares, kind);
     hidden_item(

@@ -78,6 +78,7 @@ pub fn expand(spec: &'static KindSpec, args: Args, item: ItemFn) -> syn::Result<
                 doc: doc.filter(|_| spec.doc_description),
             }),
             paths: &paths,
+            forge: None,
         },
     );
     let function = &handler.item;

@@ -102,6 +102,7 @@ pub fn expand(args: Args, item: ItemFn) -> syn::Result<TokenStream> {
             auth,
             params: &params,
             module: None,
+            forge: None,
             paths: &paths,
         },
     );

@@ -15,6 +15,8 @@ pub enum Value {
     Lit(Lit),
     /// An identifier (`jwt`, `GET`).
     Ident(Ident),
+    /// A bracketed list of literals (`events = ["a", "b"]`), with the brackets' span.
+    Array(Vec<Lit>, Span),
 }
 
 impl Value {
@@ -23,6 +25,7 @@ impl Value {
         match self {
             Value::Lit(lit) => lit.span(),
             Value::Ident(ident) => ident.span(),
+            Value::Array(_, span) => *span,
         }
     }
 }
@@ -47,7 +50,12 @@ impl Parse for Arg {
         let ident: Ident = input.call(syn::ext::IdentExt::parse_any)?;
         if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
-            let value = if input.peek(Lit) {
+            let value = if input.peek(syn::token::Bracket) {
+                let content;
+                let brackets = syn::bracketed!(content in input);
+                let items = Punctuated::<Lit, Token![,]>::parse_terminated(&content)?;
+                Value::Array(items.into_iter().collect(), brackets.span.join())
+            } else if input.peek(Lit) {
                 Value::Lit(input.parse()?)
             } else {
                 Value::Ident(input.call(syn::ext::IdentExt::parse_any)?)
@@ -97,6 +105,16 @@ pub enum BareIdents {
     Positional,
 }
 
+/// How error messages name attribute `attr`: `connect::route`, or the path as given
+/// (`forge::remote`).
+pub fn attr_path(attr: &str) -> String {
+    if attr.contains("::") {
+        attr.to_owned()
+    } else {
+        format!("connect::{attr}")
+    }
+}
+
 /// Splits `args` into positional values and named arguments, reporting unknown names (with
 /// the list of `allowed` ones) and duplicates.
 pub fn named(
@@ -120,14 +138,15 @@ pub fn named(
                     cx.error_spanned_by(
                         &name,
                         format!(
-                            "unknown argument `{key}` of `#[connect::{attr}]`; expected one of: {}",
+                            "unknown argument `{key}` of `#[{}]`; expected one of: {}",
+                            attr_path(attr),
                             allowed.join(", ")
                         ),
                     );
                 } else if named.iter().any(|n| n.name == key) {
                     cx.error_spanned_by(
                         &name,
-                        format!("duplicate argument `{key}` of `#[connect::{attr}]`"),
+                        format!("duplicate argument `{key}` of `#[{}]`", attr_path(attr)),
                     );
                 } else {
                     named.push(Named { name, value });

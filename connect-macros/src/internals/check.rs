@@ -11,7 +11,8 @@ pub fn signature(cx: &Ctxt, handler: &HandlerFn, attr: &str) {
         cx.error_spanned_by(
             sig.fn_token,
             format!(
-                "`#[connect::{attr}]` handlers must be `async fn`: write `async fn {}(...)`",
+                "`#[{}]` handlers must be `async fn`: write `async fn {}(...)`",
+                super::attr::attr_path(attr),
                 sig.ident
             ),
         );

@@ -2,17 +2,23 @@
 //! route table, verifier, lifecycle and state.
 
 use super::definition::App;
-use super::table::{Route, RouteTable, Target};
+use super::forge::ForgeRuntime;
+use super::table::{ForgeTarget, Route, RouteTable, Target};
 use crate::auth::Verifier;
+use crate::auth::invocation::InvocationVerifier;
 use crate::client::{ClientError, HostClient, Outbound};
 use crate::config::{ConfigError, ConnectConfig};
 use crate::handler::HandlerKind;
 use crate::handler::guard::Licensing;
 use crate::lifecycle::Lifecycle;
+use crate::lifecycle::installations::Installations;
 use crate::state::{Requirements, StateMap};
 use crate::store::{Tenant, TenantStore};
 use bytes::Bytes;
-use connect_descriptor::{Descriptor, KeyError, ModulesError, PathPattern, UrlError};
+use connect_descriptor::forge::{ForgeModule, INSTALLED_EVENT};
+use connect_descriptor::{
+    Descriptor, KeyError, Manifest, ManifestError, ModulesError, PathPattern, UrlError,
+};
 use std::sync::Arc;
 use warp::http::Method;
 
@@ -72,6 +78,9 @@ pub enum BuildError {
     /// The descriptor could not be serialised.
     #[error("descriptor JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The Forge manifest cannot be derived (checked when `FORGE_APP_ID` is set).
+    #[error("Forge manifest: {0}")]
+    Manifest(#[from] ManifestError),
 }
 
 /// One Connect app, built: its descriptor, configuration, tenants, verifier and route table.
@@ -93,6 +102,10 @@ pub(crate) struct Inner {
     pub(crate) table: RouteTable,
     pub(crate) state: Arc<StateMap>,
     pub(crate) outbound: Arc<Outbound>,
+    /// The Forge side, when `FORGE_APP_ID` is set.
+    pub(crate) forge: Option<ForgeRuntime>,
+    /// The Forge manifest, when `FORGE_APP_ID` is set.
+    pub(crate) manifest: Option<Manifest>,
     /// The mount path's segments.
     pub(crate) mount: Vec<String>,
 }
@@ -119,6 +132,11 @@ impl ConnectApp {
             return Err(BuildError::DuplicateState(duplicate));
         }
         let descriptor = app.descriptor(config.base_url.as_str())?;
+        let forge_app_id = config.forge.app_id.clone();
+        let manifest = match &forge_app_id {
+            Some(app_id) => Some(app.manifest(config.base_url.as_str(), app_id.clone())?),
+            None => None,
+        };
         let mut table = RouteTable::framework();
         let mut hooks = Vec::new();
         for handler in &app.handlers {
@@ -136,6 +154,12 @@ impl ConnectApp {
             }
             match &handler.kind {
                 HandlerKind::Route { route, .. } => {
+                    if route.policy == crate::auth::RoutePolicy::ForgeInvocation {
+                        return Err(BuildError::Module {
+                            handler: handler.name,
+                            reason: "the ForgeInvocation policy belongs to `#[forge::...]` handlers (HandlerKind::Forge)".to_owned(),
+                        });
+                    }
                     let path =
                         PathPattern::parse(route.path).map_err(|error| BuildError::Path {
                             handler: handler.name,
@@ -147,6 +171,29 @@ impl ConnectApp {
                         target: Target::Handler(route.policy, Arc::clone(&route.call)),
                     })?;
                 }
+                // Forge routes exist only for an app with a Forge app id: without one, no token
+                // could name this app as its audience.
+                HandlerKind::Forge { module, route } if forge_app_id.is_some() => {
+                    let path =
+                        PathPattern::parse(route.path).map_err(|error| BuildError::Path {
+                            handler: handler.name,
+                            error,
+                        })?;
+                    let links_installations = matches!(
+                        module,
+                        ForgeModule::Trigger { events, .. } if events.contains(&INSTALLED_EVENT)
+                    );
+                    table.add(Route {
+                        method: route.method.clone(),
+                        path,
+                        target: Target::Forge(ForgeTarget {
+                            event: module.is_event(),
+                            links_installations,
+                            call: Arc::clone(&route.call),
+                        }),
+                    })?;
+                }
+                HandlerKind::Forge { .. } => {}
                 HandlerKind::Hook { event, call } => hooks.push((*event, Arc::clone(call))),
             }
         }
@@ -162,6 +209,10 @@ impl ConnectApp {
         state.insert(Licensing {
             enabled: descriptor.enable_licensing == Some(true),
         });
+        state.insert(Installations {
+            app_key: descriptor.key.as_str().into(),
+            store: Arc::clone(&store),
+        });
         let config = Arc::new(config);
         let state = Arc::new(state);
         let verifier = Verifier::new(descriptor.key.as_str(), &config, Arc::clone(&store))?;
@@ -172,6 +223,13 @@ impl ConnectApp {
             hooks,
             Arc::clone(&state),
         );
+        let forge = match forge_app_id {
+            Some(app_id) => Some(ForgeRuntime::new(InvocationVerifier::new(
+                app_id,
+                &config.forge,
+            )?)),
+            None => None,
+        };
         let mount = config
             .mount_path()
             .split('/')
@@ -188,6 +246,8 @@ impl ConnectApp {
                 table,
                 state,
                 outbound,
+                forge,
+                manifest,
                 mount,
             }),
         })
@@ -213,6 +273,11 @@ impl ConnectApp {
     /// The descriptor as served, as a JSON value.
     pub fn descriptor_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.inner.descriptor).unwrap_or_default()
+    }
+
+    /// The Forge manifest, when the app has a Forge app id (`FORGE_APP_ID`).
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.inner.manifest.as_ref()
     }
 
     /// The configuration.

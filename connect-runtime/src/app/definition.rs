@@ -6,7 +6,11 @@ use crate::config::ConnectConfig;
 use crate::handler::{Handler, HandlerKind};
 use crate::state::StateMap;
 use crate::store::TenantStore;
-use connect_descriptor::{AppKey, Descriptor, Scope, Vendor};
+use connect_descriptor::manifest::ForgeRoute;
+use connect_descriptor::{
+    AppKey, Descriptor, ForgeAppId, Manifest, ManifestSettings, Product, RemoteSettings, Scope,
+    Vendor,
+};
 use std::sync::Arc;
 
 /// A Connect app definition: key, name, vendor, scopes, state and handlers.
@@ -32,9 +36,20 @@ pub struct App {
     pub(crate) scopes: Vec<Scope>,
     pub(crate) licensing: Option<bool>,
     pub(crate) modules: Vec<(String, serde_json::Value)>,
+    pub(crate) product: Option<Product>,
+    pub(crate) forge: ForgeOptions,
     pub(crate) handlers: Vec<Handler>,
     pub(crate) state: StateMap,
     pub(crate) duplicate_states: Vec<&'static str>,
+}
+
+/// What the Forge manifest says beyond the descriptor (see [`App::forge_scopes`],
+/// [`App::forge_remote`], [`App::forge_runtime`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ForgeOptions {
+    pub(crate) scopes: Vec<String>,
+    pub(crate) remote: RemoteSettings,
+    pub(crate) runtime: Option<String>,
 }
 
 impl std::fmt::Debug for App {
@@ -60,6 +75,8 @@ impl App {
             scopes: Vec::new(),
             licensing: None,
             modules: Vec::new(),
+            product: None,
+            forge: ForgeOptions::default(),
             handlers: Vec::new(),
             state: StateMap::default(),
             duplicate_states: Vec::new(),
@@ -97,6 +114,46 @@ impl App {
     /// Sets `enableLicensing`.
     pub fn licensing(mut self, enabled: bool) -> Self {
         self.licensing = Some(enabled);
+        self
+    }
+
+    /// Sets the product the app is for (`jira` or `confluence` in the Forge manifest). Without
+    /// it, the product follows from the modules: Confluence-only modules make a Confluence
+    /// app, anything else a Jira app.
+    pub fn product(mut self, product: Product) -> Self {
+        self.product = Some(product);
+        self
+    }
+
+    /// Adds Forge manifest scopes beyond the mapped Connect scopes and the token scopes the
+    /// `#[forge::...]` routes imply: the OAuth 2.0 scopes of the calls made with
+    /// [`ForgeClient`](crate::client::ForgeClient), e.g. `read:jira-user` for
+    /// `/rest/api/3/myself`.
+    pub fn forge_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.forge.scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the manifest's remote declaration: its `operations` (default `compute` and
+    /// `fetch`) and, with `storage`, whether it stores in-scope End-User Data.
+    ///
+    /// ```
+    /// use connect_runtime::App;
+    /// use connect_runtime::descriptor::RemoteSettings;
+    ///
+    /// let app = App::new("com.example.notes", "Notes")
+    ///     .forge_remote(RemoteSettings::default().storage(true));
+    /// # let _ = app;
+    /// ```
+    pub fn forge_remote(mut self, remote: RemoteSettings) -> Self {
+        self.forge.remote = remote;
+        self
+    }
+
+    /// Sets `app.runtime.name` of the manifest (default `nodejs22.x`; the validator requires a
+    /// runtime even without Forge functions).
+    pub fn forge_runtime(mut self, runtime: impl Into<String>) -> Self {
+        self.forge.runtime = Some(runtime.into());
         self
     }
 
@@ -156,6 +213,38 @@ impl App {
             descriptor.modules.add(module)?;
         }
         Ok(descriptor)
+    }
+
+    /// The Forge handlers (`#[forge::...]`) of this app, as the manifest declares them.
+    pub(crate) fn forge_routes(&self) -> Vec<ForgeRoute> {
+        self.handlers
+            .iter()
+            .filter_map(|handler| match &handler.kind {
+                HandlerKind::Forge { module, route } => Some(ForgeRoute {
+                    module: module.clone(),
+                    path: route.path.to_owned(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The Forge manifest of this app served at `base_url` as Forge app `app_id`: the
+    /// descriptor's modules as `connectModules`, plus the Forge handlers' modules.
+    pub fn manifest(&self, base_url: &str, app_id: ForgeAppId) -> Result<Manifest, BuildError> {
+        let descriptor = self.descriptor(base_url)?;
+        let mut settings = ManifestSettings::new(app_id);
+        settings.product = self.product;
+        settings.remote = self.forge.remote.clone();
+        settings.extra_scopes = self.forge.scopes.clone();
+        if let Some(runtime) = &self.forge.runtime {
+            settings.runtime = runtime.clone();
+        }
+        Ok(Manifest::build(
+            &descriptor,
+            &settings,
+            &self.forge_routes(),
+        )?)
     }
 
     /// Builds the app for `config` with tenants in `store`.

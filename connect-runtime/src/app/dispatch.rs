@@ -5,10 +5,12 @@
 //! [`ConnectApp::filter_with`] can still answer it); everything else is answered here.
 
 use super::build::ConnectApp;
-use super::filters::{authorization, raw_query};
-use super::table::{Found, Route, Target};
+use super::filters::{authorization, forge_tokens, raw_query};
+use super::forge::{Delivery, EVENT_BUDGET};
+use super::table::{ForgeTarget, Found, Route, Target};
+use crate::auth::invocation::ForgeTokens;
 use crate::auth::verifier::{QshRule, RequestTarget};
-use crate::auth::{Context, RoutePolicy};
+use crate::auth::{AuthError, Context, RoutePolicy};
 use crate::error::{ConnectError, recover};
 use crate::handler::ConnectRequest;
 use crate::http::body::read_limited;
@@ -53,12 +55,14 @@ pub(crate) fn dispatch(
     matched
         .and(raw_query())
         .and(authorization())
+        .and(forge_tokens())
         .and(content_length)
         .and(warp::body::stream())
         .then(
             |matched: Matched,
              query: String,
              authorization: Option<String>,
+             forge_tokens: ForgeTokens,
              content_length: Option<u64>,
              body| async move {
                 let Matched::Route {
@@ -86,6 +90,7 @@ pub(crate) fn dispatch(
                 let incoming = Incoming {
                     target,
                     authorization,
+                    forge_tokens,
                     content_length,
                     params,
                 };
@@ -122,6 +127,7 @@ fn find(apps: &[ConnectApp], method: Method, path: FullPath) -> Option<Matched> 
 struct Incoming {
     target: RequestTarget,
     authorization: Option<String>,
+    forge_tokens: ForgeTokens,
     content_length: Option<u64>,
     params: Vec<(String, String)>,
 }
@@ -162,6 +168,7 @@ where
             inner.lifecycle.set_enabled(*event, &context, &body).await?;
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
+        Target::Forge(forge) => run_forge(app, forge, incoming, body).await,
         Target::Handler(policy, call) => {
             let context: Option<Context> = match policy {
                 RoutePolicy::SharedSecret => Some(
@@ -175,10 +182,16 @@ where
                         .await?,
                 ),
                 RoutePolicy::None => None,
+                // Forge handlers are `Target::Forge`, and the builder refuses this policy on
+                // any other handler; refused here too rather than run unverified.
+                RoutePolicy::ForgeInvocation => {
+                    return Err(ConnectError::Unauthorized(AuthError::MissingBearer));
+                }
             };
             let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
             call(ConnectRequest {
                 context,
+                forge: None,
                 target: incoming.target,
                 path_params: incoming.params,
                 body,
@@ -187,6 +200,86 @@ where
             .await
         }
     }
+}
+
+/// The `ForgeInvocation` policy, then the handler; trigger deliveries run once per `jti`.
+async fn run_forge<S, B>(
+    app: &ConnectApp,
+    target: &ForgeTarget,
+    incoming: Incoming,
+    body: S,
+) -> Result<Response, ConnectError>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let inner = &app.inner;
+    // Forge routes are only in the table of an app with a Forge runtime.
+    let Some(forge) = &inner.forge else {
+        return Err(ConnectError::BadRequest(
+            "this app has no Forge app id".to_owned(),
+        ));
+    };
+    let invocation = forge
+        .verifier
+        .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
+        .await?;
+    let body = read_limited(
+        body,
+        incoming.content_length,
+        inner.config.max_body_bytes,
+        inner.config.body_timeout,
+    )
+    .await?;
+    let jti = invocation.claims().jti.clone();
+    if target.event && forge.claim(&jti) == Delivery::Duplicate {
+        tracing::info!(jti = ?jti, "Forge delivery already handled; acknowledged");
+        return Ok(duplicate_delivery());
+    }
+    if target.links_installations
+        && let Some(installations) = inner
+            .state
+            .get::<crate::lifecycle::installations::Installations>()
+        && let Err(error) = installations.resolve(invocation.claims()).await
+    {
+        // The link is retried by the next lookup (`ForgeContext::tenant`); the event is not
+        // refused for it.
+        tracing::warn!(%error, "could not link the Forge installation to its Connect tenant");
+    }
+    let started = std::time::Instant::now();
+    let result = (target.call)(ConnectRequest {
+        context: None,
+        forge: Some(invocation),
+        target: incoming.target,
+        path_params: incoming.params,
+        body,
+        state: Arc::clone(&inner.state),
+    })
+    .await;
+    if target.event {
+        let elapsed = started.elapsed();
+        if elapsed > EVENT_BUDGET {
+            tracing::warn!(
+                elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                "a Forge trigger handler took longer than Forge's 5 s budget: answer first and hand slow work to a spawned task"
+            );
+        }
+        let handled = matches!(&result, Ok(response) if response.status().is_success());
+        if !handled {
+            // Forge retries failed deliveries; the retry must run the handler.
+            forge.release(&jti);
+        }
+    }
+    result
+}
+
+/// The answer to a delivery already handled: 200 with an empty JSON object.
+fn duplicate_delivery() -> Response {
+    let mut response = Response::new(Bytes::from_static(b"{}").into());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 fn descriptor_response(json: Bytes) -> Response {

@@ -4,6 +4,7 @@
 
 use super::build::ConnectApp;
 use crate::auth::Context;
+use crate::auth::invocation::ForgeTokens;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::ConnectError;
 use std::convert::Infallible;
@@ -22,6 +23,18 @@ pub(super) fn authorization() -> impl Filter<Extract = (Option<String>,), Error 
     warp::header::optional::<String>("authorization")
         .or(warp::any().map(|| None))
         .unify()
+}
+
+/// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`).
+pub(super) fn forge_tokens() -> impl Filter<Extract = (ForgeTokens,), Error = Infallible> + Clone {
+    let header = |name: &'static str| {
+        warp::header::optional::<String>(name)
+            .or(warp::any().map(|| None))
+            .unify()
+    };
+    header("x-forge-oauth-system")
+        .and(header("x-forge-oauth-user"))
+        .map(|system, user| ForgeTokens { system, user })
 }
 
 /// The method, raw path and raw query of the request.

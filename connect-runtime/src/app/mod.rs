@@ -6,12 +6,14 @@
 //! - `table`: the route table (framework routes and handlers, each with its policy).
 //! - `dispatch`: the warp filter that serves one or several apps.
 //! - `filters`: the policies as warp filters for hand-built routes.
+//! - `forge`: the Forge side of a built app (FIT verifier, trigger deliveries by `jti`).
 //! - `run`: the command line of an app binary (`serve`, `descriptor`, `schema`).
 
 mod build;
 mod definition;
 mod dispatch;
 mod filters;
+mod forge;
 mod run;
 mod table;
 

@@ -4,6 +4,7 @@
 //! my-app [serve]      serve the app (configured by the environment)
 //! my-app descriptor   print the descriptor JSON for the configured baseUrl
 //! my-app schema       print the JSON Schema of the descriptor
+//! my-app manifest [-o FILE]   print (or write) the Forge manifest YAML; needs FORGE_APP_ID
 //! my-app --help       print this usage
 //! ```
 
@@ -36,6 +37,12 @@ pub enum RunError {
     /// The descriptor or its schema could not be serialised.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The manifest could not be rendered.
+    #[error("YAML: {0}")]
+    Yaml(String),
+    /// The command cannot run as configured; [`App::run`] prints this and exits with status 2.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// What an app binary was asked to do.
@@ -47,6 +54,8 @@ pub enum Command {
     Descriptor,
     /// Print the JSON Schema of the descriptor.
     Schema,
+    /// Print the Forge manifest YAML, or write it to the file.
+    Manifest(Option<std::path::PathBuf>),
     /// Print the usage.
     Help,
 }
@@ -59,6 +68,8 @@ commands:
   serve        serve the app (the default); configured by PORT, CONNECT_BASE_URL, DATABASE_URL, ...
   descriptor   print the descriptor JSON for the configured baseUrl and exit
   schema       print the JSON Schema of the descriptor and exit
+  manifest     print the Forge manifest (manifest.yml) for the configured baseUrl and exit;
+               `manifest -o FILE` writes it to FILE. Needs FORGE_APP_ID (from `forge register`)
   help         print this message (also --help, -h)
 ";
 
@@ -75,6 +86,9 @@ impl Command {
             [] | ["serve"] => Ok(Command::Serve),
             ["descriptor"] => Ok(Command::Descriptor),
             ["schema"] => Ok(Command::Schema),
+            ["manifest"] => Ok(Command::Manifest(None)),
+            ["manifest", "-o" | "--output", file] => Ok(Command::Manifest(Some(file.into()))),
+            ["manifest", ..] => Err("usage: manifest [-o FILE]".to_owned()),
             ["help" | "--help" | "-h"] => Ok(Command::Help),
             [first, ..] if args.len() == 1 => Err(format!("unknown command `{first}`")),
             _ => Err(format!("expected one command, got `{}`", args.join(" "))),
@@ -88,7 +102,13 @@ impl App {
     /// stderr and exits the process with status 2.
     pub async fn run(self) -> Result<(), RunError> {
         match Command::parse(std::env::args().skip(1)) {
-            Ok(command) => self.run_command(command).await,
+            Ok(command) => match self.run_command(command).await {
+                Err(RunError::Usage(problem)) => {
+                    eprintln!("error: {problem}");
+                    std::process::exit(2);
+                }
+                other => other,
+            },
             Err(problem) => {
                 eprintln!("error: {problem}\n\n{USAGE}");
                 std::process::exit(2);
@@ -110,6 +130,26 @@ impl App {
                 serde_json::to_writer_pretty(&mut out, &descriptor)?;
             }
             Command::Schema => serde_json::to_writer_pretty(&mut out, &Descriptor::json_schema())?,
+            Command::Manifest(file) => {
+                let config = ConnectConfig::from_env()?;
+                let Some(app_id) = config.forge.app_id.clone() else {
+                    return Err(RunError::Usage(
+                        "the manifest needs the Forge app id: run `forge register` once, then set FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> (and CONNECT_BASE_URL to the app's public URL)".to_owned(),
+                    ));
+                };
+                let yaml = self
+                    .manifest(config.base_url.as_str(), app_id)?
+                    .to_yaml()
+                    .map_err(|error| RunError::Yaml(error.to_string()))?;
+                match file {
+                    Some(path) => {
+                        std::fs::write(&path, yaml)?;
+                        return Ok(());
+                    }
+                    None => out.write_all(yaml.as_bytes())?,
+                }
+                return Ok(());
+            }
             Command::Help => out.write_all(USAGE.as_bytes())?,
         }
         writeln!(out)?;
@@ -160,6 +200,12 @@ mod tests {
         assert_eq!(parse(&["descriptor"]), Ok(Command::Descriptor));
         assert_eq!(parse(&["schema"]), Ok(Command::Schema));
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
+        assert_eq!(parse(&["manifest"]), Ok(Command::Manifest(None)));
+        assert_eq!(
+            parse(&["manifest", "-o", "manifest.yml"]),
+            Ok(Command::Manifest(Some("manifest.yml".into())))
+        );
+        assert!(parse(&["manifest", "-x"]).is_err());
         assert_eq!(
             parse(&["deploy"]),
             Err("unknown command `deploy`".to_owned())

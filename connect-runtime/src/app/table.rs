@@ -23,6 +23,19 @@ pub(crate) enum Target {
     Toggle(LifecycleEvent),
     /// A handler, with its policy.
     Handler(RoutePolicy, RouteCall),
+    /// A Forge handler: the `ForgeInvocation` policy.
+    Forge(ForgeTarget),
+}
+
+/// How a Forge route is run.
+#[derive(Clone)]
+pub(crate) struct ForgeTarget {
+    /// A trigger (event deliveries, deduplicated by `jti`) rather than an endpoint.
+    pub(crate) event: bool,
+    /// Whether its events announce installations, which are linked to Connect tenants.
+    pub(crate) links_installations: bool,
+    /// The handler.
+    pub(crate) call: RouteCall,
 }
 
 impl Target {
@@ -32,6 +45,7 @@ impl Target {
             Target::Install(_) => Policy::Asymmetric,
             Target::Toggle(_) => Policy::SharedSecret,
             Target::Handler(policy, _) => (*policy).into(),
+            Target::Forge(_) => Policy::ForgeInvocation,
         }
     }
 }

@@ -5,8 +5,12 @@
 //! - [`jwt`]: decoding HS256/RS256 tokens and the Connect claim checks.
 //! - [`keys`]: the install-key CDN client with its cache by `kid`.
 //! - [`verifier`]: the three verification procedures (asymmetric, shared secret, context).
+//! - [`jwks`]: the Forge JWKS client, refetched at most once per interval.
+//! - [`invocation`]: verifying Forge Invocation Tokens (the `ForgeInvocation` policy).
 //! - [`policy`]: the closed set of [`Policy`]s a route can have.
 
+pub mod invocation;
+pub mod jwks;
 pub mod jwt;
 pub mod keys;
 pub mod policy;
@@ -74,6 +78,21 @@ pub enum AuthError {
     /// A context token (`qsh: context-qsh`) on a route that requires a request-bound token.
     #[error("context tokens are not accepted on this route")]
     ContextTokenNotAllowed,
+    /// No `Authorization: Bearer <FIT>` header on a Forge route.
+    #[error("no Forge Invocation Token in the Authorization header (Bearer)")]
+    MissingBearer,
+    /// The FIT's `aud` (or `app.id`) is not this app's Forge app id.
+    #[error("the token audience is not this app's Forge app id")]
+    ForgeAudience,
+    /// The FIT's `iss` is not `forge/invocation-token`.
+    #[error("the token issuer is not forge/invocation-token")]
+    WrongIssuer,
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// The FIT's `app.apiBaseUrl` is not on an allowed Atlassian API host.
+    #[error("the token's apiBaseUrl is not on an allowed Atlassian API host")]
+    ForeignApiBaseUrl,
     /// `iss` names no installed tenant of this app.
     #[error("unknown tenant")]
     UnknownTenant,

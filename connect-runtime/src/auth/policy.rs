@@ -11,17 +11,23 @@ pub enum Policy {
     SharedSecret,
     /// HS256 with the tenant's shared secret; `qsh` of this request or `context-qsh`.
     Context,
+    /// An RS256 Forge Invocation Token, key from the Forge JWKS (`#[forge::...]` routes).
+    ForgeInvocation,
     /// No authentication (descriptor, static files, public routes).
     None,
 }
 
-/// The policies a handler's route can have (`auth = jwt | context | none`).
+/// The policies a handler's route can have (`auth = jwt | context | none`, and
+/// `ForgeInvocation` for `#[forge::...]` routes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RoutePolicy {
     /// `auth = jwt`: [`Policy::SharedSecret`].
     SharedSecret,
     /// `auth = context`: [`Policy::Context`].
     Context,
+    /// `#[forge::remote]`, `#[forge::trigger]`, `#[forge::scheduled_trigger]`:
+    /// [`Policy::ForgeInvocation`].
+    ForgeInvocation,
     /// `auth = none`: [`Policy::None`].
     None,
 }
@@ -31,6 +37,7 @@ impl From<RoutePolicy> for Policy {
         match policy {
             RoutePolicy::SharedSecret => Policy::SharedSecret,
             RoutePolicy::Context => Policy::Context,
+            RoutePolicy::ForgeInvocation => Policy::ForgeInvocation,
             RoutePolicy::None => Policy::None,
         }
     }

@@ -6,10 +6,13 @@
 //! - `retry`: which answers are rate limits, and the wait before the next attempt.
 //! - [`permission`]: product permissions of the calling user, checked and cached briefly.
 //! - [`response`]: the answer, [`ClientResponse`], read whole and bounded.
+//! - [`forge`]: [`ForgeClient`], calls to `app.apiBaseUrl` with the tokens of a Forge
+//!   invocation, through the same builder, pool and rate-limit handling.
 //!
 //! Every app has one [`Outbound`]: one connection pool, one token cache, one permission cache,
 //! shared by the `HostClient`s its handlers get.
 
+pub mod forge;
 mod oauth;
 pub mod permission;
 pub mod response;
@@ -18,6 +21,7 @@ pub mod sign;
 mod target;
 
 pub use crate::http::ClientError;
+pub use forge::ForgeClient;
 pub use permission::Permission;
 pub use response::ClientResponse;
 
@@ -46,11 +50,11 @@ pub const USER_AGENT: &str = concat!(
 /// the user-token and permission caches. Built with the app; handlers reach it through
 /// [`HostClient`].
 pub struct Outbound {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     app_key: Arc<str>,
     /// The descriptor's scopes, upper case and space separated: what user tokens ask for.
     scopes: Arc<str>,
-    retry: RetryPolicy,
+    pub(crate) retry: RetryPolicy,
     user_tokens: UserTokens,
     permissions: permission::PermissionCache,
 }
@@ -221,16 +225,7 @@ impl HostClient {
 
     /// A request with `method` to `path` (relative to the tenant's baseUrl).
     pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder {
-        RequestBuilder {
-            client: self.clone(),
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            headers: HeaderMap::new(),
-            body: None,
-            idempotent: false,
-            error: None,
-        }
+        RequestBuilder::new(Caller::Host(self.clone()), method, path.into())
     }
 
     /// A `GET` of `path`.
@@ -328,10 +323,62 @@ pub struct SignedRequest {
     pub authorization: SecretString,
 }
 
+/// Who a request is sent as: a Connect tenant's app or user, or a Forge invocation's token.
+#[derive(Clone)]
+enum Caller {
+    Host(HostClient),
+    Forge(ForgeClient),
+}
+
+impl Caller {
+    fn outbound(&self) -> &Outbound {
+        match self {
+            Caller::Host(client) => &client.outbound,
+            Caller::Forge(client) => client.outbound(),
+        }
+    }
+
+    fn resolve(&self, path: &str, query: &[(String, String)]) -> Result<Url, ClientError> {
+        match self {
+            Caller::Host(client) => client.tenant.site.resolve(path, query),
+            Caller::Forge(client) => client.site().resolve(path, query),
+        }
+    }
+
+    async fn authorization(&self, method: &Method, url: &Url) -> Result<String, ClientError> {
+        match self {
+            Caller::Host(client) => client.authorization(method, url).await,
+            Caller::Forge(client) => client.authorization(),
+        }
+    }
+
+    /// Who is calling, for logs: the clientKey or the Forge installation.
+    fn label(&self) -> &str {
+        match self {
+            Caller::Host(client) => &client.tenant.client_key,
+            Caller::Forge(client) => client.installation_id(),
+        }
+    }
+
+    /// The product answered 401: a cached user token is stale.
+    async fn unauthorized(&self) {
+        if let Caller::Host(client) = self
+            && let Some(user) = &client.user
+        {
+            // A revoked or expired user token: the next call asks for a new one.
+            client
+                .outbound
+                .user_tokens
+                .forget(&client.token_key(user))
+                .await;
+        }
+    }
+}
+
 /// A request being built: query, headers, body, then [`send`](RequestBuilder::send).
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RequestBuilder {
-    client: HostClient,
+    caller: Caller,
     method: Method,
     path: String,
     query: Vec<(String, String)>,
@@ -352,6 +399,19 @@ impl std::fmt::Debug for RequestBuilder {
 }
 
 impl RequestBuilder {
+    fn new(caller: Caller, method: Method, path: String) -> Self {
+        RequestBuilder {
+            caller,
+            method,
+            path,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent: false,
+            error: None,
+        }
+    }
+
     /// Appends query parameters (encoded here; pass them decoded).
     pub fn query<K: Into<String>, V: Into<String>>(
         mut self,
@@ -420,18 +480,18 @@ impl RequestBuilder {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
-        let client = &self.client;
-        let url = client.tenant.site.resolve(&self.path, &self.query)?;
+        let caller = &self.caller;
+        let outbound = caller.outbound();
+        let url = caller.resolve(&self.path, &self.query)?;
         if !self.headers.contains_key(ACCEPT) {
             self.headers
                 .insert(ACCEPT, HeaderValue::from_static("application/json"));
         }
         let repeatable = retry::safe_to_repeat(&self.method, self.idempotent);
-        let mut schedule = Schedule::new(&client.outbound.retry);
+        let mut schedule = Schedule::new(&outbound.retry);
         loop {
-            let authorization = client.authorization(&self.method, &url).await?;
-            let mut request = client
-                .outbound
+            let authorization = caller.authorization(&self.method, &url).await?;
+            let mut request = outbound
                 .http
                 .request(self.method.clone(), url.clone())
                 .headers(self.headers.clone())
@@ -455,7 +515,7 @@ impl RequestBuilder {
                     });
                 };
                 tracing::warn!(
-                    tenant = ?&*client.tenant.client_key,
+                    tenant = ?caller.label(),
                     reason = ?limited.reason.as_deref().unwrap_or("unspecified"),
                     attempt = schedule.attempts(),
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
@@ -469,15 +529,8 @@ impl RequestBuilder {
             if status.is_success() {
                 return Ok(ClientResponse::new(status, headers, body));
             }
-            if status == StatusCode::UNAUTHORIZED
-                && let Some(user) = &client.user
-            {
-                // A revoked or expired user token: the next call asks for a new one.
-                client
-                    .outbound
-                    .user_tokens
-                    .forget(&client.token_key(user))
-                    .await;
+            if status == StatusCode::UNAUTHORIZED {
+                caller.unauthorized().await;
             }
             return Err(ClientError::Status {
                 status,

@@ -24,9 +24,10 @@ pub trait PolicyMarker: Send + Sync + 'static {
 
 /// A policy that verifies a tenant, so its handlers may extract one.
 #[diagnostic::on_unimplemented(
-    message = "this route verifies no tenant (`auth = none`), so its handler cannot take `Context`, `Tenant`, `HostClient` or a guard",
-    label = "needs a verified route",
-    note = "use `auth = jwt` (request-bound tokens) or `auth = context` (`AP.context.getToken()` tokens), or drop this argument"
+    message = "this route verifies no Connect tenant, so its handler cannot take `Context`, `Tenant`, `HostClient` or a guard",
+    label = "needs a route verified with a Connect JWT",
+    note = "use `auth = jwt` (request-bound tokens) or `auth = context` (`AP.context.getToken()` tokens), or drop this argument",
+    note = "on a `#[forge::...]` route, take `ForgeContext` (its `tenant()` resolves the Connect tenant) and `ForgeClient` instead"
 )]
 pub trait VerifiedPolicy: PolicyMarker {}
 
@@ -39,6 +40,12 @@ pub struct ContextToken;
 /// `auth = none`.
 #[derive(Debug)]
 pub struct Public;
+/// `#[forge::...]` routes: a Forge Invocation Token, verified with the Forge JWKS. Its
+/// handlers take [`ForgeContext`](super::ForgeContext) and
+/// [`ForgeClient`](crate::client::ForgeClient); no Connect tenant is verified, so `Context`,
+/// `Tenant` and `HostClient` are not available (use `ForgeContext::tenant`).
+#[derive(Debug)]
+pub struct ForgeInvocation;
 
 impl PolicyMarker for Jwt {
     const POLICY: RoutePolicy = RoutePolicy::SharedSecret;
@@ -49,6 +56,9 @@ impl PolicyMarker for ContextToken {
 impl PolicyMarker for Public {
     const POLICY: RoutePolicy = RoutePolicy::None;
 }
+impl PolicyMarker for ForgeInvocation {
+    const POLICY: RoutePolicy = RoutePolicy::ForgeInvocation;
+}
 impl VerifiedPolicy for Jwt {}
 impl VerifiedPolicy for ContextToken {}
 
@@ -57,7 +67,8 @@ impl VerifiedPolicy for ContextToken {}
     message = "`{Self}` is not a handler argument on this route",
     label = "not an extractor for this route's auth policy",
     note = "handler arguments are extractors (`Context`, `Tenant`, `HostClient`, `Json<T>`, `Query<T>`, `State<T>`, guards such as `Licensed` and `Require<SiteAdmin>`) or context parameters named after a `{{variable}}` or query parameter of the URL",
-    note = "`Context`, `Tenant`, `HostClient` and guards need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`"
+    note = "`Context`, `Tenant`, `HostClient` and guards need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`",
+    note = "`ForgeContext` and `ForgeClient` exist only on `#[forge::remote]`, `#[forge::trigger]` and `#[forge::scheduled_trigger]` routes"
 )]
 pub trait FromRequest<P: PolicyMarker>: Sized {
     /// Extracts the value, or refuses the request. Async, so that a guard can ask the product

@@ -6,14 +6,17 @@
 //! it was given.
 
 pub mod extract;
+pub mod forge;
 pub mod guard;
 
 pub use extract::{
-    ContextToken, FromHook, FromRequest, Jwt, PolicyMarker, Public, Query, VerifiedPolicy,
-    context_param,
+    ContextToken, ForgeInvocation, FromHook, FromRequest, Jwt, PolicyMarker, Public, Query,
+    VerifiedPolicy, context_param,
 };
+pub use forge::ForgeContext;
 pub use guard::{Licensed, ProjectAdmin, Require, Rule, SiteAdmin, SpaceAdmin};
 
+use crate::auth::invocation::VerifiedInvocation;
 use crate::auth::verifier::RequestTarget;
 use crate::auth::{Context, RoutePolicy};
 use crate::error::ConnectError;
@@ -22,7 +25,7 @@ use crate::lifecycle::{HookCall, LifecycleEvent};
 use crate::state::{Requirements, StateMap};
 use crate::store::Tenant;
 use bytes::Bytes;
-use connect_descriptor::{ArgValue, ModuleType};
+use connect_descriptor::{ArgValue, ForgeModule, ModuleType};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use warp::http::Method;
@@ -31,6 +34,7 @@ use warp::http::Method;
 #[derive(Debug)]
 pub struct ConnectRequest {
     pub(crate) context: Option<Context>,
+    pub(crate) forge: Option<VerifiedInvocation>,
     pub(crate) target: RequestTarget,
     pub(crate) path_params: Vec<(String, String)>,
     pub(crate) body: Bytes,
@@ -118,6 +122,14 @@ pub enum HandlerKind {
         /// The route.
         route: RouteSpec,
     },
+    /// A Forge Remote route (`#[forge::...]`), with the Forge module it declares. Routed only
+    /// when the app has a Forge app id (`FORGE_APP_ID`).
+    Forge {
+        /// The endpoint, trigger or scheduled trigger.
+        module: ForgeModule,
+        /// The route; its policy is always [`RoutePolicy::ForgeInvocation`].
+        route: RouteSpec,
+    },
     /// A lifecycle hook, run after the framework verified and stored the event.
     Hook {
         /// The event.
@@ -147,6 +159,10 @@ impl std::fmt::Debug for Handler {
                 s.field("module", &module.as_ref().map(|m| m.module_type));
                 s.field("route", route)
             }
+            HandlerKind::Forge { module, route } => {
+                s.field("forge", &module.key());
+                s.field("route", route)
+            }
             HandlerKind::Hook { event, .. } => s.field("event", event),
         };
         s.finish_non_exhaustive()
@@ -156,8 +172,8 @@ impl std::fmt::Debug for Handler {
 /// Implemented by the hidden item each handler attribute generates; `handlers![...]` calls it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a connect handler",
-    label = "not annotated with a `#[connect::...]` attribute",
-    note = "`handlers![...]` lists functions annotated with `#[connect::general_page]`, `#[connect::webhook]`, `#[connect::route]`, `#[connect::installed]`, ..."
+    label = "not annotated with a `#[connect::...]` or `#[forge::...]` attribute",
+    note = "`handlers![...]` lists functions annotated with `#[connect::general_page]`, `#[connect::webhook]`, `#[connect::route]`, `#[connect::installed]`, `#[forge::remote]`, ..."
 )]
 pub trait HandlerItem {
     /// The module key, for duplicate detection across a `handlers![...]` list.

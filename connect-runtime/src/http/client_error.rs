@@ -73,6 +73,12 @@ pub enum ClientError {
     /// A user-scoped call (a permission check) without a user.
     #[error("this call needs a user: use `as_user(account_id)`")]
     NoUser,
+    /// A [`ForgeClient`](crate::client::ForgeClient) call without the token it needs: the
+    /// route does not ask Forge for it, or (for the user token) no user is in session.
+    #[error(
+        "Forge sent no {0} token: add `{0}_token` to the `#[forge::...]` attribute (user tokens only come with UI invocations)"
+    )]
+    MissingForgeToken(&'static str),
 }
 
 impl ClientError {
@@ -93,7 +99,8 @@ impl ClientError {
             | ClientError::InvalidHeader(_)
             | ClientError::Body(_)
             | ClientError::NoOAuthClient
-            | ClientError::NoUser => StatusCode::INTERNAL_SERVER_ERROR,
+            | ClientError::NoUser
+            | ClientError::MissingForgeToken(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -4,8 +4,10 @@
 //! - [`transitions`]: what each event does to the stored tenant (pure functions).
 //! - [`events`]: [`Lifecycle`], which applies a verified event: payload checks, one store
 //!   write, then the app's hooks.
+//! - `installations`: Forge installations resolved to (and linked with) Connect tenants.
 
 mod events;
+pub(crate) mod installations;
 pub mod payload;
 pub mod transitions;
 

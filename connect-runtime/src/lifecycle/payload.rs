@@ -108,6 +108,9 @@ pub struct LifecyclePayload {
     /// The site's cloud id.
     #[serde(default)]
     pub cloud_id: Option<String>,
+    /// The Forge installation (Connect-on-Forge apps only).
+    #[serde(default)]
+    pub installation_id: Option<String>,
 }
 
 /// A parsed payload and its JSON (without `sharedSecret`) to keep with the tenant.

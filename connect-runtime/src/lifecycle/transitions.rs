@@ -19,6 +19,12 @@ pub fn install(
         payload,
         stored_json,
     } = parsed;
+    // A Forge link made before this install stays unless the payload names the installation.
+    let installation_id = payload.installation_id.clone().or_else(|| {
+        existing
+            .as_ref()
+            .and_then(|tenant| tenant.installation_id.clone())
+    });
     let (installed_at, enabled) = match &existing {
         Some(tenant) if !tenant.uninstalled => (tenant.installed_at, tenant.enabled),
         Some(tenant) => (tenant.installed_at, false),
@@ -33,6 +39,7 @@ pub fn install(
         product_type: payload.product_type,
         oauth_client_id: payload.oauth_client_id,
         cloud_id: payload.cloud_id,
+        installation_id,
         enabled,
         uninstalled: false,
         install_payload: stored_json,

@@ -23,6 +23,7 @@ pub async fn check(store: &dyn TenantStore) {
     app_keys_isolate_tenants(store).await;
     client_keys_are_case_sensitive(store).await;
     concurrent_saves_are_all_kept(store).await;
+    installations_resolve_to_their_tenant(store).await;
 }
 
 /// A tenant with every field set, including a 400-byte secret and a non-ASCII payload.
@@ -36,6 +37,7 @@ pub fn sample_tenant(app_key: &str, client_key: &str) -> Tenant {
         product_type: Some("jira".to_owned()),
         oauth_client_id: Some("oauth-client".to_owned()),
         cloud_id: Some("cloud-1".to_owned()),
+        installation_id: Some(format!("ari:cloud:ecosystem::installation/{client_key}")),
         enabled: true,
         uninstalled: false,
         install_payload: json!({"clientKey": client_key, "extra": {"nested": ["ü", 1, null]}}),
@@ -60,6 +62,10 @@ fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
             actual.oauth_client_id == expected.oauth_client_id,
         ),
         ("cloud_id", actual.cloud_id == expected.cloud_id),
+        (
+            "installation_id",
+            actual.installation_id == expected.installation_id,
+        ),
         ("enabled", actual.enabled == expected.enabled),
         ("uninstalled", actual.uninstalled == expected.uninstalled),
         (
@@ -194,4 +200,101 @@ async fn concurrent_saves_are_all_kept(store: &dyn TenantStore) {
             "concurrent saves",
         );
     }
+}
+
+/// Forge invocations find their Connect tenant by installation id, else by cloud id; an exact
+/// installation wins over a cloud-id match, an installed row over an uninstalled one, and
+/// other apps' rows never match.
+async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
+    let app = "conformance.installations";
+    let find = |installation: &'static str, cloud: Option<&'static str>| async move {
+        store
+            .find_by_installation(app, installation, cloud)
+            .await
+            .expect("find_by_installation failed")
+            .map(|tenant| tenant.client_key.clone())
+    };
+    assert_eq!(
+        find("ari:none", Some("cloud-x")).await,
+        None,
+        "nothing stored yet"
+    );
+
+    let mut linked = sample_tenant(app, "linked");
+    linked.installation_id = Some("ari:install-1".to_owned());
+    linked.cloud_id = Some("cloud-a".to_owned());
+    store.save(&linked).await.expect("save failed");
+    let mut by_cloud = sample_tenant(app, "by-cloud");
+    by_cloud.installation_id = None;
+    by_cloud.cloud_id = Some("cloud-b".to_owned());
+    store.save(&by_cloud).await.expect("save failed");
+    let mut old = sample_tenant(app, "old-uninstalled");
+    old.installation_id = None;
+    old.cloud_id = Some("cloud-b".to_owned());
+    old.uninstalled = true;
+    old.updated_at += 1_000;
+    store.save(&old).await.expect("save failed");
+    let mut other_app = sample_tenant("conformance.installations.other", "foreign");
+    other_app.installation_id = Some("ari:install-2".to_owned());
+    store.save(&other_app).await.expect("save failed");
+
+    assert_eq!(
+        find("ari:install-1", None).await.as_deref(),
+        Some("linked"),
+        "an installation id finds its tenant"
+    );
+    assert_eq!(
+        find("ari:install-1", Some("cloud-b")).await.as_deref(),
+        Some("linked"),
+        "an exact installation id wins over a cloud id match"
+    );
+    assert_eq!(
+        find("ari:unknown", Some("cloud-b")).await.as_deref(),
+        Some("by-cloud"),
+        "the cloud id finds the installed tenant of the site"
+    );
+    assert_eq!(
+        find("ari:install-2", None).await,
+        None,
+        "another app's installation never matches"
+    );
+    assert_eq!(
+        find("ari:unknown", None).await,
+        None,
+        "no installation and no cloud id match nothing"
+    );
+
+    store
+        .link_installation(app, "by-cloud", "ari:install-3", Some("cloud-ignored"))
+        .await
+        .expect("link_installation failed");
+    let relinked = store
+        .get(app, "by-cloud")
+        .await
+        .expect("get failed")
+        .expect("the linked tenant is still there");
+    assert_eq!(
+        relinked.installation_id.as_deref(),
+        Some("ari:install-3"),
+        "link is stored"
+    );
+    assert_eq!(
+        relinked.cloud_id.as_deref(),
+        Some("cloud-b"),
+        "link keeps an existing cloud id"
+    );
+    assert_eq!(
+        relinked.shared_secret.expose_secret(),
+        by_cloud.shared_secret.expose_secret(),
+        "link leaves the secret alone"
+    );
+    assert_eq!(
+        find("ari:install-3", None).await.as_deref(),
+        Some("by-cloud"),
+        "a linked installation finds its tenant"
+    );
+    store
+        .link_installation(app, "missing", "ari:install-4", None)
+        .await
+        .expect("linking a missing tenant is not an error");
 }

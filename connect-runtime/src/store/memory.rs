@@ -1,6 +1,6 @@
 //! In-memory tenant store, for tests and throwaway runs.
 
-use super::{StoreError, Tenant, TenantStore};
+use super::{StoreError, Tenant, TenantStore, installation_rank};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -49,6 +49,48 @@ impl TenantStore for MemoryStore {
         apps.entry(tenant.app_key.clone())
             .or_default()
             .insert(tenant.client_key.clone(), Arc::new(tenant.clone()));
+        Ok(())
+    }
+
+    async fn find_by_installation(
+        &self,
+        app_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let apps = self.tenants.read().map_err(poisoned)?;
+        Ok(apps
+            .get(app_key)
+            .into_iter()
+            .flat_map(HashMap::values)
+            .filter(|tenant| {
+                tenant.installation_id.as_deref() == Some(installation_id)
+                    || (cloud_id.is_some() && tenant.cloud_id.as_deref() == cloud_id)
+            })
+            .min_by_key(|tenant| installation_rank(tenant, installation_id))
+            .cloned())
+    }
+
+    async fn link_installation(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut apps = self.tenants.write().map_err(poisoned)?;
+        if let Some(tenant) = apps
+            .get_mut(app_key)
+            .and_then(|tenants| tenants.get_mut(client_key))
+        {
+            let mut linked = Tenant::clone(tenant);
+            linked.installation_id = Some(installation_id.to_owned());
+            if linked.cloud_id.is_none() {
+                linked.cloud_id = cloud_id.map(str::to_owned);
+            }
+            linked.updated_at = crate::auth::jwt::unix_now();
+            *tenant = Arc::new(linked);
+        }
         Ok(())
     }
 }

@@ -40,8 +40,12 @@ pub struct Tenant {
     pub product_type: Option<String>,
     /// The OAuth client id for acting as a user.
     pub oauth_client_id: Option<String>,
-    /// The site's cloud id.
+    /// The site's cloud id (from the install payload, or linked from a Forge invocation).
     pub cloud_id: Option<String>,
+    /// The Forge installation of the app on this site (`ari:cloud:ecosystem::installation/...`),
+    /// once known: from the install payload of a Connect-on-Forge app, or linked when a Forge
+    /// invocation of the same site arrives. Resolves Forge calls to this tenant.
+    pub installation_id: Option<String>,
     /// Whether the app is enabled on the site (`enabled`/`disabled` events).
     pub enabled: bool,
     /// Whether the site uninstalled the app. The row stays; requests are refused.
@@ -81,6 +85,39 @@ pub trait TenantStore: Send + Sync + 'static {
     -> Result<Option<Arc<Tenant>>, StoreError>;
     /// Inserts or replaces the row of (`tenant.app_key`, `tenant.client_key`).
     async fn save(&self, tenant: &Tenant) -> Result<(), StoreError>;
+
+    /// The tenant of `app_key` linked to Forge installation `installation_id`, or failing
+    /// that, the tenant of the site `cloud_id`: the Connect side of a Forge invocation.
+    ///
+    /// Among several rows, one with the installation id wins, then installed over uninstalled,
+    /// then the most recently updated.
+    async fn find_by_installation(
+        &self,
+        app_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<Option<Arc<Tenant>>, StoreError>;
+
+    /// Links tenant `client_key` of `app_key` to Forge installation `installation_id`, and
+    /// sets its cloud id when it has none. Writes only those two columns (and `updated_at`),
+    /// so a concurrent reinstall is never undone; a missing row is not an error.
+    async fn link_installation(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<(), StoreError>;
+}
+
+/// The order [`TenantStore::find_by_installation`] prefers among matching rows (smallest
+/// first); for stores that filter in memory.
+pub fn installation_rank(tenant: &Tenant, installation_id: &str) -> (bool, bool, i64) {
+    (
+        tenant.installation_id.as_deref() != Some(installation_id),
+        tenant.uninstalled,
+        -tenant.updated_at,
+    )
 }
 
 /// Opens the store a `DATABASE_URL` names: `sqlite://FILE` (created and migrated),

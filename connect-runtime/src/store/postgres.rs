@@ -14,7 +14,8 @@ use std::time::Duration;
 use tokio_postgres::NoTls;
 
 /// Schema migrations, applied in order; `connect_schema_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS connect_tenants (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS connect_tenants (
         app_key          TEXT    NOT NULL,
         client_key       TEXT    NOT NULL,
         shared_secret    TEXT    NOT NULL,
@@ -29,25 +30,45 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS connect_tenants (
         installed_at     BIGINT  NOT NULL,
         updated_at       BIGINT  NOT NULL,
         PRIMARY KEY (app_key, client_key)
-    )"];
+    )",
+    // Forge: the installation a tenant is linked to, and lookups by installation and site.
+    "ALTER TABLE connect_tenants ADD COLUMN IF NOT EXISTS installation_id TEXT;
+    CREATE INDEX IF NOT EXISTS connect_tenants_installation
+        ON connect_tenants (app_key, installation_id);
+    CREATE INDEX IF NOT EXISTS connect_tenants_cloud ON connect_tenants (app_key, cloud_id);",
+];
 
 /// Serialises migrations across instances (an arbitrary constant: "connect" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0063_6f6e_6e65_6374;
 
 const SELECT_TENANT: &str = "SELECT app_key, client_key, shared_secret, base_url, display_url,
     product_type, oauth_client_id, cloud_id, enabled, uninstalled, install_payload,
-    installed_at, updated_at FROM connect_tenants WHERE app_key = $1 AND client_key = $2";
+    installed_at, updated_at, installation_id
+    FROM connect_tenants WHERE app_key = $1 AND client_key = $2";
+
+const SELECT_BY_INSTALLATION: &str = "SELECT app_key, client_key, shared_secret, base_url,
+    display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
+    install_payload, installed_at, updated_at, installation_id
+    FROM connect_tenants
+    WHERE app_key = $1 AND (installation_id = $2 OR ($3::TEXT IS NOT NULL AND cloud_id = $3))
+    ORDER BY (installation_id IS NOT DISTINCT FROM $2) DESC, uninstalled ASC, updated_at DESC
+    LIMIT 1";
 
 const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
     base_url, display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
-    install_payload, installed_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    install_payload, installed_at, updated_at, installation_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     ON CONFLICT (app_key, client_key) DO UPDATE SET shared_secret = EXCLUDED.shared_secret,
     base_url = EXCLUDED.base_url, display_url = EXCLUDED.display_url,
     product_type = EXCLUDED.product_type, oauth_client_id = EXCLUDED.oauth_client_id,
     cloud_id = EXCLUDED.cloud_id, enabled = EXCLUDED.enabled,
     uninstalled = EXCLUDED.uninstalled, install_payload = EXCLUDED.install_payload,
-    installed_at = EXCLUDED.installed_at, updated_at = EXCLUDED.updated_at";
+    installed_at = EXCLUDED.installed_at, updated_at = EXCLUDED.updated_at,
+    installation_id = EXCLUDED.installation_id";
+
+const LINK_INSTALLATION: &str = "UPDATE connect_tenants
+    SET installation_id = $3, cloud_id = COALESCE(cloud_id, $4), updated_at = $5
+    WHERE app_key = $1 AND client_key = $2";
 
 /// Tenants in a PostgreSQL database.
 #[derive(Clone)]
@@ -184,6 +205,7 @@ fn tenant_from_row(
         product_type: row.get(5),
         oauth_client_id: row.get(6),
         cloud_id: row.get(7),
+        installation_id: row.get(13),
         enabled: row.get(8),
         uninstalled: row.get(9),
         install_payload: serde_json::from_str(&payload)
@@ -233,7 +255,47 @@ impl TenantStore for PostgresStore {
                 &payload,
                 &tenant.installed_at,
                 &tenant.updated_at,
+                &tenant.installation_id,
             ],
+        ))
+        .await?;
+        Ok(())
+    }
+
+    async fn find_by_installation(
+        &self,
+        app_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let client = self.client().await?;
+        let statement = self
+            .bounded(client.prepare_cached(SELECT_BY_INSTALLATION))
+            .await?;
+        let row = self
+            .bounded(client.query_opt(&statement, &[&app_key, &installation_id, &cloud_id]))
+            .await?;
+        row.as_ref()
+            .map(|row| tenant_from_row(row, self.sealer.as_ref()))
+            .transpose()
+            .map(|tenant| tenant.map(Arc::new))
+    }
+
+    async fn link_installation(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = self
+            .bounded(client.prepare_cached(LINK_INSTALLATION))
+            .await?;
+        let now = crate::auth::jwt::unix_now();
+        self.bounded(client.execute(
+            &statement,
+            &[&app_key, &client_key, &installation_id, &cloud_id, &now],
         ))
         .await?;
         Ok(())

@@ -15,7 +15,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE connect_tenants (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE connect_tenants (
         app_key          TEXT    NOT NULL,
         client_key       TEXT    NOT NULL,
         shared_secret    TEXT    NOT NULL,
@@ -30,7 +31,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE connect_tenants (
         installed_at     INTEGER NOT NULL,
         updated_at       INTEGER NOT NULL,
         PRIMARY KEY (app_key, client_key)
-    ) WITHOUT ROWID"];
+    ) WITHOUT ROWID",
+    // Forge: the installation a tenant is linked to, and lookups by installation and site.
+    "ALTER TABLE connect_tenants ADD COLUMN installation_id TEXT;
+    CREATE INDEX connect_tenants_installation ON connect_tenants (app_key, installation_id);
+    CREATE INDEX connect_tenants_cloud ON connect_tenants (app_key, cloud_id);",
+];
 
 /// How many tenants the read cache keeps.
 const CACHED_TENANTS: u64 = 10_000;
@@ -157,20 +163,31 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 
 const SELECT_TENANT: &str = "SELECT app_key, client_key, shared_secret, base_url, display_url,
         product_type, oauth_client_id, cloud_id, enabled, uninstalled, install_payload,
-        installed_at, updated_at
+        installed_at, updated_at, installation_id
     FROM connect_tenants WHERE app_key = ?1 AND client_key = ?2";
+
+const SELECT_BY_INSTALLATION: &str = "SELECT app_key, client_key, shared_secret, base_url,
+        display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
+        install_payload, installed_at, updated_at, installation_id
+    FROM connect_tenants
+    WHERE app_key = ?1 AND (installation_id = ?2 OR (?3 IS NOT NULL AND cloud_id = ?3))
+    ORDER BY (installation_id IS ?2) DESC, uninstalled ASC, updated_at DESC LIMIT 1";
 
 const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
         base_url, display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
-        install_payload, installed_at, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        install_payload, installed_at, updated_at, installation_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
     ON CONFLICT (app_key, client_key) DO UPDATE SET
         shared_secret = excluded.shared_secret, base_url = excluded.base_url,
         display_url = excluded.display_url, product_type = excluded.product_type,
         oauth_client_id = excluded.oauth_client_id, cloud_id = excluded.cloud_id,
         enabled = excluded.enabled, uninstalled = excluded.uninstalled,
         install_payload = excluded.install_payload, installed_at = excluded.installed_at,
-        updated_at = excluded.updated_at";
+        updated_at = excluded.updated_at, installation_id = excluded.installation_id";
+
+const LINK_INSTALLATION: &str = "UPDATE connect_tenants
+    SET installation_id = ?3, cloud_id = COALESCE(cloud_id, ?4), updated_at = ?5
+    WHERE app_key = ?1 AND client_key = ?2";
 
 /// The row's tenant (its secret still empty), install payload and stored secret.
 fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String, String)> {
@@ -185,6 +202,7 @@ fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String,
         product_type: row.get(5)?,
         oauth_client_id: row.get(6)?,
         cloud_id: row.get(7)?,
+        installation_id: row.get(13)?,
         enabled: row.get(8)?,
         uninstalled: row.get(9)?,
         install_payload: serde_json::Value::Null,
@@ -269,10 +287,76 @@ impl TenantStore for SqliteStore {
                         payload,
                         tenant.installed_at,
                         tenant.updated_at,
+                        tenant.installation_id,
                     ])
                 })
                 .map_err(db_error)?;
             cache.insert(cache_key, Arc::new(tenant));
+            Ok(())
+        })
+        .await
+    }
+
+    async fn find_by_installation(
+        &self,
+        app_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let sealer = self.sealer.clone();
+        let (app_key, installation_id, cloud_id) = (
+            app_key.to_owned(),
+            installation_id.to_owned(),
+            cloud_id.map(str::to_owned),
+        );
+        self.with_connection(move |connection| {
+            let found = connection
+                .prepare_cached(SELECT_BY_INSTALLATION)
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(params![app_key, installation_id, cloud_id], tenant_from_row)
+                        .optional()
+                })
+                .map_err(db_error)?;
+            let Some((mut tenant, payload, stored_secret)) = found else {
+                return Ok(None);
+            };
+            tenant.shared_secret = sealing::from_store_form(sealer.as_ref(), stored_secret)?;
+            tenant.install_payload = serde_json::from_str(&payload)
+                .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+            Ok(Some(Arc::new(tenant)))
+        })
+        .await
+    }
+
+    async fn link_installation(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        installation_id: &str,
+        cloud_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let cache = self.cache.clone();
+        let (app_key, client_key, installation_id, cloud_id) = (
+            app_key.to_owned(),
+            client_key.to_owned(),
+            installation_id.to_owned(),
+            cloud_id.map(str::to_owned),
+        );
+        self.with_connection(move |connection| {
+            cache.invalidate(&cache_key(&app_key, &client_key));
+            connection
+                .prepare_cached(LINK_INSTALLATION)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        app_key,
+                        client_key,
+                        installation_id,
+                        cloud_id,
+                        crate::auth::jwt::unix_now()
+                    ])
+                })
+                .map_err(db_error)?;
             Ok(())
         })
         .await

@@ -1,0 +1,355 @@
+//! Forge rules shared by the `#[forge::...]` attributes (at compile time) and the runtime (when
+//! an app is built and its manifest rendered): the app id, Forge keys, trigger events and
+//! schedules, and the kinds of Forge module a handler can declare.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Longest key of a Forge remote or endpoint module (the manifest validator's limit).
+pub const MAX_FORGE_KEY_LEN: usize = 23;
+
+/// What is wrong with a Forge value. The message says what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForgeError {
+    /// `FORGE_APP_ID` is not an app ARI.
+    #[error(
+        "`{0}` is not a Forge app id: expected `ari:cloud:ecosystem::app/<uuid>` as `forge register` prints it"
+    )]
+    AppId(String),
+    /// A Forge module or remote key breaks its rule.
+    #[error("Forge key `{0}` is invalid: use 1 to 23 of a-z A-Z 0-9 _ -, e.g. `notes-remote`")]
+    Key(String),
+    /// An event no Forge trigger delivers (as far as the framework knows).
+    #[error(
+        "unknown Forge event `{event}`{hint}; add `unchecked` to the attribute to use an event the framework does not know yet"
+    )]
+    Event {
+        /// The event.
+        event: String,
+        /// ` (did you mean ...?)`, or empty.
+        hint: String,
+    },
+    /// A scheduled trigger interval other than hour, day or week.
+    #[error("`{0}` is not a scheduled trigger interval: use `hour`, `day` or `week`")]
+    Interval(String),
+}
+
+/// The Forge app id (`app.id` of the manifest, `aud` of every Forge Invocation Token):
+/// `ari:cloud:ecosystem::app/<uuid>`.
+///
+/// ```
+/// use connect_descriptor::ForgeAppId;
+/// assert!(ForgeAppId::parse("ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11").is_ok());
+/// assert!(ForgeAppId::parse("0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ForgeAppId(String);
+
+/// The prefix of every Forge app ARI.
+const APP_ARI_PREFIX: &str = "ari:cloud:ecosystem::app/";
+
+impl ForgeAppId {
+    /// Checks `id`: the ARI prefix followed by a UUID (8-4-4-4-12 hexadecimal digits).
+    pub fn parse(id: impl Into<String>) -> Result<Self, ForgeError> {
+        let id = id.into();
+        let trimmed = id.trim();
+        match trimmed.strip_prefix(APP_ARI_PREFIX) {
+            Some(uuid) if is_uuid(uuid) => Ok(Self(trimmed.to_owned())),
+            _ => Err(ForgeError::AppId(id)),
+        }
+    }
+
+    /// The ARI as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+impl TryFrom<String> for ForgeAppId {
+    type Error = ForgeError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<ForgeAppId> for String {
+    fn from(id: ForgeAppId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for ForgeAppId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks the key of a Forge remote or endpoint/trigger module: `^[a-zA-Z0-9_-]+$`, at most
+/// [`MAX_FORGE_KEY_LEN`] characters.
+///
+/// ```
+/// use connect_descriptor::forge::check_key;
+/// assert!(check_key("hello-remote").is_ok());
+/// assert!(check_key("a-key-that-is-far-too-long").is_err());
+/// assert!(check_key("no.dots").is_err());
+/// ```
+pub fn check_key(key: &str) -> Result<(), ForgeError> {
+    let valid = !key.is_empty()
+        && key.len() <= MAX_FORGE_KEY_LEN
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ForgeError::Key(key.to_owned()))
+    }
+}
+
+/// Events Forge delivers to triggers that the framework knows. `unchecked` on an attribute
+/// opts out, so a new event never waits for a framework release.
+pub const FORGE_EVENTS: &[&str] = &[
+    // App lifecycle.
+    "avi:forge:installed:app",
+    "avi:forge:upgraded:app",
+    // Jira.
+    "avi:jira:created:issue",
+    "avi:jira:updated:issue",
+    "avi:jira:deleted:issue",
+    "avi:jira:assigned:issue",
+    "avi:jira:viewed:issue",
+    "avi:jira:mentioned:issue",
+    "avi:jira:created:comment",
+    "avi:jira:updated:comment",
+    "avi:jira:deleted:comment",
+    "avi:jira:mentioned:comment",
+    "avi:jira:created:worklog",
+    "avi:jira:updated:worklog",
+    "avi:jira:deleted:worklog",
+    "avi:jira:created:attachment",
+    "avi:jira:deleted:attachment",
+    "avi:jira:created:issuelink",
+    "avi:jira:deleted:issuelink",
+    "avi:jira:created:project",
+    "avi:jira:updated:project",
+    "avi:jira:deleted:project",
+    "avi:jira:created:version",
+    "avi:jira:updated:version",
+    "avi:jira:deleted:version",
+    "avi:jira:released:version",
+    "avi:jira:unreleased:version",
+    "avi:jira:created:sprint",
+    "avi:jira:updated:sprint",
+    "avi:jira:started:sprint",
+    "avi:jira:closed:sprint",
+    "avi:jira:deleted:sprint",
+    "avi:jira:created:user",
+    "avi:jira:updated:user",
+    "avi:jira:deleted:user",
+    // Confluence.
+    "avi:confluence:created:page",
+    "avi:confluence:updated:page",
+    "avi:confluence:liked:page",
+    "avi:confluence:viewed:page",
+    "avi:confluence:moved:page",
+    "avi:confluence:copied:page",
+    "avi:confluence:archived:page",
+    "avi:confluence:unarchived:page",
+    "avi:confluence:trashed:page",
+    "avi:confluence:restored:page",
+    "avi:confluence:deleted:page",
+    "avi:confluence:created:blogpost",
+    "avi:confluence:updated:blogpost",
+    "avi:confluence:liked:blogpost",
+    "avi:confluence:viewed:blogpost",
+    "avi:confluence:trashed:blogpost",
+    "avi:confluence:restored:blogpost",
+    "avi:confluence:deleted:blogpost",
+    "avi:confluence:created:comment",
+    "avi:confluence:updated:comment",
+    "avi:confluence:deleted:comment",
+    "avi:confluence:liked:comment",
+    "avi:confluence:created:space",
+    "avi:confluence:updated:space",
+    "avi:confluence:deleted:space",
+    "avi:confluence:created:attachment",
+    "avi:confluence:updated:attachment",
+    "avi:confluence:trashed:attachment",
+    "avi:confluence:restored:attachment",
+    "avi:confluence:deleted:attachment",
+    "avi:confluence:created:label",
+    "avi:confluence:added:label",
+    "avi:confluence:removed:label",
+    "avi:confluence:deleted:label",
+    "avi:confluence:created:task",
+    "avi:confluence:updated:task",
+    "avi:confluence:removed:task",
+];
+
+/// The event that tells a remote the app was installed on a site.
+pub const INSTALLED_EVENT: &str = "avi:forge:installed:app";
+
+/// Checks a trigger event against [`FORGE_EVENTS`], suggesting the closest known one.
+///
+/// ```
+/// use connect_descriptor::forge::check_event;
+/// assert!(check_event("avi:forge:installed:app").is_ok());
+/// let error = check_event("avi:forge:install:app").unwrap_err().to_string();
+/// assert!(error.contains("did you mean `avi:forge:installed:app`"), "{error}");
+/// ```
+pub fn check_event(event: &str) -> Result<(), ForgeError> {
+    if FORGE_EVENTS.contains(&event) {
+        return Ok(());
+    }
+    let hint = FORGE_EVENTS
+        .iter()
+        .map(|known| (strsim::jaro_winkler(event, known), known))
+        .filter(|(score, _)| *score > 0.9)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| format!(" (did you mean `{known}`?)"))
+        .unwrap_or_default();
+    Err(ForgeError::Event {
+        event: event.to_owned(),
+        hint,
+    })
+}
+
+/// How often a scheduled trigger fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interval {
+    /// Every hour.
+    Hour,
+    /// Every day.
+    Day,
+    /// Every week.
+    Week,
+}
+
+impl Interval {
+    /// Parses `hour`, `day` or `week`.
+    pub fn parse(text: &str) -> Result<Self, ForgeError> {
+        match text {
+            "hour" => Ok(Interval::Hour),
+            "day" => Ok(Interval::Day),
+            "week" => Ok(Interval::Week),
+            other => Err(ForgeError::Interval(other.to_owned())),
+        }
+    }
+}
+
+/// The Forge module a `#[forge::...]` handler declares, beside its route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForgeModule {
+    /// `#[forge::remote]`: an `endpoint` module that UI code (or another module) invokes.
+    Remote {
+        /// The endpoint's key.
+        key: &'static str,
+        /// Whether Forge sends the app's system token (`x-forge-oauth-system`).
+        system_token: bool,
+        /// Whether Forge sends the calling user's token (`x-forge-oauth-user`).
+        user_token: bool,
+    },
+    /// `#[forge::trigger]`: a `trigger` module on `events`, delivered to an endpoint of its own.
+    Trigger {
+        /// The trigger's key.
+        key: &'static str,
+        /// The events.
+        events: Vec<&'static str>,
+        /// Whether Forge sends the app's system token.
+        system_token: bool,
+    },
+    /// `#[forge::scheduled_trigger]`: a `scheduledTrigger` module.
+    ScheduledTrigger {
+        /// The trigger's key.
+        key: &'static str,
+        /// How often it fires.
+        interval: Interval,
+        /// Whether Forge sends the app's system token.
+        system_token: bool,
+    },
+}
+
+impl ForgeModule {
+    /// The module key.
+    pub fn key(&self) -> &'static str {
+        match self {
+            ForgeModule::Remote { key, .. }
+            | ForgeModule::Trigger { key, .. }
+            | ForgeModule::ScheduledTrigger { key, .. } => key,
+        }
+    }
+
+    /// Whether Forge delivers events to it (a trigger), rather than invoking it.
+    pub fn is_event(&self) -> bool {
+        !matches!(self, ForgeModule::Remote { .. })
+    }
+
+    /// Whether the route receives the app's system token.
+    pub fn system_token(&self) -> bool {
+        match self {
+            ForgeModule::Remote { system_token, .. }
+            | ForgeModule::Trigger { system_token, .. }
+            | ForgeModule::ScheduledTrigger { system_token, .. } => *system_token,
+        }
+    }
+
+    /// Whether the route receives the calling user's token.
+    pub fn user_token(&self) -> bool {
+        matches!(
+            self,
+            ForgeModule::Remote {
+                user_token: true,
+                ..
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_ids() {
+        assert!(
+            ForgeAppId::parse("ari:cloud:ecosystem::app/0F6A3A3E-7d1b-4c55-9b1f-3f5f0c8e2a11")
+                .is_ok()
+        );
+        for bad in [
+            "",
+            "ari:cloud:ecosystem::app/",
+            "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a1",
+            "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11/x",
+            "ari:cloud:ecosystem::installation/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11",
+            "ari:cloud:ecosystem::app/zf6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11",
+        ] {
+            assert!(ForgeAppId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys() {
+        assert!(check_key(&"a".repeat(23)).is_ok());
+        assert!(check_key(&"a".repeat(24)).is_err());
+        assert!(check_key("").is_err());
+        assert!(check_key("a b").is_err());
+        assert!(check_key("under_score-dash").is_ok());
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(Interval::parse("day"), Ok(Interval::Day));
+        assert!(Interval::parse("minute").is_err());
+    }
+}

@@ -1,0 +1,324 @@
+//! The `ForgeInvocation` policy: verifying a Forge Invocation Token (FIT).
+//!
+//! RS256 only; the key by `kid` from the Forge JWKS ([`ForgeKeys`]); `iss` =
+//! `forge/invocation-token`; `aud` (and `app.id` inside the token) = this app's Forge app id;
+//! `exp`, `nbf` and `iat` within a few seconds of leeway; `jti` present; and `app.apiBaseUrl`,
+//! where [`ForgeClient`](crate::client::ForgeClient) sends the product calls, on an allowed
+//! host. Only then are the `x-forge-oauth-system` / `x-forge-oauth-user` tokens that came with
+//! the request handed on, as secrets.
+
+use super::jwks::ForgeKeys;
+use super::jwt::{self, unix_now};
+use super::{AuthError, VerifyError};
+use crate::config::{ForgeConfig, HostRule};
+use connect_descriptor::ForgeAppId;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Validation};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::sync::Arc;
+use url::Url;
+
+/// The `iss` of every FIT.
+pub const FIT_ISSUER: &str = "forge/invocation-token";
+
+/// The API hosts a FIT's `app.apiBaseUrl` may name without configuration.
+pub const ATLASSIAN_API_HOSTS: [&str; 2] = ["api.atlassian.com", "api.stg.atlassian.com"];
+
+/// The claims of a FIT. Only what handlers need is typed; the rest stays JSON.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FitClaims {
+    /// Always `forge/invocation-token`.
+    pub iss: String,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued at.
+    pub iat: i64,
+    /// Not before.
+    pub nbf: i64,
+    /// The token's id: what makes a trigger delivery idempotent.
+    pub jti: String,
+    /// The app and its installation.
+    pub app: FitApp,
+    /// The UI context (UI invocations only).
+    #[serde(default)]
+    pub context: Option<serde_json::Value>,
+    /// The calling user's account id (UI invocations only).
+    #[serde(default)]
+    pub principal: Option<String>,
+}
+
+/// `app` of a FIT.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitApp {
+    /// The app id (ARI); equal to `aud`.
+    pub id: String,
+    /// The deployed version.
+    #[serde(default)]
+    pub app_version: Option<String>,
+    /// The installation (ARI): survives upgrades, changes on reinstall.
+    pub installation_id: String,
+    /// Where product API calls go, e.g. `https://api.atlassian.com/ex/jira/<cloudId>`.
+    pub api_base_url: String,
+    /// `{type: DEVELOPMENT|STAGING|PRODUCTION, id}`.
+    #[serde(default)]
+    pub environment: Option<FitEnvironment>,
+    /// The module invoked: `{type, key}`.
+    #[serde(default)]
+    pub module: Option<FitModule>,
+    /// The license (production paid apps only).
+    #[serde(default)]
+    pub license: Option<serde_json::Value>,
+    /// `installation.contexts[] {name, apiBaseUrl, cloudId}`.
+    #[serde(default)]
+    pub installation: Option<serde_json::Value>,
+}
+
+/// `app.environment`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FitEnvironment {
+    /// `DEVELOPMENT`, `STAGING` or `PRODUCTION`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The environment id.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// `app.module`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FitModule {
+    /// The module type, e.g. `core:endpoint`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The module key.
+    pub key: String,
+}
+
+/// A verified Forge invocation: the FIT's claims and the product tokens that came with it.
+/// `Debug` hides the tokens.
+#[derive(Clone)]
+pub struct VerifiedInvocation {
+    pub(crate) claims: Arc<FitClaims>,
+    pub(crate) api_base_url: Arc<Url>,
+    pub(crate) system_token: Option<SecretString>,
+    pub(crate) user_token: Option<SecretString>,
+}
+
+impl std::fmt::Debug for VerifiedInvocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedInvocation")
+            .field("installation_id", &self.claims.app.installation_id)
+            .field("jti", &self.claims.jti)
+            .field("api_base_url", &self.api_base_url.as_str())
+            .field(
+                "system_token",
+                &self.system_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+impl VerifiedInvocation {
+    /// The verified claims.
+    pub fn claims(&self) -> &FitClaims {
+        &self.claims
+    }
+
+    /// The verified `app.apiBaseUrl`.
+    pub fn api_base_url(&self) -> &Url {
+        &self.api_base_url
+    }
+}
+
+/// Verifies FITs for one Forge app.
+#[derive(Debug, Clone)]
+pub struct InvocationVerifier {
+    app_id: ForgeAppId,
+    keys: ForgeKeys,
+    leeway_secs: u64,
+    api_hosts: Arc<[HostRule]>,
+}
+
+/// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`).
+#[derive(Default)]
+pub struct ForgeTokens {
+    /// The app's system token.
+    pub system: Option<String>,
+    /// The calling user's token.
+    pub user: Option<String>,
+}
+
+impl InvocationVerifier {
+    /// A verifier for app `app_id` with the JWKS and hosts of `config`.
+    pub fn new(app_id: ForgeAppId, config: &ForgeConfig) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            app_id,
+            keys: ForgeKeys::new(
+                config.jwks_url.clone(),
+                config.jwks_timeout,
+                config.jwks_min_refresh,
+            )?,
+            leeway_secs: config.leeway.as_secs(),
+            api_hosts: config.allowed_api_hosts.clone().into(),
+        })
+    }
+
+    /// The app id tokens must be issued for.
+    pub fn app_id(&self) -> &ForgeAppId {
+        &self.app_id
+    }
+
+    /// Verifies the FIT of `authorization` (`Bearer <FIT>`) and takes `tokens` along.
+    pub async fn verify(
+        &self,
+        authorization: Option<&str>,
+        tokens: ForgeTokens,
+    ) -> Result<VerifiedInvocation, VerifyError> {
+        let token = bearer(authorization).ok_or(AuthError::MissingBearer)?;
+        // `alg` first: `none`, HS256 (even "signed" with the public key) are refused here.
+        let header = jwt::header_with_algorithm(token, Algorithm::RS256)?;
+        let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
+        let key = self.keys.decoding_key(&kid).await?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = self.leeway_secs;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_audience(&[self.app_id.as_str()]);
+        validation.set_issuer(&[FIT_ISSUER]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "jti"]);
+        let claims = jsonwebtoken::decode::<FitClaims>(token, &key, &validation)
+            .map_err(|error| map_error(error.kind()))?
+            .claims;
+        let leeway = i64::try_from(self.leeway_secs).unwrap_or(i64::MAX);
+        if claims.iat > unix_now().saturating_add(leeway) {
+            return Err(AuthError::IssuedInFuture.into());
+        }
+        if claims.app.id != self.app_id.as_str() {
+            return Err(AuthError::ForgeAudience.into());
+        }
+        if claims.jti.is_empty() || claims.app.installation_id.is_empty() {
+            return Err(AuthError::InvalidClaims("jti and app.installationId are required").into());
+        }
+        let api_base_url = self.check_api_base_url(&claims.app.api_base_url)?;
+        Ok(VerifiedInvocation {
+            claims: Arc::new(claims),
+            api_base_url: Arc::new(api_base_url),
+            system_token: tokens
+                .system
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from),
+            user_token: tokens
+                .user
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from),
+        })
+    }
+
+    /// `app.apiBaseUrl` on `https://api.atlassian.com` / `https://api.stg.atlassian.com` or an
+    /// allowed host (`FORGE_ALLOWED_API_HOSTS`; `http://` only for loopback hosts).
+    fn check_api_base_url(&self, api_base_url: &str) -> Result<Url, AuthError> {
+        let url = Url::parse(api_base_url).map_err(|_| AuthError::ForeignApiBaseUrl)?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let known = ATLASSIAN_API_HOSTS.contains(&host.as_str());
+        let allowed = self.api_hosts.iter().any(|rule| rule.matches(&host));
+        let scheme_ok = match url.scheme() {
+            "https" => true,
+            "http" => is_loopback(&url),
+            _ => false,
+        };
+        let clean = url.username().is_empty()
+            && url.password().is_none()
+            && url.query().is_none()
+            && url.fragment().is_none();
+        if (known || allowed) && scheme_ok && clean {
+            Ok(url)
+        } else {
+            Err(AuthError::ForeignApiBaseUrl)
+        }
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(authorization: Option<&str>) -> Option<&str> {
+    let (scheme, token) = authorization?.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("Bearer") && !token.is_empty()).then_some(token)
+}
+
+fn map_error(kind: &ErrorKind) -> AuthError {
+    match kind {
+        ErrorKind::InvalidSignature => AuthError::InvalidSignature,
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+        ErrorKind::InvalidAudience => AuthError::ForgeAudience,
+        ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+        ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm { expected: "RS256" },
+        ErrorKind::MissingRequiredClaim(_) => {
+            AuthError::InvalidClaims("exp, nbf, iat, iss, aud and jti are required")
+        }
+        ErrorKind::Json(_) => {
+            AuthError::InvalidClaims("the FIT payload does not have the documented shape")
+        }
+        _ => AuthError::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_only() {
+        assert_eq!(bearer(Some("Bearer a.b.c")), Some("a.b.c"));
+        assert_eq!(bearer(Some("bearer  a.b.c ")), Some("a.b.c"));
+        assert_eq!(bearer(Some("JWT a.b.c")), None);
+        assert_eq!(bearer(Some("Bearer ")), None);
+        assert_eq!(bearer(None), None);
+    }
+
+    #[test]
+    fn api_base_urls() {
+        let config = ForgeConfig {
+            allowed_api_hosts: vec![HostRule::Exact("127.0.0.1".into())],
+            ..ForgeConfig::default()
+        };
+        let verifier = InvocationVerifier::new(
+            ForgeAppId::parse("ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11")
+                .unwrap(),
+            &config,
+        )
+        .unwrap();
+        for good in [
+            "https://api.atlassian.com/ex/jira/abc",
+            "https://api.stg.atlassian.com/ex/confluence/abc",
+            "http://127.0.0.1:4000/ex/jira/abc",
+        ] {
+            assert!(verifier.check_api_base_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://api.atlassian.com/ex/jira/abc",
+            "https://api.atlassian.com.evil.example/ex/jira/abc",
+            "https://evil.example/ex/jira/abc",
+            "https://user:pw@api.atlassian.com/ex/jira/abc",
+            "http://10.0.0.1/ex/jira/abc",
+            "not a url",
+        ] {
+            assert!(verifier.check_api_base_url(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The extractors of `#[forge::...]` routes: [`ForgeContext`] (the verified invocation) and
+//! [`ForgeClient`] (product calls with its tokens). Both exist only for the
+//! [`ForgeInvocation`] policy, so asking for one on a Connect route does not compile.
+
+use super::ConnectRequest;
+use super::extract::{ForgeInvocation, FromRequest};
+use crate::auth::invocation::{FitClaims, VerifiedInvocation};
+use crate::client::{ForgeClient, Outbound};
+use crate::error::ConnectError;
+use crate::lifecycle::installations::{self, Installations};
+use crate::store::Tenant;
+use std::sync::Arc;
+use url::Url;
+
+/// A verified Forge invocation: who installed the app where, which module was invoked, and
+/// (for UI invocations) the user and the UI context.
+///
+/// ```
+/// use connect_runtime::handler::ForgeContext;
+/// use connect_runtime::{AppError, Json};
+///
+/// // A `#[forge::remote(...)]` handler: which installation called, and its Connect tenant.
+/// async fn who(forge: ForgeContext) -> Result<Json<serde_json::Value>, AppError> {
+///     let client_key = forge.tenant().await?.map(|tenant| tenant.client_key.clone());
+///     Ok(Json(serde_json::json!({
+///         "installationId": forge.installation_id(),
+///         "clientKey": client_key,
+///     })))
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ForgeContext {
+    invocation: VerifiedInvocation,
+    installations: Option<Installations>,
+}
+
+impl ForgeContext {
+    /// The verified claims, whole.
+    pub fn claims(&self) -> &FitClaims {
+        self.invocation.claims()
+    }
+
+    /// `app.installationId`: the installation (survives upgrades, changes on reinstall). Key
+    /// new data by it.
+    pub fn installation_id(&self) -> &str {
+        &self.claims().app.installation_id
+    }
+
+    /// `app.id`: this app's ARI.
+    pub fn app_id(&self) -> &str {
+        &self.claims().app.id
+    }
+
+    /// `app.appVersion`.
+    pub fn app_version(&self) -> Option<&str> {
+        self.claims().app.app_version.as_deref()
+    }
+
+    /// `app.environment.type`: `DEVELOPMENT`, `STAGING` or `PRODUCTION`.
+    pub fn environment(&self) -> Option<&str> {
+        Some(self.claims().app.environment.as_ref()?.kind.as_str())
+    }
+
+    /// `app.environment.id`.
+    pub fn environment_id(&self) -> Option<&str> {
+        self.claims().app.environment.as_ref()?.id.as_deref()
+    }
+
+    /// `app.module.key`: the module Forge invoked.
+    pub fn module_key(&self) -> Option<&str> {
+        Some(self.claims().app.module.as_ref()?.key.as_str())
+    }
+
+    /// `app.module.type`, e.g. `core:endpoint`.
+    pub fn module_type(&self) -> Option<&str> {
+        Some(self.claims().app.module.as_ref()?.kind.as_str())
+    }
+
+    /// `app.license` (production installations of paid apps only), as sent.
+    pub fn license(&self) -> Option<&serde_json::Value> {
+        self.claims().app.license.as_ref()
+    }
+
+    /// `app.license.active`, when Forge sent a license.
+    pub fn license_active(&self) -> Option<bool> {
+        self.license()?.get("active")?.as_bool()
+    }
+
+    /// The site's cloud id (from the installation contexts, the UI context, or `apiBaseUrl`).
+    pub fn cloud_id(&self) -> Option<&str> {
+        installations::cloud_id(self.claims())
+    }
+
+    /// `context.siteUrl` (UI invocations): the site, equal to the Connect tenant's baseUrl.
+    pub fn site_url(&self) -> Option<&str> {
+        self.claims().context.as_ref()?.get("siteUrl")?.as_str()
+    }
+
+    /// `principal`: the calling user's account id (UI invocations only).
+    pub fn principal(&self) -> Option<&str> {
+        self.claims().principal.as_deref()
+    }
+
+    /// The raw `context` claim (UI invocations): `extension`, `localId`, `moduleKey`...
+    pub fn context(&self) -> Option<&serde_json::Value> {
+        self.claims().context.as_ref()
+    }
+
+    /// `jti`: the token's id.
+    pub fn jti(&self) -> &str {
+        &self.claims().jti
+    }
+
+    /// The verified `app.apiBaseUrl`.
+    pub fn api_base_url(&self) -> &Url {
+        self.invocation.api_base_url()
+    }
+
+    /// The Connect tenant of this installation's site, when the app was installed there
+    /// through Connect too (matched by installation id, else cloud id, then linked).
+    pub async fn tenant(&self) -> Result<Option<Arc<Tenant>>, ConnectError> {
+        match &self.installations {
+            Some(installations) => Ok(installations.resolve(self.claims()).await?),
+            None => Ok(None),
+        }
+    }
+}
+
+fn invocation(request: &ConnectRequest) -> Result<&VerifiedInvocation, ConnectError> {
+    // Unreachable by construction (the Forge policy always sets it); refuse rather than panic.
+    request.forge.as_ref().ok_or(ConnectError::BadRequest(
+        "route has no verified Forge invocation".to_owned(),
+    ))
+}
+
+impl FromRequest<ForgeInvocation> for ForgeContext {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+        Ok(ForgeContext {
+            invocation: invocation(request)?.clone(),
+            installations: request
+                .state
+                .get::<Installations>()
+                .map(|found| (*found).clone()),
+        })
+    }
+}
+
+impl FromRequest<ForgeInvocation> for ForgeClient {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+        let outbound = request.state.get::<Arc<Outbound>>().ok_or_else(|| {
+            ConnectError::BadRequest("this app has no outbound client".to_owned())
+        })?;
+        Ok(ForgeClient::new(
+            Arc::clone(&outbound),
+            invocation(request)?,
+        )?)
+    }
+}

@@ -1,0 +1,83 @@
+//! The Forge attribute macros: Forge Remote routes beside the Connect modules, verified with a
+//! Forge Invocation Token (the `ForgeInvocation` policy), each declaring its module in the
+//! Forge manifest (`App::run()`'s `manifest` command).
+//!
+//! Their handlers take [`ForgeContext`](crate::ForgeContext) (the verified invocation; its
+//! `tenant()` resolves the Connect tenant of the same site) and
+//! [`ForgeClient`](crate::ForgeClient) (product calls with the system or user token), besides
+//! `Json<T>`, `Query<T>` and `State<T>`. Connect extractors (`Context`, `Tenant`,
+//! `HostClient`) are compile errors here, and Forge extractors are compile errors on Connect
+//! routes.
+//!
+//! The routes exist only when `FORGE_APP_ID` is set: without the app id no token could be
+//! checked for its audience.
+
+/// A Forge Remote endpoint (`modules.endpoint` of the manifest), invoked by Forge with a FIT.
+///
+/// | argument | | meaning |
+/// |---|---|---|
+/// | `key` | required | endpoint key, `a-z A-Z 0-9 _ -`, at most 23 characters |
+/// | `path` | required | the route on the app's baseUrl |
+/// | `method` | optional | `GET`, `POST` (default), `PUT`, `PATCH`, `DELETE` |
+/// | `system_token` | flag | Forge sends the app's system token (`ForgeClient`), scope `read:app-system-token` |
+/// | `user_token` | flag | Forge sends the calling user's token (`ForgeClient::as_user`), scope `read:app-user-token` |
+/// | `crate` | optional | a renamed `atlassian-connect` |
+///
+/// ```
+/// use atlassian_connect::prelude::*;
+///
+/// #[forge::remote(key = "notes-remote", path = "/forge/notes", system_token)]
+/// async fn notes(forge: ForgeContext, jira: ForgeClient) -> Result<Json<serde_json::Value>, AppError> {
+///     let me: serde_json::Value = jira.get("/rest/api/3/myself").send().await?.json().await?;
+///     Ok(Json(serde_json::json!({"installation": forge.installation_id(), "me": me})))
+/// }
+/// ```
+pub use connect_macros::forge_remote as remote;
+
+/// A Forge trigger (`modules.trigger`, with an endpoint `<key>-ep` of its own): Forge delivers
+/// `events` by POST to `path`.
+///
+/// | argument | | meaning |
+/// |---|---|---|
+/// | `key` | required | trigger key, `a-z A-Z 0-9 _ -`, at most 20 characters |
+/// | `events` | required | e.g. `["avi:forge:installed:app"]`, checked against the known events |
+/// | `path` | required | the route on the app's baseUrl |
+/// | `system_token` | flag | Forge sends the app's system token |
+/// | `unchecked` | flag | skip the event list (for events newer than the framework) |
+/// | `crate` | optional | a renamed `atlassian-connect` |
+///
+/// Forge gives a delivery 5 seconds and retries it (up to 4 times) on any other answer than
+/// 2xx. A delivery whose `jti` was handled already is acknowledged without running the handler
+/// again; a handler that fails is run again on the retry. Answer fast and hand slow work to a
+/// spawned task (`tokio::spawn`) or a queue: the framework does not cut a slow handler off, but
+/// logs a warning when it outlasts the budget.
+///
+/// An `avi:forge:installed:app` trigger also links the installation to the Connect tenant of
+/// the same site, when there is one.
+///
+/// ```
+/// use atlassian_connect::prelude::*;
+///
+/// #[forge::trigger(key = "lifecycle", events = ["avi:forge:installed:app"], path = "/forge/lifecycle")]
+/// async fn installed(forge: ForgeContext, event: Json<serde_json::Value>) -> StatusCode {
+///     tracing::info!(installation = forge.installation_id(), "installed");
+///     let _ = event;
+///     StatusCode::NO_CONTENT
+/// }
+/// ```
+pub use connect_macros::forge_trigger as trigger;
+
+/// A Forge scheduled trigger (`modules.scheduledTrigger`, with an endpoint `<key>-ep`): Forge
+/// POSTs to `path` every `interval` (`hour`, `day` or `week`). Takes `key`, `interval`, `path`
+/// and optionally `system_token` and `crate`.
+///
+/// ```
+/// use atlassian_connect::prelude::*;
+///
+/// #[forge::scheduled_trigger(key = "hourly", interval = "hour", path = "/forge/hourly", system_token)]
+/// async fn hourly(forge: ForgeContext) -> StatusCode {
+///     let _ = forge.installation_id();
+///     StatusCode::NO_CONTENT
+/// }
+/// ```
+pub use connect_macros::forge_scheduled_trigger as scheduled_trigger;
