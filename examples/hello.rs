@@ -1,15 +1,18 @@
 //! A Jira app declared with attributes: a general page that greets the user with a name read
 //! from Jira, an issue glance with `{issue.key}`, a webhook with a typed body, JSON routes for
 //! the iframe's `AP.context.getToken()` calls (one of them calling Jira as the user), and an
-//! install hook.
+//! install hook. With `FORGE_APP_ID` set it is also a Connect-on-Forge app with a Forge Remote
+//! endpoint (`POST /forge/myself`) and a Forge lifecycle trigger (`POST /forge/lifecycle`).
 //!
 //! ```text
 //! cargo run --example hello
+//! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> cargo run --example hello -- manifest -o manifest.yml
 //! ```
 //!
 //! Configured by the environment (see the README): `PORT`, `CONNECT_BASE_URL`, `DATABASE_URL`
 //! (default `sqlite://connect.db`), `CONNECT_KEYS_CDN_URL`, `CONNECT_JWT_LEEWAY_SECS`,
-//! `CONNECT_ALLOWED_TENANT_HOSTS`, `CONNECT_OAUTH_URL`.
+//! `CONNECT_ALLOWED_TENANT_HOSTS`, `CONNECT_OAUTH_URL`, `FORGE_APP_ID`, `FORGE_JWKS_URL`,
+//! `FORGE_ALLOWED_API_HOSTS`.
 
 use atlassian_connect::ClientError;
 use atlassian_connect::prelude::*;
@@ -171,6 +174,38 @@ async fn latest_issue(
     Ok(issues.of(&ctx.tenant().client_key)?.pop().map(Json))
 }
 
+/// A Forge Remote endpoint: Forge calls it with a Forge Invocation Token and the app's system
+/// token. Answers who Jira says the app is (asked with the system token), the installation,
+/// and the clientKey of the Connect tenant of the same site (or `null`).
+#[forge::remote(key = "hello-remote", path = "/forge/myself", method = POST, system_token)]
+async fn forge_myself(
+    forge: ForgeContext,
+    jira: ForgeClient,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let me: Myself = jira.get("/rest/api/3/myself").send().await?.json().await?;
+    let client_key = forge
+        .tenant()
+        .await?
+        .map(|tenant| tenant.client_key.clone());
+    Ok(Json(serde_json::json!({
+        "displayName": me.display_name,
+        "installationId": forge.installation_id(),
+        "clientKey": client_key,
+    })))
+}
+
+/// Forge's lifecycle event, delivered to the remote by a trigger. The framework links the
+/// installation to the Connect tenant of the same site before this runs.
+#[forge::trigger(
+    key = "hello-lifecycle",
+    events = ["avi:forge:installed:app"],
+    path = "/forge/lifecycle"
+)]
+async fn forge_lifecycle(forge: ForgeContext) -> Json<serde_json::Value> {
+    tracing::info!(installation = ?forge.installation_id(), "Forge installed the app");
+    Json(serde_json::json!({ "installationId": forge.installation_id() }))
+}
+
 /// Runs after the framework verified and stored the installation.
 #[connect::installed]
 async fn on_install(tenant: Tenant, issues: State<Issues>) -> Result<(), AppError> {
@@ -187,6 +222,8 @@ pub fn app() -> App {
         .vendor("Example", "https://example.com")
         .scopes([Scope::Read, Scope::ActAsUser])
         .state(Issues::default())
+        // The OAuth 2.0 scope of `/rest/api/3/myself`, called with Forge's system token.
+        .forge_scopes(["read:jira-user"])
         .handlers(handlers![
             hello,
             glance,
@@ -195,7 +232,9 @@ pub fn app() -> App {
             notes,
             me,
             latest_issue,
-            on_install
+            on_install,
+            forge_myself,
+            forge_lifecycle
         ])
 }
 

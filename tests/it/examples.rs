@@ -3,13 +3,13 @@
 //! product host: every module refuses an unsigned request and serves a signed one.
 
 #[path = "../../examples/bench.rs"]
-mod bench;
+pub(crate) mod bench;
 #[path = "../../examples/confluence_macro.rs"]
-mod confluence_macro;
+pub(crate) mod confluence_macro;
 #[path = "../../examples/hello.rs"]
-mod hello;
+pub(crate) mod hello;
 #[path = "../../examples/two_apps.rs"]
-mod two_apps;
+pub(crate) mod two_apps;
 
 use atlassian_connect::ConnectApp;
 use atlassian_connect::http::{self as server, RunningServer};

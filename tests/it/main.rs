@@ -10,6 +10,8 @@
 //! - `descriptor`: the descriptor's JSON Schema and Atlassian's Jira schema.
 //! - `simulated_host`, `processes`: the simulated product and real example processes.
 //! - `qsh`, `store`: qsh vectors and the differential test; the store conformance suite.
+//! - `forge`: Forge manifests (Atlassian's validator), the Forge Invocation Token policy from the
+//!   attacker's side, Connect-on-Forge flows against the simulated Forge platform.
 //! - `compile_fail`: every compile-time check of the macros (trybuild).
 
 mod common;
@@ -19,6 +21,7 @@ mod connections;
 mod descriptor;
 mod examples;
 mod faults;
+mod forge;
 mod handlers;
 mod lifecycle;
 mod outbound;

@@ -22,6 +22,12 @@ pub struct Site {
     pub shared_secret: String,
     /// `jira` or `confluence`.
     pub product_type: String,
+    /// The site's cloud id (`cloudId` of the install payload; the FIT carries it too).
+    #[serde(default)]
+    pub cloud_id: String,
+    /// The Forge installation id the install payload carries (Connect-on-Forge apps), if any.
+    #[serde(default)]
+    pub installation_id: Option<String>,
 }
 
 impl std::fmt::Debug for Site {
@@ -31,6 +37,8 @@ impl std::fmt::Debug for Site {
             .field("base_url", &self.base_url)
             .field("shared_secret", &"[REDACTED]")
             .field("product_type", &self.product_type)
+            .field("cloud_id", &self.cloud_id)
+            .field("installation_id", &self.installation_id)
             .finish()
     }
 }
@@ -43,6 +51,8 @@ impl Site {
             base_url: format!("https://{name}.atlassian.net"),
             shared_secret: random_secret(),
             product_type: "jira".into(),
+            cloud_id: format!("{name}-cloud-{}", &random_secret()[..12]),
+            installation_id: None,
         }
     }
 
@@ -141,7 +151,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    async fn from(response: reqwest::Response) -> Result<Self, HostError> {
+    pub(crate) async fn from(response: reqwest::Response) -> Result<Self, HostError> {
         Ok(Self {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
@@ -494,6 +504,12 @@ impl ProductHost {
         );
         body["productType"] = Value::from(site.product_type.clone());
         body["oauthClientId"] = Value::from(site.oauth_client_id());
+        if !site.cloud_id.is_empty() {
+            body["cloudId"] = Value::from(site.cloud_id.clone());
+        }
+        if let Some(installation_id) = &site.installation_id {
+            body["installationId"] = Value::from(installation_id.clone());
+        }
         if event == "installed" {
             // Before sending: the app may call the site back from its `installed` hook.
             let name = app.descriptor["name"].as_str().unwrap_or(app.key());

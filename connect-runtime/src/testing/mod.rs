@@ -8,6 +8,8 @@
 //! - [`install_payload`]: a lifecycle payload as Jira sends it.
 //! - [`AppProcess`]: an app binary run as its own process, its log readable by the test.
 //! - [`ProductHost`]: all of the above driving an app over HTTP as Jira or Confluence does.
+//! - [`ForgePlatform`]: Forge's side of Forge Remote: a JWKS, Forge Invocation Tokens,
+//!   invocations with system/user tokens, trigger deliveries and the API at `apiBaseUrl`.
 //! - [`ProductApi`]: the sites' REST API and the OAuth 2.0 authorization server the app calls
 //!   back, verifying its tokens as Atlassian does, counting requests, answering 429s on demand.
 //!
@@ -42,12 +44,16 @@
 //! Key generation is slow in unoptimised builds: give `num-bigint-dig`, `rsa` and `sha2`
 //! `opt-level = 3` in your `[profile.dev.package.*]` (see the README).
 
+mod forge;
 mod host;
 mod key_cdn;
 mod process;
 mod product_api;
 mod tokens;
 
+pub use forge::{
+    ForgeApiCall, ForgeInstallation, ForgePlatform, Invocation, JwksBehaviour, new_installation_id,
+};
 pub use host::{Answer, AppUnderTest, HostError, ProductHost, Site, fill_context};
 pub use key_cdn::{CdnBehaviour, KeyCdn};
 pub use process::{AppProcess, example_binary, free_port};

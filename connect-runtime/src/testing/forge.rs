@@ -1,0 +1,495 @@
+//! The Forge platform's side of Forge Remote, on 127.0.0.1: a JWKS with its own RSA key,
+//! Forge Invocation Tokens with every documented claim, remote invocations with system and
+//! user tokens, trigger deliveries (with Forge's retry body), key rotation, and the product
+//! API at `apiBaseUrl` that checks the bearer tokens it handed out.
+
+use super::host::{Answer, HostError};
+use super::tokens::{KeyPair, TokenSpec};
+use crate::http::RunningServer;
+use base64::Engine as _;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use warp::Filter;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+
+/// How the JWKS endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwksBehaviour {
+    /// The current key set.
+    Serve,
+    /// This status for every request (an outage).
+    Status(u16),
+}
+
+/// One installation of the Forge app on a site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgeInstallation {
+    /// `ari:cloud:ecosystem::installation/<uuid>`.
+    pub installation_id: String,
+    /// The site's cloud id.
+    pub cloud_id: String,
+    /// The site URL (the Connect tenant's baseUrl).
+    pub site_url: String,
+    /// `jira` or `confluence`.
+    pub product: String,
+}
+
+impl ForgeInstallation {
+    /// A Jira installation on `https://{name}.atlassian.net` with fresh ids.
+    pub fn jira(name: &str) -> Self {
+        Self {
+            installation_id: new_installation_id(),
+            cloud_id: uuid(),
+            site_url: format!("https://{name}.atlassian.net"),
+            product: "jira".to_owned(),
+        }
+    }
+
+    /// A fresh installation on the simulated Connect `site`: the same cloud id and URL, so a
+    /// Forge invocation and the site's Connect requests belong to one tenant.
+    pub fn of_site(site: &super::Site) -> Self {
+        Self {
+            installation_id: site
+                .installation_id
+                .clone()
+                .unwrap_or_else(new_installation_id),
+            cloud_id: site.cloud_id.clone(),
+            site_url: site.base_url.clone(),
+            product: site.product_type.clone(),
+        }
+    }
+}
+
+/// A fresh installation id, `ari:cloud:ecosystem::installation/<uuid>`.
+pub fn new_installation_id() -> String {
+    format!("ari:cloud:ecosystem::installation/{}", uuid())
+}
+
+/// A call the simulated product API received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgeApiCall {
+    /// The method.
+    pub method: String,
+    /// The path, below `/ex/{product}/{cloudId}`.
+    pub path: String,
+    /// Which token authorized it: `system`, `user`, `invalid` or `none`.
+    pub token: String,
+}
+
+struct PlatformState {
+    keys: Vec<Arc<KeyPair>>,
+    behaviour: JwksBehaviour,
+    jwks_fetches: usize,
+    system_tokens: HashSet<String>,
+    user_tokens: HashSet<String>,
+    calls: Vec<ForgeApiCall>,
+    display_name: String,
+}
+
+/// The simulated Forge platform. Give the app `FORGE_JWKS_URL` = [`jwks_url`](Self::jwks_url)
+/// and `FORGE_ALLOWED_API_HOSTS=127.0.0.1`.
+pub struct ForgePlatform {
+    app_id: String,
+    state: Arc<Mutex<PlatformState>>,
+    server: RunningServer,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ForgePlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForgePlatform")
+            .field("app_id", &self.app_id)
+            .field("url", &self.server.url())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to send with an invocation.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    /// Send a fresh system token (`x-forge-oauth-system`).
+    pub system_token: bool,
+    /// Send a fresh user token (`x-forge-oauth-user`) and the `principal`.
+    pub user_token: bool,
+    /// The JSON body.
+    pub body: Option<Value>,
+}
+
+fn uuid() -> String {
+    let bytes: [u8; 16] = rand::random();
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+fn new_kid() -> String {
+    format!("forge/invocation-token/wf-{}", uuid())
+}
+
+impl ForgePlatform {
+    /// A platform for Forge app `app_id` (`ari:cloud:ecosystem::app/<uuid>`) with a fresh key,
+    /// on an ephemeral port of 127.0.0.1.
+    pub async fn start(app_id: &str) -> Result<Self, HostError> {
+        Self::start_on(app_id, 0, KeyPair::generate(new_kid())).await
+    }
+
+    /// As [`start`](Self::start), on `port`, signing with `keys`.
+    pub async fn start_on(app_id: &str, port: u16, keys: KeyPair) -> Result<Self, HostError> {
+        let state = Arc::new(Mutex::new(PlatformState {
+            keys: vec![Arc::new(keys)],
+            behaviour: JwksBehaviour::Serve,
+            jwks_fetches: 0,
+            system_tokens: HashSet::new(),
+            user_tokens: HashSet::new(),
+            calls: Vec::new(),
+            display_name: "Forge Bot".to_owned(),
+        }));
+        let jwks_state = Arc::clone(&state);
+        let jwks = warp::get()
+            .and(warp::path!(".well-known" / "jwks.json"))
+            .map(move || jwks_answer(&jwks_state));
+        let api_state = Arc::clone(&state);
+        let api = warp::path!("ex" / String / String / ..)
+            .and(warp::path::tail())
+            .and(warp::method())
+            .and(warp::header::optional::<String>("authorization"))
+            .map(
+                move |product: String,
+                      _cloud: String,
+                      tail: warp::path::Tail,
+                      method: warp::http::Method,
+                      authorization: Option<String>| {
+                    api_answer(&api_state, &product, tail.as_str(), &method, authorization)
+                },
+            );
+        let server = crate::http::spawn(
+            jwks.or(api).unify().boxed(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        )
+        .await?;
+        Ok(Self {
+            app_id: app_id.to_owned(),
+            state,
+            server,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PlatformState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The app id tokens are issued for.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The platform's base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The JWKS URL, for `FORGE_JWKS_URL`.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.url())
+    }
+
+    /// The `apiBaseUrl` of `installation`: `http://127.0.0.1:PORT/ex/{product}/{cloudId}`.
+    pub fn api_base_url(&self, installation: &ForgeInstallation) -> String {
+        format!(
+            "{}/ex/{}/{}",
+            self.url(),
+            installation.product,
+            installation.cloud_id
+        )
+    }
+
+    /// How many times the JWKS was fetched.
+    pub fn jwks_fetches(&self) -> usize {
+        self.lock().jwks_fetches
+    }
+
+    /// Makes the JWKS answer `behaviour`.
+    pub fn set_jwks(&self, behaviour: JwksBehaviour) {
+        self.lock().behaviour = behaviour;
+    }
+
+    /// Rotates to a new signing key with a new kid; the old key stays in the set unless
+    /// `drop_old`. Returns the new kid.
+    pub fn rotate_keys(&self, drop_old: bool) -> String {
+        let keys = Arc::new(KeyPair::generate(new_kid()));
+        let kid = keys.kid().to_owned();
+        let mut state = self.lock();
+        if drop_old {
+            state.keys.clear();
+        }
+        state.keys.insert(0, keys);
+        kid
+    }
+
+    /// The current signing key.
+    pub fn keys(&self) -> Arc<KeyPair> {
+        Arc::clone(&self.lock().keys[0])
+    }
+
+    /// The calls the product API received.
+    pub fn api_calls(&self) -> Vec<ForgeApiCall> {
+        self.lock().calls.clone()
+    }
+
+    /// The `displayName` `/rest/api/3/myself` answers.
+    pub fn set_display_name(&self, name: &str) {
+        self.lock().display_name = name.to_owned();
+    }
+
+    /// A fresh system token for calls to the product (an opaque string here).
+    pub fn system_token(&self) -> String {
+        let token = format!("forge-system-{}", uuid());
+        self.lock().system_tokens.insert(token.clone());
+        token
+    }
+
+    /// A fresh user token.
+    pub fn user_token(&self) -> String {
+        let token = format!("forge-user-{}", uuid());
+        self.lock().user_tokens.insert(token.clone());
+        token
+    }
+
+    /// The claims of a FIT for `installation` invoking module `module_key`, as Forge mints
+    /// them: `iss`, `aud`, `iat`, `nbf`, `exp` (25 s), `jti`, `app {...}`, `context {...}`.
+    /// Override what a test needs broken, then [`sign`](Self::sign).
+    pub fn fit(&self, installation: &ForgeInstallation, module_key: &str) -> TokenSpec {
+        let now = crate::auth::jwt::unix_now();
+        let api_base_url = self.api_base_url(installation);
+        TokenSpec::from_claims(json!({
+            "iss": "forge/invocation-token",
+            "aud": self.app_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 25,
+            "jti": uuid(),
+            "app": {
+                "id": self.app_id,
+                "appVersion": "1.0.0",
+                "installationId": installation.installation_id,
+                "apiBaseUrl": api_base_url,
+                "environment": {"type": "DEVELOPMENT", "id": format!("ari:cloud:ecosystem::environment/{}", uuid())},
+                "module": {"type": "core:endpoint", "key": module_key},
+                "installation": {"contexts": [{
+                    "name": format!("ari:cloud:{}::site/{}", installation.product, installation.cloud_id),
+                    "apiBaseUrl": api_base_url,
+                    "cloudId": installation.cloud_id,
+                }]},
+            },
+            "context": {
+                "cloudId": installation.cloud_id,
+                "siteUrl": installation.site_url,
+                "moduleKey": module_key,
+            },
+        }))
+    }
+
+    /// Signs `spec` RS256 with the current key, its kid in the header.
+    pub fn sign(&self, spec: &TokenSpec) -> String {
+        spec.sign_rs256(&self.keys())
+    }
+
+    /// Invokes the remote endpoint at `url` (the app's baseUrl plus the route path) as Forge
+    /// does, with a fresh FIT for `installation` and the tokens `invocation` asks for.
+    pub async fn invoke(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        installation: &ForgeInstallation,
+        module_key: &str,
+        invocation: &Invocation,
+    ) -> Result<Answer, HostError> {
+        let mut spec = self.fit(installation, module_key);
+        if invocation.user_token {
+            spec = spec.claim("principal", json!("557058:forge-user"));
+        }
+        let token = self.sign(&spec);
+        self.send_with(url, method, &token, installation, invocation)
+            .await
+    }
+
+    /// Sends a request to `url` with FIT `token` (however it was made) and the tokens
+    /// `invocation` asks for.
+    pub async fn send_with(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        token: &str,
+        _installation: &ForgeInstallation,
+        invocation: &Invocation,
+    ) -> Result<Answer, HostError> {
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-b3-traceid", uuid().replace('-', ""))
+            .header("x-b3-spanid", &uuid()[..16]);
+        if invocation.system_token {
+            request = request.header("x-forge-oauth-system", self.system_token());
+        }
+        if invocation.user_token {
+            request = request.header("x-forge-oauth-user", self.user_token());
+        }
+        if let Some(body) = &invocation.body {
+            request = request.json(body);
+        }
+        Answer::from(request.send().await?).await
+    }
+
+    /// The body of an `avi:forge:installed:app` event for `installation`.
+    pub fn installed_event(&self, installation: &ForgeInstallation) -> Value {
+        json!({
+            "eventType": "avi:forge:installed:app",
+            "id": installation.installation_id,
+            "installerAccountId": "557058:forge-installer",
+            "app": {"id": self.app_id, "version": "1.0.0"},
+            "environment": {"id": format!("ari:cloud:ecosystem::environment/{}", uuid())},
+        })
+    }
+
+    /// Delivers `event` to the trigger route at `url` with a fresh FIT (and system token), as
+    /// Forge delivers events. Returns the answer and the token, so a test can redeliver it.
+    pub async fn deliver(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        trigger_key: &str,
+        event: &Value,
+    ) -> Result<(Answer, String), HostError> {
+        let token = self.sign(&self.fit(installation, trigger_key).without("context"));
+        let answer = self.redeliver(url, &token, installation, event).await?;
+        Ok((answer, token))
+    }
+
+    /// Delivers `event` again with the same FIT `token` (and so the same `jti`).
+    pub async fn redeliver(
+        &self,
+        url: &str,
+        token: &str,
+        installation: &ForgeInstallation,
+        event: &Value,
+    ) -> Result<Answer, HostError> {
+        let invocation = Invocation {
+            system_token: true,
+            user_token: false,
+            body: Some(event.clone()),
+        };
+        self.send_with(url, reqwest::Method::POST, token, installation, &invocation)
+            .await
+    }
+
+    /// Forge's retry of a failed delivery: a fresh FIT, and `retryContext` in the body.
+    pub async fn deliver_retry(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        trigger_key: &str,
+        event: &Value,
+        retry_count: u32,
+    ) -> Result<(Answer, String), HostError> {
+        let mut event = event.clone();
+        if let Value::Object(object) = &mut event {
+            object.insert(
+                "retryContext".to_owned(),
+                json!({"retryCount": retry_count, "retryReason": "FUNCTION_UPSTREAM_ERROR"}),
+            );
+        }
+        self.deliver(url, installation, trigger_key, &event).await
+    }
+}
+
+fn jwks_answer(state: &Mutex<PlatformState>) -> Response {
+    let mut state = state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    state.jwks_fetches += 1;
+    if let JwksBehaviour::Status(status) = state.behaviour {
+        return StatusCode::from_u16(status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response();
+    }
+    let keys: Vec<Value> = state.keys.iter().filter_map(|keys| jwk(keys)).collect();
+    warp::reply::json(&json!({ "keys": keys })).into_response()
+}
+
+/// The public JWK of `keys`.
+fn jwk(keys: &KeyPair) -> Option<Value> {
+    let public = rsa::RsaPublicKey::from_public_key_pem(keys.public_pem()).ok()?;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    Some(json!({
+        "kty": "RSA",
+        "alg": "RS256",
+        "use": "sig",
+        "kid": keys.kid(),
+        "n": engine.encode(public.n().to_bytes_be()),
+        "e": engine.encode(public.e().to_bytes_be()),
+    }))
+}
+
+fn api_answer(
+    state: &Mutex<PlatformState>,
+    product: &str,
+    path: &str,
+    method: &warp::http::Method,
+    authorization: Option<String>,
+) -> Response {
+    let mut state = state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let token = authorization
+        .as_deref()
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let kind = match token {
+        None => "none",
+        Some(token) if state.system_tokens.contains(token) => "system",
+        Some(token) if state.user_tokens.contains(token) => "user",
+        Some(_) => "invalid",
+    };
+    let path = format!("/{path}");
+    state.calls.push(ForgeApiCall {
+        method: method.to_string(),
+        path: path.clone(),
+        token: kind.to_owned(),
+    });
+    if matches!(kind, "none" | "invalid") {
+        return warp::reply::with_status(
+            warp::reply::json(&json!({"message": "Unauthorized"})),
+            StatusCode::UNAUTHORIZED,
+        )
+        .into_response();
+    }
+    let myself = (product == "jira" && path == "/rest/api/3/myself")
+        || (product == "confluence" && path == "/wiki/rest/api/user/current");
+    if myself {
+        let name = if kind == "system" {
+            state.display_name.clone()
+        } else {
+            "Forge User".to_owned()
+        };
+        return warp::reply::json(&json!({
+            "accountId": if kind == "system" { "557058:forge-bot" } else { "557058:forge-user" },
+            "displayName": name,
+        }))
+        .into_response();
+    }
+    warp::reply::json(&json!({"method": method.as_str(), "path": path, "token": kind}))
+        .into_response()
+}

@@ -1,0 +1,291 @@
+//! Connect on Forge end to end: the hello example's Forge contract, trigger deliveries by
+//! `jti`, one tenant across both worlds (in either order), key rotation.
+
+use super::{Fixture, Runs, eventually, probe_app};
+use crate::examples::hello;
+use connect_runtime::testing::{ForgeInstallation, Invocation, Site, new_installation_id};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+async fn invoke_myself(
+    fixture: &Fixture,
+    installation: &ForgeInstallation,
+    system_token: bool,
+) -> (u16, Value) {
+    let answer = fixture
+        .platform
+        .invoke(
+            &fixture.url("/forge/myself"),
+            reqwest::Method::POST,
+            installation,
+            "hello-remote",
+            &Invocation {
+                system_token,
+                ..Invocation::default()
+            },
+        )
+        .await
+        .unwrap();
+    (answer.status, answer.json().unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn hello_forge_remote_answers_the_contract() {
+    let fixture = Fixture::start(hello::app()).await;
+    fixture.platform.set_display_name("Hello Bot");
+    let site = Site::jira("acme");
+    fixture.install(&site).await;
+    let installation = ForgeInstallation::of_site(&site);
+
+    let (status, body) = invoke_myself(&fixture, &installation, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({
+            "displayName": "Hello Bot",
+            "installationId": installation.installation_id,
+            "clientKey": site.client_key,
+        })
+    );
+    let calls = fixture.platform.api_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].path, "/rest/api/3/myself");
+    assert_eq!(calls[0].token, "system", "called with the system token");
+
+    // Another site, never installed through Connect: no tenant, `clientKey` null.
+    let elsewhere = ForgeInstallation::jira("elsewhere");
+    let (status, body) = invoke_myself(&fixture, &elsewhere, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["clientKey"], Value::Null);
+    assert_eq!(body["installationId"], json!(elsewhere.installation_id));
+
+    // Without the system token, the call is not made and the route answers a generic 500.
+    let (status, body) = invoke_myself(&fixture, &installation, false).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(
+        fixture.platform.api_calls().len(),
+        2,
+        "no call without a token"
+    );
+}
+
+#[tokio::test]
+async fn hello_forge_routes_exist_only_with_a_forge_app_id() {
+    let fixture = Fixture::start_with(hello::app(), |config| config.forge.app_id = None).await;
+    let installation = ForgeInstallation::jira("acme");
+    let (status, _) = invoke_myself(&fixture, &installation, true).await;
+    assert_eq!(status, 404);
+    assert!(fixture.built.manifest().is_none());
+    assert_eq!(fixture.platform.jwks_fetches(), 0);
+}
+
+#[tokio::test]
+async fn a_redelivered_trigger_runs_once_and_a_failed_one_runs_again() {
+    let runs = Arc::new(Runs::default());
+    let fixture = Fixture::start(probe_app(Arc::clone(&runs))).await;
+    let installation = ForgeInstallation::jira("events");
+    let url = fixture.url("/forge/events");
+    let event = fixture.platform.installed_event(&installation);
+
+    let (first, token) = fixture
+        .platform
+        .deliver(&url, &installation, "probe-events", &event)
+        .await
+        .unwrap();
+    assert_eq!(first.status, 204, "{}", first.body);
+    for _ in 0..3 {
+        let again = fixture
+            .platform
+            .redeliver(&url, &token, &installation, &event)
+            .await
+            .unwrap();
+        assert_eq!(again.status, 200, "a duplicate is acknowledged");
+        assert_eq!(again.body, "{}");
+    }
+    assert_eq!(runs.trigger.load(Ordering::SeqCst), 1, "same jti, one run");
+
+    // A handler that fails is run again when the same delivery comes back.
+    runs.fail_trigger.store(true, Ordering::SeqCst);
+    let (failed, token) = fixture
+        .platform
+        .deliver(&url, &installation, "probe-events", &event)
+        .await
+        .unwrap();
+    assert_eq!(failed.status, 500);
+    runs.fail_trigger.store(false, Ordering::SeqCst);
+    let retried = fixture
+        .platform
+        .redeliver(&url, &token, &installation, &event)
+        .await
+        .unwrap();
+    assert_eq!(retried.status, 204);
+    assert_eq!(runs.trigger.load(Ordering::SeqCst), 3);
+
+    // Forge's own retry: a fresh token and `retryContext` in the body.
+    let (retry, _) = fixture
+        .platform
+        .deliver_retry(&url, &installation, "probe-events", &event, 1)
+        .await
+        .unwrap();
+    assert_eq!(retry.status, 204);
+    assert_eq!(runs.trigger.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn concurrent_redeliveries_run_the_handler_once() {
+    let runs = Arc::new(Runs::default());
+    let fixture = Fixture::start(probe_app(Arc::clone(&runs))).await;
+    let installation = ForgeInstallation::jira("burst");
+    let url = fixture.url("/forge/events");
+    let event = fixture.platform.installed_event(&installation);
+    let token = fixture
+        .platform
+        .sign(&fixture.platform.fit(&installation, "probe-events"));
+    let deliveries = (0..20).map(|_| {
+        fixture
+            .platform
+            .redeliver(&url, &token, &installation, &event)
+    });
+    let answers = futures_util::future::join_all(deliveries).await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.as_ref().unwrap().status / 100 == 2)
+    );
+    assert_eq!(runs.trigger.load(Ordering::SeqCst), 1);
+}
+
+/// The Forge installed event first, the Connect install after (carrying `installationId`, as
+/// Connect-on-Forge installs do): one tenant.
+#[tokio::test]
+async fn forge_installed_then_connect_install_is_one_tenant() {
+    let fixture = Fixture::start(hello::app()).await;
+    let mut site = Site::jira("forge-first");
+    site.installation_id = Some(new_installation_id());
+    let installation = ForgeInstallation::of_site(&site);
+    let event = fixture.platform.installed_event(&installation);
+    let (answer, _) = fixture
+        .platform
+        .deliver(
+            &fixture.url("/forge/lifecycle"),
+            &installation,
+            "hello-lifecycle",
+            &event,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(fixture.store.snapshot().is_empty(), "no Connect tenant yet");
+
+    fixture.install(&site).await;
+    let (status, body) = invoke_myself(&fixture, &installation, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["clientKey"], json!(site.client_key));
+    let tenants = fixture.store.snapshot();
+    assert_eq!(tenants.len(), 1);
+    assert_eq!(tenants[0].installation_id, site.installation_id);
+}
+
+/// A Connect install without `installationId` first, the Forge installed event after: the
+/// event links the installation to the tenant of the same site (by cloud id).
+#[tokio::test]
+async fn connect_install_then_forge_installed_is_one_tenant() {
+    let fixture = Fixture::start(hello::app()).await;
+    let site = Site::jira("connect-first");
+    let other = Site::jira("bystander");
+    fixture.install(&site).await;
+    fixture.install(&other).await;
+    let installation = ForgeInstallation::of_site(&site);
+    let event = fixture.platform.installed_event(&installation);
+    let (answer, _) = fixture
+        .platform
+        .deliver(
+            &fixture.url("/forge/lifecycle"),
+            &installation,
+            "hello-lifecycle",
+            &event,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        eventually(|| {
+            fixture.store.snapshot().iter().any(|t| {
+                t.client_key == site.client_key
+                    && t.installation_id.as_deref() == Some(installation.installation_id.as_str())
+            })
+        })
+        .await,
+        "the installed event links the tenant"
+    );
+    let bystander = fixture
+        .store
+        .snapshot()
+        .into_iter()
+        .find(|t| t.client_key == other.client_key)
+        .unwrap();
+    assert_eq!(
+        bystander.installation_id, None,
+        "other sites are not linked"
+    );
+    let (status, body) = invoke_myself(&fixture, &installation, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["clientKey"], json!(site.client_key));
+
+    // A reinstall through Connect (new secret) keeps the link.
+    let mut site = site;
+    let answer = fixture
+        .host
+        .reinstall(&fixture.app, &mut site)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 204);
+    let (_, body) = invoke_myself(&fixture, &installation, true).await;
+    assert_eq!(body["clientKey"], json!(site.client_key));
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
+    let runs = Arc::new(Runs::default());
+    let fixture = Fixture::start_with(probe_app(Arc::clone(&runs)), |config| {
+        config.forge.jwks_min_refresh = Duration::from_millis(500);
+    })
+    .await;
+    let installation = ForgeInstallation::jira("rotation");
+    let probe_url = fixture.url("/forge/probe");
+    let invocation = Invocation {
+        system_token: true,
+        user_token: true,
+        body: None,
+    };
+    let invoke = || {
+        fixture.platform.invoke(
+            &probe_url,
+            reqwest::Method::POST,
+            &installation,
+            "probe-remote",
+            &invocation,
+        )
+    };
+    let answer = invoke().await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let claims = answer.json().unwrap();
+    assert_eq!(claims["principal"], json!("557058:forge-user"));
+    assert_eq!(claims["cloudId"], json!(installation.cloud_id));
+    assert_eq!(claims["siteUrl"], json!(installation.site_url));
+    assert_eq!(claims["module"], json!("probe-remote"));
+    assert_eq!(claims["environment"], json!("DEVELOPMENT"));
+
+    fixture.platform.rotate_keys(true);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let answer = invoke().await.unwrap();
+    assert_eq!(
+        answer.status, 200,
+        "the new key is fetched: {}",
+        answer.body
+    );
+    assert_eq!(fixture.platform.jwks_fetches(), 2);
+    assert_eq!(runs.remote.load(Ordering::SeqCst), 2);
+}
