@@ -22,7 +22,12 @@
 //! connect-sim serve &                          # the site's REST API on 127.0.0.1:3998
 //! connect-sim page hello --load
 //! ```
+//!
+//! For Connect on Forge, `connect-sim forge ...` plays the Forge platform: a JWKS, Forge
+//! Invocation Tokens, remote invocations with system/user tokens, trigger deliveries and key
+//! rotation (see `connect-sim forge --help`).
 
+mod forge;
 mod state;
 
 use anyhow::{Context as _, bail};
@@ -115,6 +120,9 @@ enum Command {
     },
     /// Show the simulated site.
     Status,
+    /// Play the Forge platform: JWKS, invocations, trigger deliveries, key rotation.
+    #[command(subcommand)]
+    Forge(forge::ForgeCommand),
 }
 
 fn parse_pair(raw: &str) -> Result<(String, String), String> {
@@ -256,6 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("{}", host.context_token(&state.site));
             Ok(0)
         }
+        Command::Forge(command) => forge::run(dir, command).await,
         Command::Status => {
             let state = State::load(dir)?;
             println!("app      {}", state.app_url);

@@ -234,3 +234,119 @@ fn connect_sim_explains_a_missing_site() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("connect-sim install"), "{stderr}");
 }
+
+/// `connect-sim forge ...` against the hello example started with `FORGE_APP_ID`: the platform
+/// served by `forge serve` (JWKS and product API), the Connect site installed by `install`,
+/// then `forge invoke` and `forge deliver` from separate invocations.
+#[tokio::test]
+async fn connect_sim_plays_forge_against_a_running_example_app() {
+    const APP_ID: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
+    let dir = std::env::temp_dir().join(format!("connect-sim-forge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (app_port, cdn_port, forge_port) = (
+        free_port().unwrap(),
+        free_port().unwrap(),
+        free_port().unwrap(),
+    );
+    let mut platform = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(&dir)
+        .args([
+            "forge",
+            "serve",
+            "--port",
+            &forge_port.to_string(),
+            "--app-id",
+            APP_ID,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("connect-sim forge serve");
+    let jwks = format!("http://127.0.0.1:{forge_port}/.well-known/jwks.json");
+    let mut served = false;
+    for _ in 0..100 {
+        if reqwest::get(&jwks).await.is_ok_and(|r| r.status() == 200) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served, "forge serve never served its JWKS");
+
+    let example = AppProcess::spawn(
+        &example_binary("hello"),
+        &[
+            ("PORT", app_port.to_string()),
+            ("CONNECT_BASE_URL", "https://hello-forge.example.com".into()),
+            ("DATABASE_URL", "memory://".into()),
+            (
+                "CONNECT_KEYS_CDN_URL",
+                format!("http://127.0.0.1:{cdn_port}"),
+            ),
+            ("FORGE_APP_ID", APP_ID.into()),
+            ("FORGE_JWKS_URL", jwks.clone()),
+            ("FORGE_ALLOWED_API_HOSTS", "127.0.0.1".into()),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", WAIT)
+        .expect("the example never listened");
+    let app_url = format!("http://127.0.0.1:{app_port}");
+
+    let (code, out) = sim(
+        &dir,
+        &["install", &app_url, "--cdn-port", &cdn_port.to_string()],
+    );
+    assert_eq!(code, 0, "{out}");
+
+    // `forge serve` ran before `install`, so its installation is on a site of its own.
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "invoke",
+            &app_url,
+            "/forge/myself",
+            "--module",
+            "hello-remote",
+            "--system-token",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("invoke /forge/myself: 200"), "{out}");
+    assert!(out.contains(r#""displayName":"Forge Bot""#), "{out}");
+
+    let (code, out) = sim(&dir, &["forge", "invoke", &app_url, "/forge/myself"]);
+    assert_eq!(
+        code, 1,
+        "no system token: the app cannot call the product: {out}"
+    );
+
+    let (code, out) = sim(
+        &dir,
+        &["forge", "deliver", &app_url, "/forge/lifecycle", "--twice"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("deliver avi:forge:installed:app: 200"),
+        "{out}"
+    );
+    assert!(out.contains("redelivered (same jti): 200"), "{out}");
+    assert!(
+        out.contains("{}"),
+        "a duplicate is acknowledged without the handler: {out}"
+    );
+
+    let (code, out) = sim(&dir, &["forge", "rotate", "--drop-old"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = sim(&dir, &["forge", "status"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(APP_ID), "{out}");
+
+    let _ = platform.kill();
+    let _ = platform.wait();
+    drop(example);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,7 +10,6 @@ use base64::Engine as _;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use warp::Filter;
 use warp::http::StatusCode;
@@ -81,13 +80,14 @@ pub struct ForgeApiCall {
 }
 
 struct PlatformState {
+    /// The signing keys, current first; all are published.
     keys: Vec<Arc<KeyPair>>,
     behaviour: JwksBehaviour,
     jwks_fetches: usize,
-    system_tokens: HashSet<String>,
-    user_tokens: HashSet<String>,
     calls: Vec<ForgeApiCall>,
     display_name: String,
+    /// Where `apiBaseUrl` points (this server, unless another platform process serves it).
+    api_origin: Option<String>,
 }
 
 /// The simulated Forge platform. Give the app `FORGE_JWKS_URL` = [`jwks_url`](Self::jwks_url)
@@ -132,7 +132,8 @@ fn uuid() -> String {
     )
 }
 
-fn new_kid() -> String {
+/// A fresh kid as Forge names its signing keys: `forge/invocation-token/wf-<uuid>`.
+pub fn new_forge_kid() -> String {
     format!("forge/invocation-token/wf-{}", uuid())
 }
 
@@ -140,19 +141,33 @@ impl ForgePlatform {
     /// A platform for Forge app `app_id` (`ari:cloud:ecosystem::app/<uuid>`) with a fresh key,
     /// on an ephemeral port of 127.0.0.1.
     pub async fn start(app_id: &str) -> Result<Self, HostError> {
-        Self::start_on(app_id, 0, KeyPair::generate(new_kid())).await
+        Self::start_on(app_id, 0, KeyPair::generate(new_forge_kid())).await
     }
 
     /// As [`start`](Self::start), on `port`, signing with `keys`.
     pub async fn start_on(app_id: &str, port: u16, keys: KeyPair) -> Result<Self, HostError> {
+        Self::start_with_keys(app_id, port, vec![keys]).await
+    }
+
+    /// As [`start`](Self::start), on `port`, signing with the first of `keys` and publishing
+    /// all of them (a platform restarted from saved keys).
+    pub async fn start_with_keys(
+        app_id: &str,
+        port: u16,
+        keys: Vec<KeyPair>,
+    ) -> Result<Self, HostError> {
+        let keys = if keys.is_empty() {
+            vec![KeyPair::generate(new_forge_kid())]
+        } else {
+            keys
+        };
         let state = Arc::new(Mutex::new(PlatformState {
-            keys: vec![Arc::new(keys)],
+            keys: keys.into_iter().map(Arc::new).collect(),
             behaviour: JwksBehaviour::Serve,
             jwks_fetches: 0,
-            system_tokens: HashSet::new(),
-            user_tokens: HashSet::new(),
             calls: Vec::new(),
             display_name: "Forge Bot".to_owned(),
+            api_origin: None,
         }));
         let jwks_state = Arc::clone(&state);
         let jwks = warp::get()
@@ -208,12 +223,24 @@ impl ForgePlatform {
 
     /// The `apiBaseUrl` of `installation`: `http://127.0.0.1:PORT/ex/{product}/{cloudId}`.
     pub fn api_base_url(&self, installation: &ForgeInstallation) -> String {
+        let origin = self.lock().api_origin.clone().unwrap_or_else(|| self.url());
         format!(
-            "{}/ex/{}/{}",
-            self.url(),
-            installation.product,
-            installation.cloud_id
+            "{origin}/ex/{}/{}",
+            installation.product, installation.cloud_id
         )
+    }
+
+    /// Points `apiBaseUrl` at another platform process with the same keys (the command line's
+    /// `forge invoke` next to `forge serve`).
+    pub fn set_api_origin(&self, origin: &str) {
+        self.lock().api_origin = Some(origin.trim_end_matches('/').to_owned());
+    }
+
+    /// Replaces the signing keys (current first), as a restarted platform that re-read them.
+    pub fn set_keys(&self, keys: Vec<KeyPair>) {
+        if !keys.is_empty() {
+            self.lock().keys = keys.into_iter().map(Arc::new).collect();
+        }
     }
 
     /// How many times the JWKS was fetched.
@@ -229,7 +256,7 @@ impl ForgePlatform {
     /// Rotates to a new signing key with a new kid; the old key stays in the set unless
     /// `drop_old`. Returns the new kid.
     pub fn rotate_keys(&self, drop_old: bool) -> String {
-        let keys = Arc::new(KeyPair::generate(new_kid()));
+        let keys = Arc::new(KeyPair::generate(new_forge_kid()));
         let kid = keys.kid().to_owned();
         let mut state = self.lock();
         if drop_old {
@@ -254,18 +281,26 @@ impl ForgePlatform {
         self.lock().display_name = name.to_owned();
     }
 
-    /// A fresh system token for calls to the product (an opaque string here).
+    /// A fresh system token for calls to the product: a JWT signed by the platform (apps
+    /// treat it as opaque), valid for an hour.
     pub fn system_token(&self) -> String {
-        let token = format!("forge-system-{}", uuid());
-        self.lock().system_tokens.insert(token.clone());
-        token
+        self.product_token("system")
     }
 
     /// A fresh user token.
     pub fn user_token(&self) -> String {
-        let token = format!("forge-user-{}", uuid());
-        self.lock().user_tokens.insert(token.clone());
-        token
+        self.product_token("user")
+    }
+
+    fn product_token(&self, kind: &str) -> String {
+        let now = crate::auth::jwt::unix_now();
+        self.sign(&TokenSpec::from_claims(json!({
+            "iss": "forge/simulated-platform",
+            "token": kind,
+            "iat": now,
+            "exp": now + 3600,
+            "jti": uuid(),
+        })))
     }
 
     /// The claims of a FIT for `installation` invoking module `module_key`, as Forge mints
@@ -444,6 +479,25 @@ fn jwk(keys: &KeyPair) -> Option<Value> {
     }))
 }
 
+/// `system` or `user` for a product token one of `keys` signed and that has not expired.
+fn product_token_kind(keys: &[Arc<KeyPair>], token: &str) -> Option<&'static str> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let keys = keys
+        .iter()
+        .find(|keys| Some(keys.kid()) == header.kid.as_deref())?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(keys.public_pem().as_bytes()).ok()?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_required_spec_claims(&["exp"]);
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .ok()?
+        .claims;
+    match claims.get("token")?.as_str()? {
+        "system" => Some("system"),
+        "user" => Some("user"),
+        _ => None,
+    }
+}
+
 fn api_answer(
     state: &Mutex<PlatformState>,
     product: &str,
@@ -459,9 +513,7 @@ fn api_answer(
         .and_then(|value| value.strip_prefix("Bearer "));
     let kind = match token {
         None => "none",
-        Some(token) if state.system_tokens.contains(token) => "system",
-        Some(token) if state.user_tokens.contains(token) => "user",
-        Some(_) => "invalid",
+        Some(token) => product_token_kind(&state.keys, token).unwrap_or("invalid"),
     };
     let path = format!("/{path}");
     state.calls.push(ForgeApiCall {

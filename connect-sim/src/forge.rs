@@ -1,0 +1,364 @@
+//! `connect-sim forge ...`: the Forge platform's side of Forge Remote, against a running app.
+//!
+//! ```text
+//! connect-sim forge serve --port 3997 &                     # JWKS + product API, until Ctrl-C
+//! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> \
+//!   FORGE_JWKS_URL=http://127.0.0.1:3997/.well-known/jwks.json \
+//!   FORGE_ALLOWED_API_HOSTS=127.0.0.1 cargo run --example hello &
+//! connect-sim forge invoke http://127.0.0.1:3000 /forge/myself --system-token
+//! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --event avi:forge:installed:app
+//! connect-sim forge rotate
+//! ```
+//!
+//! The platform's keys, the app id and the installation live in `connect-sim-forge.json`; the
+//! installation takes the cloud id and URL of the Connect site `connect-sim install` made, so a
+//! Forge call and the site's Connect requests resolve to one tenant.
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use connect_runtime::testing::{
+    Answer, ForgeInstallation, ForgePlatform, Invocation, KeyPair, new_forge_kid,
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The state file name.
+pub const FILE: &str = "connect-sim-forge.json";
+
+/// The app id the simulator uses unless told otherwise.
+pub const DEFAULT_APP_ID: &str = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000";
+
+#[derive(Subcommand)]
+pub enum ForgeCommand {
+    /// Serve the Forge JWKS and the product API at `apiBaseUrl` on --port until Ctrl-C. Start
+    /// the app with FORGE_JWKS_URL=http://127.0.0.1:PORT/.well-known/jwks.json,
+    /// FORGE_ALLOWED_API_HOSTS=127.0.0.1 and FORGE_APP_ID set to --app-id.
+    Serve {
+        /// The port.
+        #[arg(long, default_value_t = 3997)]
+        port: u16,
+        /// The Forge app id tokens are issued for (the app's FORGE_APP_ID).
+        #[arg(long)]
+        app_id: Option<String>,
+    },
+    /// Invoke a Forge Remote endpoint: POST (or --method) APP_URL + PATH with a fresh Forge
+    /// Invocation Token.
+    Invoke {
+        /// Where the app listens, e.g. http://127.0.0.1:3000.
+        app_url: String,
+        /// The endpoint's route path, e.g. /forge/myself.
+        path: String,
+        /// The HTTP method.
+        #[arg(long, default_value = "POST")]
+        method: String,
+        /// The endpoint's module key (app.module.key of the token).
+        #[arg(long, default_value = "remote")]
+        module: String,
+        /// Send the app's system token (x-forge-oauth-system).
+        #[arg(long)]
+        system_token: bool,
+        /// Send a user token (x-forge-oauth-user) and a principal.
+        #[arg(long)]
+        user_token: bool,
+        /// A JSON body: inline or @FILE.
+        #[arg(long)]
+        body: Option<String>,
+    },
+    /// Deliver a Forge event to a trigger route (with the system token), as Forge does.
+    Deliver {
+        /// Where the app listens.
+        app_url: String,
+        /// The trigger's route path, e.g. /forge/lifecycle.
+        path: String,
+        /// The event.
+        #[arg(long, default_value = "avi:forge:installed:app")]
+        event: String,
+        /// The event body (default: the installed event of the installation).
+        #[arg(long)]
+        body: Option<String>,
+        /// Deliver as Forge's retry number N (`retryContext` in the body).
+        #[arg(long)]
+        retry: Option<u32>,
+        /// Deliver twice with the same token (a redelivery: the app should run its handler once).
+        #[arg(long)]
+        twice: bool,
+    },
+    /// Rotate the platform's signing key (the old key stays published unless --drop-old).
+    Rotate {
+        /// Stop publishing the old key.
+        #[arg(long)]
+        drop_old: bool,
+    },
+    /// Show the platform state.
+    Status,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedKey {
+    kid: String,
+    private_key_pem: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ForgeState {
+    app_id: String,
+    port: u16,
+    /// Current first.
+    keys: Vec<SavedKey>,
+    installation_id: String,
+    cloud_id: String,
+    site_url: String,
+    product: String,
+}
+
+impl ForgeState {
+    fn path(dir: &Path) -> PathBuf {
+        dir.join(FILE)
+    }
+
+    fn load(dir: &Path) -> anyhow::Result<Self> {
+        let path = Self::path(dir);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no simulated Forge platform here ({}): run `connect-sim forge serve` first",
+                path.display()
+            )
+        })?;
+        serde_json::from_str(&text).with_context(|| format!("{} is unreadable", path.display()))
+    }
+
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let path = Self::path(dir);
+        std::fs::write(&path, serde_json::to_vec_pretty(self)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    fn keys(&self) -> anyhow::Result<Vec<KeyPair>> {
+        self.keys
+            .iter()
+            .map(|saved| {
+                KeyPair::from_private_pem(saved.kid.clone(), &saved.private_key_pem)
+                    .map_err(|error| anyhow::anyhow!("a key in {FILE} is unreadable: {error}"))
+            })
+            .collect()
+    }
+
+    fn installation(&self) -> ForgeInstallation {
+        ForgeInstallation {
+            installation_id: self.installation_id.clone(),
+            cloud_id: self.cloud_id.clone(),
+            site_url: self.site_url.clone(),
+            product: self.product.clone(),
+        }
+    }
+
+    fn api_origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A platform process signing with the saved keys, whose `apiBaseUrl` points at `serve`.
+    async fn platform(&self) -> anyhow::Result<ForgePlatform> {
+        let platform = ForgePlatform::start_with_keys(&self.app_id, 0, self.keys()?).await?;
+        platform.set_api_origin(&self.api_origin());
+        Ok(platform)
+    }
+}
+
+fn saved(keys: &KeyPair) -> SavedKey {
+    SavedKey {
+        kid: keys.kid().to_owned(),
+        private_key_pem: keys.private_pem().to_owned(),
+    }
+}
+
+/// A new state, its installation on the Connect site of `connect-sim install` when there is
+/// one (same cloud id and URL).
+fn new_state(dir: &Path, port: u16, app_id: String) -> ForgeState {
+    let keys = KeyPair::generate(new_forge_kid());
+    let site = crate::state::State::load(dir).ok().map(|state| state.site);
+    let installation = match &site {
+        Some(site) => ForgeInstallation::of_site(site),
+        None => ForgeInstallation::jira("acme"),
+    };
+    ForgeState {
+        app_id,
+        port,
+        keys: vec![saved(&keys)],
+        installation_id: installation.installation_id,
+        cloud_id: installation.cloud_id,
+        site_url: installation.site_url,
+        product: installation.product,
+    }
+}
+
+pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
+    match command {
+        ForgeCommand::Serve { port, app_id } => {
+            let mut state = match ForgeState::load(dir) {
+                Ok(state) => state,
+                Err(_) => new_state(
+                    dir,
+                    port,
+                    app_id.clone().unwrap_or_else(|| DEFAULT_APP_ID.to_owned()),
+                ),
+            };
+            state.port = port;
+            if let Some(app_id) = app_id {
+                state.app_id = app_id;
+            }
+            state.save(dir)?;
+            let platform = ForgePlatform::start_with_keys(&state.app_id, port, state.keys()?)
+                .await
+                .with_context(|| format!("serving the Forge platform on 127.0.0.1:{port}"))?;
+            println!("Forge app id   {}", state.app_id);
+            println!("JWKS           {}", platform.jwks_url());
+            println!(
+                "apiBaseUrl     {}",
+                platform.api_base_url(&state.installation())
+            );
+            println!("installation   {}", state.installation_id);
+            println!(
+                "start the app with FORGE_APP_ID={} FORGE_JWKS_URL={} FORGE_ALLOWED_API_HOSTS=127.0.0.1",
+                state.app_id,
+                platform.jwks_url()
+            );
+            println!("serving until Ctrl-C");
+            let mut seen = 0;
+            let mut kids: Vec<String> = state.keys.iter().map(|k| k.kid.clone()).collect();
+            loop {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => break,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                        // Follow a `forge rotate` from another shell.
+                        if let Ok(latest) = ForgeState::load(dir) {
+                            let latest_kids: Vec<String> = latest.keys.iter().map(|k| k.kid.clone()).collect();
+                            if latest_kids != kids {
+                                platform.set_keys(latest.keys()?);
+                                println!("followed a key rotation: signing with {}", latest_kids[0]);
+                                kids = latest_kids;
+                            }
+                        }
+                        let calls = platform.api_calls();
+                        for call in calls.iter().skip(seen) {
+                            println!("{} {:?} ({} token)", call.method, call.path, call.token);
+                        }
+                        seen = calls.len();
+                    }
+                }
+            }
+            Ok(0)
+        }
+        ForgeCommand::Invoke {
+            app_url,
+            path,
+            method,
+            module,
+            system_token,
+            user_token,
+            body,
+        } => {
+            let state = ForgeState::load(dir)?;
+            let method: reqwest::Method = method
+                .to_ascii_uppercase()
+                .parse()
+                .with_context(|| format!("`{method}` is not an HTTP method"))?;
+            let platform = state.platform().await?;
+            let invocation = Invocation {
+                system_token,
+                user_token,
+                body: body.as_deref().map(crate::json_body).transpose()?,
+            };
+            let answer = platform
+                .invoke(
+                    &url(&app_url, &path)?,
+                    method,
+                    &state.installation(),
+                    &module,
+                    &invocation,
+                )
+                .await?;
+            Ok(crate::report(&format!("invoke {path}"), answer))
+        }
+        ForgeCommand::Deliver {
+            app_url,
+            path,
+            event,
+            body,
+            retry,
+            twice,
+        } => {
+            let state = ForgeState::load(dir)?;
+            let platform = state.platform().await?;
+            let installation = state.installation();
+            let mut payload = match body {
+                Some(body) => crate::json_body(&body)?,
+                None => platform.installed_event(&installation),
+            };
+            payload["eventType"] = serde_json::Value::from(event.clone());
+            let target = url(&app_url, &path)?;
+            let (answer, token): (Answer, String) = match retry {
+                Some(count) => {
+                    platform
+                        .deliver_retry(&target, &installation, "trigger", &payload, count)
+                        .await?
+                }
+                None => {
+                    platform
+                        .deliver(&target, &installation, "trigger", &payload)
+                        .await?
+                }
+            };
+            let code = crate::report(&format!("deliver {event}"), answer);
+            if twice && code == 0 {
+                let again = platform
+                    .redeliver(&target, &token, &installation, &payload)
+                    .await?;
+                return Ok(crate::report("redelivered (same jti)", again));
+            }
+            Ok(code)
+        }
+        ForgeCommand::Rotate { drop_old } => {
+            let mut state = ForgeState::load(dir)?;
+            let keys = KeyPair::generate(new_forge_kid());
+            if drop_old {
+                state.keys.clear();
+            }
+            state.keys.insert(0, saved(&keys));
+            state.save(dir)?;
+            println!(
+                "signing with {} ({} key(s) published)",
+                keys.kid(),
+                state.keys.len()
+            );
+            Ok(0)
+        }
+        ForgeCommand::Status => {
+            let state = ForgeState::load(dir)?;
+            println!("app id        {}", state.app_id);
+            println!("JWKS          {}/.well-known/jwks.json", state.api_origin());
+            println!("installation  {}", state.installation_id);
+            println!(
+                "site          {} (cloud {})",
+                state.site_url, state.cloud_id
+            );
+            println!(
+                "current kid   {}",
+                state.keys.first().map(|k| k.kid.as_str()).unwrap_or("-")
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn url(app_url: &str, path: &str) -> anyhow::Result<String> {
+    if !path.starts_with('/') {
+        bail!("PATH must start with `/`, e.g. /forge/myself");
+    }
+    Ok(format!("{}{path}", app_url.trim_end_matches('/')))
+}
