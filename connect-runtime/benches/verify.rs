@@ -1,19 +1,26 @@
 //! The per-request cost of the SharedSecret policy, against a baseline measured in the same
 //! run: bare jsonwebtoken HS256 decoding (signature and `exp`, nothing Connect-specific).
 //!
+//! And the `ForgeInvocation` policy (RS256 FIT, key from a cached JWKS) against the
+//! SharedSecret policy and bare jsonwebtoken RS256 decoding, in one group.
+//!
 //! ```text
 //! cargo bench -p connect-runtime --features testing --bench verify
+//! cargo bench -p connect-runtime --features testing --bench verify -- forge_invocation
 //! ```
 //!
 //! Read the ratios (framework / baseline), not the absolute times: these machines are shared.
 
 use connect_runtime::auth::Verifier;
+use connect_runtime::auth::invocation::{ForgeTokens, InvocationVerifier};
 use connect_runtime::auth::qsh::query_string_hash;
 use connect_runtime::auth::verifier::{QshRule, RequestTarget};
 use connect_runtime::config::ConnectConfig;
+use connect_runtime::config::HostRule;
+use connect_runtime::descriptor::ForgeAppId;
 use connect_runtime::store::conformance::sample_tenant;
 use connect_runtime::store::{MemoryStore, SqliteStore};
-use connect_runtime::testing::TokenSpec;
+use connect_runtime::testing::{ForgeInstallation, ForgePlatform, TokenSpec};
 use connect_runtime::{App, TenantStore};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::ExposeSecret;
@@ -121,6 +128,48 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Forge: one FIT verification with the JWKS cached (fetched once, before measuring).
+    const FORGE_APP: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
+    let platform = runtime.block_on(ForgePlatform::start(FORGE_APP)).unwrap();
+    let mut forge_config = config.clone();
+    forge_config.forge.jwks_url = platform.jwks_url().parse().unwrap();
+    forge_config.forge.allowed_api_hosts = vec![HostRule::parse("127.0.0.1").unwrap()];
+    let forge = InvocationVerifier::new(ForgeAppId::parse(FORGE_APP).unwrap(), &forge_config.forge)
+        .unwrap();
+    let installation = ForgeInstallation::jira("bench");
+    // Valid for the whole run (a real FIT lives 25 s).
+    let fit = platform.sign(
+        &platform
+            .fit(&installation, "bench-remote")
+            .claim("exp", serde_json::json!(i64::MAX / 2)),
+    );
+    let bearer = format!("Bearer {fit}");
+    let verify_fit = || {
+        runtime
+            .block_on(forge.verify(Some(black_box(&bearer)), ForgeTokens::default()))
+            .unwrap()
+    };
+    verify_fit();
+    assert_eq!(platform.jwks_fetches(), 1);
+    let mut group = c.benchmark_group("forge_invocation");
+    group.bench_function("baseline_jsonwebtoken_rs256_decode", |b| {
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(platform.keys().public_pem().as_bytes())
+            .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.validate_aud = false;
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(black_box(&fit), &key, &validation).unwrap()
+        })
+    });
+    group.bench_function("shared_secret_policy", |b| {
+        b.iter(|| verify_with(&with_memory))
+    });
+    group.bench_function("forge_invocation_policy_cached_jwks", |b| {
+        b.iter(verify_fit)
+    });
+    group.finish();
+    assert_eq!(platform.jwks_fetches(), 1, "the JWKS stayed cached");
 }
 
 criterion_group!(benches, bench);
