@@ -361,3 +361,57 @@ async fn a_sealed_postgres_store_conforms_and_refuses_a_wrong_key() {
         "sealed rows need the key"
     );
 }
+
+/// A PostgreSQL database written by the first schema (before Forge) keeps its rows when this
+/// build opens it: the link column is added (empty) and lookups by site work.
+#[tokio::test]
+async fn the_postgres_forge_migration_keeps_existing_rows() {
+    let mut url = url::Url::parse(&test_database_url()).expect("TEST_DATABASE_URL");
+    let database = format!("connect_v1_{}", std::process::id());
+    let psql = |url: &str, sql: &str| {
+        let status = std::process::Command::new("psql")
+            .arg(url)
+            .args(["-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .status()
+            .expect("psql (from the PostgreSQL client)");
+        assert!(status.success(), "{sql}");
+    };
+    psql(url.as_str(), &format!("CREATE DATABASE {database}"));
+    url.set_path(&database);
+    psql(
+        url.as_str(),
+        "CREATE TABLE connect_schema_version (version INTEGER NOT NULL);
+         INSERT INTO connect_schema_version VALUES (1);
+         CREATE TABLE connect_tenants (
+            app_key TEXT NOT NULL, client_key TEXT NOT NULL, shared_secret TEXT NOT NULL,
+            base_url TEXT NOT NULL, display_url TEXT, product_type TEXT, oauth_client_id TEXT,
+            cloud_id TEXT, enabled BOOLEAN NOT NULL, uninstalled BOOLEAN NOT NULL,
+            install_payload TEXT NOT NULL, installed_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+            PRIMARY KEY (app_key, client_key));
+         INSERT INTO connect_tenants VALUES ('app', 'old-site', 'secret',
+            'https://old.atlassian.net', NULL, 'jira', NULL, 'cloud-old', TRUE, FALSE, '{}', 1, 2);",
+    );
+    let store = store::open(url.as_str()).await.expect("open migrates");
+    let tenant = store
+        .get("app", "old-site")
+        .await
+        .unwrap()
+        .expect("the row survived");
+    assert_eq!(tenant.base_url, "https://old.atlassian.net");
+    assert_eq!(tenant.installation_id, None);
+    let found = store
+        .find_by_installation("app", "ari:installation", Some("cloud-old"))
+        .await
+        .unwrap()
+        .expect("found by cloud id");
+    assert_eq!(found.client_key, "old-site");
+    store
+        .link_installation("app", "old-site", "ari:installation", None)
+        .await
+        .unwrap();
+    let linked = store.get("app", "old-site").await.unwrap().unwrap();
+    assert_eq!(linked.installation_id.as_deref(), Some("ari:installation"));
+    // A second instance starting on the migrated database applies nothing twice.
+    let again = store::open(url.as_str()).await.expect("reopen");
+    assert!(again.get("app", "old-site").await.unwrap().is_some());
+}

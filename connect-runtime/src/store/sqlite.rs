@@ -362,3 +362,54 @@ impl TenantStore for SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by the first schema (before Forge) keeps its rows when this build
+    /// opens it: the installation link column is added, empty, and lookups by site work.
+    #[tokio::test]
+    async fn the_forge_migration_keeps_existing_rows() {
+        let path = std::env::temp_dir().join(format!("connect-v1-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.execute_batch(MIGRATIONS[0]).unwrap();
+            connection.pragma_update(None, "user_version", 1).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO connect_tenants VALUES ('app', 'old-site', 'secret',
+                     'https://old.atlassian.net', NULL, 'jira', NULL, 'cloud-old', 1, 0, '{}', 1, 2)",
+                    [],
+                )
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let tenant = store
+            .get("app", "old-site")
+            .await
+            .unwrap()
+            .expect("the row survived");
+        assert_eq!(tenant.base_url, "https://old.atlassian.net");
+        assert_eq!(tenant.installation_id, None);
+        assert!(tenant.enabled);
+        let found = store
+            .find_by_installation("app", "ari:installation", Some("cloud-old"))
+            .await
+            .unwrap()
+            .expect("found by cloud id");
+        assert_eq!(found.client_key, "old-site");
+        store
+            .link_installation("app", "old-site", "ari:installation", None)
+            .await
+            .unwrap();
+        let linked = store.get("app", "old-site").await.unwrap().unwrap();
+        assert_eq!(linked.installation_id.as_deref(), Some("ari:installation"));
+        drop(store);
+        // Opening again applies nothing twice.
+        let again = SqliteStore::open(&path).await.unwrap();
+        assert!(again.get("app", "old-site").await.unwrap().is_some());
+        let _ = std::fs::remove_file(&path);
+    }
+}
