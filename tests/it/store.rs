@@ -406,7 +406,15 @@ async fn the_postgres_forge_migration_keeps_existing_rows() {
         .expect("found by cloud id");
     assert_eq!(found.client_key, "old-site");
     store
-        .link_installation("app", "old-site", "ari:installation", None)
+        .link_installation(
+            "app",
+            "old-site",
+            store::InstallationLink {
+                installation_id: "ari:installation",
+                cloud_id: None,
+                now: 3,
+            },
+        )
         .await
         .unwrap();
     let linked = store.get("app", "old-site").await.unwrap().unwrap();

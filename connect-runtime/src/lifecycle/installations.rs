@@ -4,7 +4,8 @@
 //! is by installation id.
 
 use crate::auth::invocation::FitClaims;
-use crate::store::{StoreError, Tenant, TenantStore};
+use crate::auth::jwt::unix_now;
+use crate::store::{InstallationLink, StoreError, Tenant, TenantStore};
 use std::sync::Arc;
 
 /// Resolves Forge installations to the Connect tenants of one app.
@@ -69,14 +70,20 @@ impl Installations {
             return Ok(Some(tenant));
         }
         // Only the link columns are written: a reinstall racing with this keeps its secret.
+        let link = InstallationLink {
+            installation_id,
+            cloud_id,
+            now: unix_now(),
+        };
         self.store
-            .link_installation(&self.app_key, &tenant.client_key, installation_id, cloud_id)
+            .link_installation(&self.app_key, &tenant.client_key, link)
             .await?;
         let mut linked = Tenant::clone(&tenant);
         linked.installation_id = Some(installation_id.to_owned());
         if linked.cloud_id.is_none() {
             linked.cloud_id = cloud_id.map(str::to_owned);
         }
+        linked.updated_at = link.now;
         tracing::info!(
             tenant = ?linked.client_key,
             installation = ?installation_id,

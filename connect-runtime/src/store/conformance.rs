@@ -202,6 +202,14 @@ async fn concurrent_saves_are_all_kept(store: &dyn TenantStore) {
     }
 }
 
+fn link<'a>(installation_id: &'a str, cloud_id: Option<&'a str>) -> super::InstallationLink<'a> {
+    super::InstallationLink {
+        installation_id,
+        cloud_id,
+        now: 1_800_000_000,
+    }
+}
+
 /// Forge invocations find their Connect tenant by installation id, else by cloud id; an exact
 /// installation wins over a cloud-id match, an installed row over an uninstalled one, and
 /// other apps' rows never match.
@@ -265,7 +273,11 @@ async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
     );
 
     store
-        .link_installation(app, "by-cloud", "ari:install-3", Some("cloud-ignored"))
+        .link_installation(
+            app,
+            "by-cloud",
+            link("ari:install-3", Some("cloud-ignored")),
+        )
         .await
         .expect("link_installation failed");
     let relinked = store
@@ -294,7 +306,7 @@ async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
         "a linked installation finds its tenant"
     );
     store
-        .link_installation(app, "missing", "ari:install-4", None)
+        .link_installation(app, "missing", link("ari:install-4", None))
         .await
         .expect("linking a missing tenant is not an error");
 }

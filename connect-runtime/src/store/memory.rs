@@ -1,6 +1,6 @@
 //! In-memory tenant store, for tests and throwaway runs.
 
-use super::{StoreError, Tenant, TenantStore, installation_rank};
+use super::{InstallationLink, StoreError, Tenant, TenantStore, installation_rank};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -75,9 +75,13 @@ impl TenantStore for MemoryStore {
         &self,
         app_key: &str,
         client_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        link: InstallationLink<'_>,
     ) -> Result<(), StoreError> {
+        let InstallationLink {
+            installation_id,
+            cloud_id,
+            now,
+        } = link;
         let mut apps = self.tenants.write().map_err(poisoned)?;
         if let Some(tenant) = apps
             .get_mut(app_key)
@@ -88,7 +92,7 @@ impl TenantStore for MemoryStore {
             if linked.cloud_id.is_none() {
                 linked.cloud_id = cloud_id.map(str::to_owned);
             }
-            linked.updated_at = crate::auth::jwt::unix_now();
+            linked.updated_at = now;
             *tenant = Arc::new(linked);
         }
         Ok(())

@@ -98,16 +98,26 @@ pub trait TenantStore: Send + Sync + 'static {
         cloud_id: Option<&str>,
     ) -> Result<Option<Arc<Tenant>>, StoreError>;
 
-    /// Links tenant `client_key` of `app_key` to Forge installation `installation_id`, and
-    /// sets its cloud id when it has none. Writes only those two columns (and `updated_at`),
+    /// Links tenant `client_key` of `app_key` to Forge installation `installation_id`, sets
+    /// its cloud id when it has none, and its `updated_at` to `now`. Writes only those columns,
     /// so a concurrent reinstall is never undone; a missing row is not an error.
     async fn link_installation(
         &self,
         app_key: &str,
         client_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        link: InstallationLink<'_>,
     ) -> Result<(), StoreError>;
+}
+
+/// What [`TenantStore::link_installation`] writes.
+#[derive(Debug, Clone, Copy)]
+pub struct InstallationLink<'a> {
+    /// The Forge installation (`ari:cloud:ecosystem::installation/...`).
+    pub installation_id: &'a str,
+    /// The site's cloud id, stored when the row has none.
+    pub cloud_id: Option<&'a str>,
+    /// The row's new `updated_at` (seconds since the epoch).
+    pub now: i64,
 }
 
 /// The order [`TenantStore::find_by_installation`] prefers among matching rows (smallest

@@ -6,7 +6,7 @@
 //! instance reads from the next request on (a reinstall's new secret is never served stale).
 
 use super::sealing::{self, SecretSealer};
-use super::{StoreError, Tenant, TenantStore};
+use super::{InstallationLink, StoreError, Tenant, TenantStore};
 use crate::config::PoolSettings;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::sync::Arc;
@@ -285,14 +285,17 @@ impl TenantStore for PostgresStore {
         &self,
         app_key: &str,
         client_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        link: InstallationLink<'_>,
     ) -> Result<(), StoreError> {
+        let InstallationLink {
+            installation_id,
+            cloud_id,
+            now,
+        } = link;
         let client = self.client().await?;
         let statement = self
             .bounded(client.prepare_cached(LINK_INSTALLATION))
             .await?;
-        let now = crate::auth::jwt::unix_now();
         self.bounded(client.execute(
             &statement,
             &[&app_key, &client_key, &installation_id, &cloud_id, &now],

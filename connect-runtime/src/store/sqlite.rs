@@ -8,7 +8,7 @@
 //! PostgreSQL is the store for that).
 
 use super::sealing::{self, SecretSealer};
-use super::{StoreError, Tenant, TenantStore};
+use super::{InstallationLink, StoreError, Tenant, TenantStore};
 use rusqlite::{Connection, OptionalExtension, params};
 use secrecy::SecretString;
 use std::path::Path;
@@ -333,9 +333,13 @@ impl TenantStore for SqliteStore {
         &self,
         app_key: &str,
         client_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        link: InstallationLink<'_>,
     ) -> Result<(), StoreError> {
+        let InstallationLink {
+            installation_id,
+            cloud_id,
+            now,
+        } = link;
         let cache = self.cache.clone();
         let (app_key, client_key, installation_id, cloud_id) = (
             app_key.to_owned(),
@@ -348,13 +352,7 @@ impl TenantStore for SqliteStore {
             connection
                 .prepare_cached(LINK_INSTALLATION)
                 .and_then(|mut statement| {
-                    statement.execute(params![
-                        app_key,
-                        client_key,
-                        installation_id,
-                        cloud_id,
-                        crate::auth::jwt::unix_now()
-                    ])
+                    statement.execute(params![app_key, client_key, installation_id, cloud_id, now])
                 })
                 .map_err(db_error)?;
             Ok(())
@@ -401,7 +399,15 @@ mod tests {
             .expect("found by cloud id");
         assert_eq!(found.client_key, "old-site");
         store
-            .link_installation("app", "old-site", "ari:installation", None)
+            .link_installation(
+                "app",
+                "old-site",
+                InstallationLink {
+                    installation_id: "ari:installation",
+                    cloud_id: None,
+                    now: 3,
+                },
+            )
             .await
             .unwrap();
         let linked = store.get("app", "old-site").await.unwrap().unwrap();
