@@ -128,15 +128,7 @@ impl ForgeState {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        let path = Self::path(dir);
-        std::fs::write(&path, serde_json::to_vec_pretty(self)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-        }
-        Ok(())
+        crate::state::write_private(&Self::path(dir), &serde_json::to_vec_pretty(self)?)
     }
 
     fn keys(&self) -> anyhow::Result<Vec<KeyPair>> {

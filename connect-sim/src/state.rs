@@ -12,6 +12,30 @@ use std::path::{Path, PathBuf};
 /// The state file name.
 pub const FILE: &str = "connect-sim.json";
 
+/// Writes `bytes` to `path`, readable by the owner only on Unix (created so, never briefly
+/// world-readable): state files hold private keys and shared secrets.
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        // A file created by an older version may be wider: narrow it.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// What `connect-sim` remembers.
 #[derive(Serialize, Deserialize)]
 pub struct State {
@@ -51,15 +75,7 @@ impl State {
 
     /// Writes the state (owner-only on Unix: it holds a private key and a shared secret).
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        let path = Self::path(dir);
-        std::fs::write(&path, serde_json::to_vec_pretty(self)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-        }
-        Ok(())
+        write_private(&Self::path(dir), &serde_json::to_vec_pretty(self)?)
     }
 
     /// The site's name (`acme` of `https://acme.atlassian.net`, whose clientKey is

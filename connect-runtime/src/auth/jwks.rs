@@ -9,7 +9,7 @@
 //! the interval, so requests during an outage are answered as "unavailable" (503, retryable)
 //! rather than "unknown key" (401).
 
-use super::keys::{KeyFetchError, validate_kid};
+use super::keys::{KeyFetchError, key_client, read_capped, validate_kid};
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
 use std::collections::HashMap;
@@ -72,13 +72,8 @@ impl ForgeKeys {
         timeout: Duration,
         min_interval: Duration,
     ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Self {
-            http,
+            http: key_client(timeout)?,
             url: Arc::new(url),
             set: Arc::default(),
             refresh: Arc::default(),
@@ -166,13 +161,10 @@ impl ForgeKeys {
         let invalid = || KeyFetchError::InvalidKeyDocument {
             cdn: source.clone(),
         };
-        let mut document = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if document.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(invalid());
-            }
-            document.extend_from_slice(&chunk);
-        }
+        let document = read_capped(&mut response, MAX_JWKS_BYTES)
+            .await
+            .map_err(unreachable)?
+            .ok_or_else(invalid)?;
         let set: JwkSet = serde_json::from_slice(&document).map_err(|_| invalid())?;
         let keys: HashMap<String, Arc<DecodingKey>> = set
             .keys

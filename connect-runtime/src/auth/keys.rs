@@ -84,6 +84,31 @@ pub fn validate_kid(kid: &str) -> Result<(), KeyFetchError> {
     Ok(())
 }
 
+/// The HTTP client of key fetches: every request bounded by `timeout`, redirects never
+/// followed (a key comes from the configured URL or not at all).
+pub(super) fn key_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
+/// The body of `response`, or `None` as soon as it exceeds `max` bytes.
+pub(super) async fn read_capped(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut document = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if document.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        document.extend_from_slice(&chunk);
+    }
+    Ok(Some(document))
+}
+
 /// Fetches and caches install public keys from the configured CDNs.
 #[derive(Clone)]
 pub struct InstallKeys {
@@ -114,13 +139,8 @@ impl InstallKeys {
         timeout: Duration,
         unknown_kid_ttl: Duration,
     ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Self {
-            http,
+            http: key_client(timeout)?,
             cdn_urls: cdn_urls.into(),
             cache: Cache::builder()
                 .max_capacity(MAX_CACHED_KEYS)
@@ -196,13 +216,10 @@ impl InstallKeys {
         let invalid = || KeyFetchError::InvalidKeyDocument {
             cdn: cdn_name.clone(),
         };
-        let mut document = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if document.len() + chunk.len() > MAX_KEY_DOCUMENT_BYTES {
-                return Err(invalid());
-            }
-            document.extend_from_slice(&chunk);
-        }
+        let document = read_capped(&mut response, MAX_KEY_DOCUMENT_BYTES)
+            .await
+            .map_err(unreachable)?
+            .ok_or_else(invalid)?;
         if !document.starts_with(b"-----BEGIN PUBLIC KEY-----")
             && !document.starts_with(b"-----BEGIN RSA PUBLIC KEY-----")
         {

@@ -94,25 +94,7 @@ impl ForgeClient {
         RequestBuilder::new(Caller::Forge(self.clone()), method, path.into())
     }
 
-    /// A `GET` of `path`.
-    pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, path)
-    }
-
-    /// A `POST` to `path`.
-    pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, path)
-    }
-
-    /// A `PUT` to `path`.
-    pub fn put(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, path)
-    }
-
-    /// A `DELETE` of `path`.
-    pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, path)
-    }
+    request_verbs!();
 
     pub(super) fn outbound(&self) -> &Outbound {
         &self.outbound

@@ -12,6 +12,32 @@
 //! Every app has one [`Outbound`]: one connection pool, one token cache, one permission cache,
 //! shared by the `HostClient`s its handlers get.
 
+/// `get`, `post`, `put`, `delete`: shorthands of a client's `request(method, path)`, the same
+/// for every client.
+macro_rules! request_verbs {
+    () => {
+        /// A `GET` of `path`.
+        pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
+            self.request(Method::GET, path)
+        }
+
+        /// A `POST` to `path`.
+        pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
+            self.request(Method::POST, path)
+        }
+
+        /// A `PUT` to `path`.
+        pub fn put(&self, path: impl Into<String>) -> RequestBuilder {
+            self.request(Method::PUT, path)
+        }
+
+        /// A `DELETE` of `path`.
+        pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
+            self.request(Method::DELETE, path)
+        }
+    };
+}
+
 pub mod forge;
 mod oauth;
 pub mod permission;
@@ -228,25 +254,7 @@ impl HostClient {
         RequestBuilder::new(Caller::Host(self.clone()), method, path.into())
     }
 
-    /// A `GET` of `path`.
-    pub fn get(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, path)
-    }
-
-    /// A `POST` to `path`.
-    pub fn post(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, path)
-    }
-
-    /// A `PUT` to `path`.
-    pub fn put(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, path)
-    }
-
-    /// A `DELETE` of `path`.
-    pub fn delete(&self, path: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, path)
-    }
+    request_verbs!();
 
     /// The URL and `Authorization` header value of a request as the app, without sending it:
     /// for a request another HTTP client must make (a multipart upload, a streamed download).

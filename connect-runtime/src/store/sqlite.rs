@@ -212,6 +212,17 @@ fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String,
     Ok((tenant, payload, stored_secret))
 }
 
+/// The tenant of a row read by [`tenant_from_row`]: its secret opened, its payload parsed.
+fn finish_row(
+    (mut tenant, payload, stored_secret): (Tenant, String, String),
+    sealer: Option<&SecretSealer>,
+) -> Result<Arc<Tenant>, StoreError> {
+    tenant.shared_secret = sealing::from_store_form(sealer, stored_secret)?;
+    tenant.install_payload = serde_json::from_str(&payload)
+        .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
+    Ok(Arc::new(tenant))
+}
+
 /// The cache key of a tenant: app keys and clientKeys never contain NUL.
 fn cache_key(app_key: &str, client_key: &str) -> String {
     let mut key = String::with_capacity(app_key.len() + client_key.len() + 1);
@@ -244,15 +255,12 @@ impl TenantStore for SqliteStore {
                         .optional()
                 })
                 .map_err(db_error)?;
-            let Some((mut tenant, payload, stored_secret)) = found else {
+            let Some(row) = found else {
                 return Ok(None);
             };
-            tenant.shared_secret = sealing::from_store_form(sealer.as_ref(), stored_secret)?;
-            tenant.install_payload = serde_json::from_str(&payload)
-                .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
             // Filled while the connection lock is held, so a concurrent save (which updates
             // the cache under the same lock) can never be overwritten by this older read.
-            let tenant = Arc::new(tenant);
+            let tenant = finish_row(row, sealer.as_ref())?;
             cache.insert(cache_key, Arc::clone(&tenant));
             Ok(Some(tenant))
         })
@@ -318,13 +326,9 @@ impl TenantStore for SqliteStore {
                         .optional()
                 })
                 .map_err(db_error)?;
-            let Some((mut tenant, payload, stored_secret)) = found else {
-                return Ok(None);
-            };
-            tenant.shared_secret = sealing::from_store_form(sealer.as_ref(), stored_secret)?;
-            tenant.install_payload = serde_json::from_str(&payload)
-                .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
-            Ok(Some(Arc::new(tenant)))
+            found
+                .map(|row| finish_row(row, sealer.as_ref()))
+                .transpose()
         })
         .await
     }
