@@ -2,17 +2,22 @@
 //!
 //! Layers, each depending only on the ones above it in this list:
 //! - [`config`]: configuration from the environment.
-//! - [`store`]: the [`TenantStore`](store::TenantStore) trait, SQLite and in-memory backends.
+//! - [`store`]: the [`TenantStore`](store::TenantStore) trait, SQLite, PostgreSQL and in-memory
+//!   backends.
 //! - [`state`]: shared app state, [`State<T>`].
 //! - [`http`]: bodies, the response trait [`IntoResponse`], [`AppError`], security headers,
 //!   serving.
-//! - [`auth`]: `qsh`, HS256/RS256 verification, install keys, the closed set of policies.
-//! - [`lifecycle`]: install, uninstall, enable, disable: payload checks, transitions, hooks.
-//! - [`client`]: calls to the product as the app or a user, rate limits, permission checks.
+//! - [`auth`]: `qsh`, HS256/RS256 verification, install keys, the Forge JWKS and Forge
+//!   Invocation Tokens, the closed set of policies.
+//! - [`lifecycle`]: install, uninstall, enable, disable: payload checks, transitions, hooks;
+//!   Forge installations linked to Connect tenants.
+//! - [`client`]: calls to the product as the app or a user (and with Forge's tokens), rate
+//!   limits, permission checks.
 //! - [`error`]: the one error type of request handling and its HTTP statuses.
-//! - [`handler`]: what annotated handlers become; typed extractors.
+//! - [`handler`]: what annotated handlers become; typed extractors (`ForgeContext` on Forge
+//!   routes).
 //! - [`app`]: the [`App`] definition, building it into one route table, the dispatch, `run()`.
-//! - `testing` (feature `testing`): a simulated product host for tests.
+//! - `testing` (feature `testing`): a simulated product host and Forge platform for tests.
 #![warn(missing_docs)]
 
 pub mod app;

@@ -58,7 +58,10 @@ impl std::fmt::Debug for ForgeKeys {
 /// What the cached set says about a kid.
 enum Lookup {
     Found(Arc<DecodingKey>),
-    /// Not in the set and a fetch is allowed (or the set is stale).
+    /// In the set, but the set is due for a refresh: refresh it unless another request already
+    /// is, in which case this key serves (no request waits for a routine refresh).
+    Stale(Arc<DecodingKey>),
+    /// Not in the set and a fetch is allowed.
     Refresh,
     /// Not in the set and the last fetch was too recent: the answer stands.
     Settled(KeyFetchError),
@@ -84,17 +87,20 @@ impl ForgeKeys {
     /// The key for `kid`: from the cached set, or after one (rate-limited) refetch.
     pub async fn decoding_key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyFetchError> {
         validate_kid(kid)?;
-        match self.lookup(kid) {
+        let _one_at_a_time = match self.lookup(kid) {
             Lookup::Found(key) => return Ok(key),
             Lookup::Settled(error) => return Err(error),
-            Lookup::Refresh => {}
-        }
-        let _one_at_a_time = self.refresh.lock().await;
+            Lookup::Stale(key) => match self.refresh.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(key),
+            },
+            Lookup::Refresh => self.refresh.lock().await,
+        };
         // Another request may have fetched while this one waited.
         match self.lookup(kid) {
             Lookup::Found(key) => return Ok(key),
             Lookup::Settled(error) => return Err(error),
-            Lookup::Refresh => {}
+            Lookup::Stale(_) | Lookup::Refresh => {}
         }
         let fetched = self.fetch().await;
         let mut set = self
@@ -133,8 +139,8 @@ impl ForgeKeys {
             .fetched_at
             .is_none_or(|fetched| now.duration_since(fetched) >= self.min_interval);
         match set.keys.get(kid) {
-            Some(key) if !(stale && may_fetch) => Lookup::Found(Arc::clone(key)),
-            Some(_) => Lookup::Refresh,
+            Some(key) if stale && may_fetch => Lookup::Stale(Arc::clone(key)),
+            Some(key) => Lookup::Found(Arc::clone(key)),
             None if may_fetch => Lookup::Refresh,
             None => Lookup::Settled(set.failure.clone().unwrap_or(KeyFetchError::UnknownKid)),
         }
