@@ -17,7 +17,7 @@
 /// | argument | | meaning |
 /// |---|---|---|
 /// | `key` | required | endpoint key, `a-z A-Z 0-9 _ -`, at most 23 characters |
-/// | `path` | required | the route on the app's baseUrl |
+/// | `path` | required | the route on the app's baseUrl (fixed: no `{variables}`) |
 /// | `method` | optional | `GET`, `POST` (default), `PUT`, `PATCH`, `DELETE` |
 /// | `system_token` | flag | Forge sends the app's system token (`ForgeClient`), scope `read:app-system-token` |
 /// | `user_token` | flag | Forge sends the calling user's token (`ForgeClient::as_user`), scope `read:app-user-token` |
@@ -46,11 +46,16 @@ pub use connect_macros::forge_remote as remote;
 /// | `unchecked` | flag | skip the event list (for events newer than the framework) |
 /// | `crate` | optional | a renamed `atlassian-connect` |
 ///
-/// Forge gives a delivery 5 seconds and retries it (up to 4 times) on any other answer than
-/// 2xx. A delivery whose `jti` was handled already is acknowledged without running the handler
-/// again; a handler that fails is run again on the retry. Answer fast and hand slow work to a
-/// spawned task (`tokio::spawn`) or a queue: the framework does not cut a slow handler off, but
-/// logs a warning when it outlasts the budget.
+/// Forge gives a delivery 5 seconds and retries it (up to 4 times, 60 s apart) on any answer
+/// other than 2xx; answer 2xx with JSON. The framework sets no timeout of its own, but when
+/// Forge gives up and closes the connection the handler's future is dropped: answer fast and
+/// hand slow work to a spawned task (`tokio::spawn`) or a queue. A handler that runs past 5 s
+/// is logged as a warning.
+///
+/// The same delivery (the same token, so the same `jti`) runs the handler once: a repeat is
+/// acknowledged with `200 {}`, unless the first run failed or was cancelled. Forge's retries
+/// carry a fresh token and `retryContext` (see `ForgeContext::retry_count`): make the effect
+/// idempotent by installation, event and entity.
 ///
 /// An `avi:forge:installed:app` trigger also links the installation to the Connect tenant of
 /// the same site, when there is one.
@@ -59,10 +64,10 @@ pub use connect_macros::forge_remote as remote;
 /// use atlassian_connect::prelude::*;
 ///
 /// #[forge::trigger(key = "lifecycle", events = ["avi:forge:installed:app"], path = "/forge/lifecycle")]
-/// async fn installed(forge: ForgeContext, event: Json<serde_json::Value>) -> StatusCode {
-///     tracing::info!(installation = forge.installation_id(), "installed");
+/// async fn installed(forge: ForgeContext, event: Json<serde_json::Value>) -> Json<serde_json::Value> {
+///     tracing::info!(installation = forge.installation_id(), retry = ?forge.retry_count(), "installed");
 ///     let _ = event;
-///     StatusCode::NO_CONTENT
+///     Json(serde_json::json!({}))
 /// }
 /// ```
 pub use connect_macros::forge_trigger as trigger;
@@ -75,9 +80,9 @@ pub use connect_macros::forge_trigger as trigger;
 /// use atlassian_connect::prelude::*;
 ///
 /// #[forge::scheduled_trigger(key = "hourly", interval = "hour", path = "/forge/hourly", system_token)]
-/// async fn hourly(forge: ForgeContext) -> StatusCode {
+/// async fn hourly(forge: ForgeContext) -> Json<serde_json::Value> {
 ///     let _ = forge.installation_id();
-///     StatusCode::NO_CONTENT
+///     Json(serde_json::json!({}))
 /// }
 /// ```
 pub use connect_macros::forge_scheduled_trigger as scheduled_trigger;

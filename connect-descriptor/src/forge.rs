@@ -50,12 +50,13 @@ pub struct ForgeAppId(String);
 const APP_ARI_PREFIX: &str = "ari:cloud:ecosystem::app/";
 
 impl ForgeAppId {
-    /// Checks `id`: the ARI prefix followed by a UUID (8-4-4-4-12 hexadecimal digits).
+    /// Checks `id`: the ARI prefix followed by a UUID (8-4-4-4-12 hexadecimal digits),
+    /// kept in lower case as Forge writes it (tokens name it exactly).
     pub fn parse(id: impl Into<String>) -> Result<Self, ForgeError> {
         let id = id.into();
         let trimmed = id.trim();
         match trimmed.strip_prefix(APP_ARI_PREFIX) {
-            Some(uuid) if is_uuid(uuid) => Ok(Self(trimmed.to_owned())),
+            Some(uuid) if is_uuid(uuid) => Ok(Self(trimmed.to_ascii_lowercase())),
             _ => Err(ForgeError::AppId(id)),
         }
     }

@@ -22,6 +22,9 @@ use serde_json::{Map, Value};
 /// validator requires `app.runtime.name`.
 pub const DEFAULT_RUNTIME: &str = "nodejs22.x";
 
+/// The runtimes `app.runtime.name` may name (the validator's list).
+pub const RUNTIMES: [&str; 3] = ["nodejs20.x", "nodejs22.x", "nodejs24.x"];
+
 /// The key of the remote at the app's baseUrl.
 pub const REMOTE_KEY: &str = "connect";
 
@@ -49,6 +52,15 @@ pub enum ManifestError {
     /// A Forge key breaks its rule.
     #[error(transparent)]
     Forge(#[from] crate::forge::ForgeError),
+    /// The app has Forge routes, but the remote does not declare `compute`, without which
+    /// Forge cannot invoke it.
+    #[error(
+        "the app has `#[forge::...]` routes, so its remote needs the `compute` operation: keep it in `RemoteSettings::operations`"
+    )]
+    ComputeRequired,
+    /// A runtime the validator does not accept.
+    #[error("`{0}` is not a Forge runtime: use one of {RUNTIMES:?}")]
+    Runtime(String),
     /// `storage` is among the remote's operations without saying whether it holds in-scope
     /// End-User Data.
     #[error(
@@ -446,7 +458,13 @@ impl Manifest {
         scopes.sort();
         scopes.dedup();
 
+        if !RUNTIMES.contains(&settings.runtime.as_str()) {
+            return Err(ManifestError::Runtime(settings.runtime.clone()));
+        }
         let remote = &settings.remote;
+        if !routes.is_empty() && !remote.operations.contains(&Operation::Compute) {
+            return Err(ManifestError::ComputeRequired);
+        }
         let mut operations = remote.operations.clone();
         operations.sort();
         operations.dedup();
@@ -644,6 +662,30 @@ mod tests {
                 .contains(&"read:app-user-token".to_owned())
         );
         assert!(manifest.to_yaml().unwrap().contains("appSystemToken"));
+    }
+
+    #[test]
+    fn forge_routes_need_compute_and_a_known_runtime() {
+        let routes = [ForgeRoute {
+            module: ForgeModule::Remote {
+                key: "notes",
+                system_token: false,
+                user_token: false,
+            },
+            path: "/notes".to_owned(),
+        }];
+        let mut settings = settings();
+        settings.remote.operations = vec![Operation::Fetch];
+        assert_eq!(
+            Manifest::build(&descriptor(), &settings, &routes),
+            Err(ManifestError::ComputeRequired)
+        );
+        let mut settings = self::settings();
+        settings.runtime = "python3.12".to_owned();
+        assert!(matches!(
+            Manifest::build(&descriptor(), &settings, &[]),
+            Err(ManifestError::Runtime(_))
+        ));
     }
 
     #[test]

@@ -178,6 +178,11 @@ pub const PRODUCTION_FORGE_JWKS: &str =
 pub const STAGING_FORGE_JWKS: &str =
     "https://forge.cdn.stg.atlassian-dev.net/.well-known/jwks.json";
 
+/// The longest a JWKS fetch may take by default: well inside Forge's 5 s event budget.
+pub const DEFAULT_FORGE_JWKS_TIMEOUT: Duration = Duration::from_secs(3);
+/// The least time between two JWKS fetches that configuration may set.
+pub const MIN_FORGE_JWKS_REFRESH: Duration = Duration::from_secs(1);
+
 /// Forge: the app id that turns on the manifest and the Forge routes, and how Forge
 /// Invocation Tokens are verified.
 #[derive(Debug, Clone)]
@@ -187,7 +192,7 @@ pub struct ForgeConfig {
     pub app_id: Option<ForgeAppId>,
     /// `FORGE_JWKS_URL`: where FIT keys come from.
     pub jwks_url: Url,
-    /// Timeout of one JWKS request (`CONNECT_KEY_FETCH_TIMEOUT_MS`, as for install keys).
+    /// Timeout of one JWKS request (`CONNECT_KEY_FETCH_TIMEOUT_MS`, at most 3 s).
     pub jwks_timeout: Duration,
     /// `FORGE_JWKS_MIN_REFRESH_SECS`: the least time between two JWKS fetches. An unknown kid
     /// within it is refused without a fetch.
@@ -204,7 +209,7 @@ impl Default for ForgeConfig {
         Self {
             app_id: None,
             jwks_url: Url::parse(PRODUCTION_FORGE_JWKS).unwrap_or_else(|_| unreachable!()),
-            jwks_timeout: DEFAULT_KEY_FETCH_TIMEOUT,
+            jwks_timeout: DEFAULT_FORGE_JWKS_TIMEOUT,
             jwks_min_refresh: Duration::from_secs(30),
             leeway: Duration::from_secs(5),
             allowed_api_hosts: Vec::new(),
@@ -355,7 +360,8 @@ impl ConnectConfig {
                 "milliseconds, e.g. 12000",
             )?);
         }
-        config.forge.jwks_timeout = config.key_fetch_timeout;
+        // Within Forge's 5 s event budget, with room for the handler.
+        config.forge.jwks_timeout = config.key_fetch_timeout.min(DEFAULT_FORGE_JWKS_TIMEOUT);
         if let Some(id) = get("FORGE_APP_ID") {
             config.forge.app_id = Some(
                 ForgeAppId::parse(id.trim())
@@ -423,15 +429,48 @@ impl ConnectConfig {
                 "must be at least 1 (1 disables retries)",
             ));
         }
-        if self.key_fetch_timeout.is_zero() {
+        if self.key_fetch_timeout.is_zero() || self.forge.jwks_timeout.is_zero() {
             return Err(ConfigError::new(
                 "CONNECT_KEY_FETCH_TIMEOUT_MS",
                 "must be above 0",
             ));
         }
+        self.forge.validate()
+    }
+}
+
+impl ForgeConfig {
+    /// Checks the Forge settings: the JWKS over https (http only on loopback, for tests) and
+    /// refetched at most once a second.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let loopback = match self.jwks_url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        let scheme_ok = match self.jwks_url.scheme() {
+            "https" => true,
+            "http" => loopback,
+            _ => false,
+        };
+        if !scheme_ok || self.jwks_url.host().is_none() {
+            return Err(ConfigError::new(
+                "FORGE_JWKS_URL",
+                "expected an https URL (http only on 127.0.0.1 or localhost), e.g. https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json",
+            ));
+        }
+        if self.jwks_min_refresh < MIN_FORGE_JWKS_REFRESH {
+            return Err(ConfigError::new(
+                "FORGE_JWKS_MIN_REFRESH_SECS",
+                "must be at least 1: a stream of unknown kids must not become a stream of JWKS fetches",
+            ));
+        }
         Ok(())
     }
+}
 
+impl ConnectConfig {
     /// The `aud` values install tokens may carry: the baseUrl and the allowed alternates.
     pub fn accepted_audiences(&self) -> Vec<String> {
         std::iter::once(&self.base_url)

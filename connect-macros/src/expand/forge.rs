@@ -144,6 +144,14 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
     let path = match find("path") {
         Some(named) => {
             attr::string(&cx, named).and_then(|lit| match PathPattern::parse(&lit.value()) {
+                // Forge calls one fixed `route.path`: a `{variable}` would be sent literally.
+                Ok(_) if lit.value().contains('{') => {
+                    cx.error_spanned_by(
+                        &lit,
+                        "Forge routes have a fixed path: remove the `{variable}` (pass values in the body or the query)",
+                    );
+                    None
+                }
                 Ok(pattern) => Some(pattern),
                 Err(error) => {
                     cx.error_spanned_by(&lit, error);

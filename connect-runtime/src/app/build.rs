@@ -193,7 +193,10 @@ impl ConnectApp {
                         }),
                     })?;
                 }
-                HandlerKind::Forge { .. } => {}
+                HandlerKind::Forge { .. } => tracing::warn!(
+                    handler = handler.name,
+                    "a #[forge::...] handler is not served: set FORGE_APP_ID to serve Forge routes"
+                ),
                 HandlerKind::Hook { event, call } => hooks.push((*event, Arc::clone(call))),
             }
         }

@@ -6,7 +6,7 @@
 
 use super::build::ConnectApp;
 use super::filters::{authorization, forge_tokens, raw_query};
-use super::forge::{Delivery, EVENT_BUDGET};
+use super::forge::EVENT_BUDGET;
 use super::table::{ForgeTarget, Found, Route, Target};
 use crate::auth::invocation::ForgeTokens;
 use crate::auth::verifier::{QshRule, RequestTarget};
@@ -231,16 +231,27 @@ where
         inner.config.body_timeout,
     )
     .await?;
-    let jti = invocation.claims().jti.clone();
-    if target.event && forge.claim(&jti) == Delivery::Duplicate {
-        tracing::info!(jti = ?jti, "Forge delivery already handled; acknowledged");
-        return Ok(duplicate_delivery());
-    }
+    let claim = if target.event {
+        match forge.claim(&invocation.claims().jti) {
+            Some(claim) => Some(claim),
+            None => {
+                tracing::info!(jti = ?invocation.claims().jti, "Forge delivery already handled; acknowledged");
+                return Ok(duplicate_delivery());
+            }
+        }
+    } else {
+        None
+    };
     if target.links_installations
         && let Some(installations) = inner
             .state
             .get::<crate::lifecycle::installations::Installations>()
-        && let Err(error) = installations.resolve(invocation.claims()).await
+        && let Err(error) = installations
+            .resolve(
+                invocation.claims(),
+                crate::lifecycle::installations::Relink::Installed,
+            )
+            .await
     {
         // The link is retried by the next lookup (`ForgeContext::tenant`); the event is not
         // refused for it.
@@ -256,7 +267,7 @@ where
         state: Arc::clone(&inner.state),
     })
     .await;
-    if target.event {
+    if let Some(claim) = claim {
         let elapsed = started.elapsed();
         if elapsed > EVENT_BUDGET {
             tracing::warn!(
@@ -264,10 +275,9 @@ where
                 "a Forge trigger handler took longer than Forge's 5 s budget: answer first and hand slow work to a spawned task"
             );
         }
-        let handled = matches!(&result, Ok(response) if response.status().is_success());
-        if !handled {
-            // Forge retries failed deliveries; the retry must run the handler.
-            forge.release(&jti);
+        // A failed delivery is released (when `claim` drops), so it runs again if it comes back.
+        if matches!(&result, Ok(response) if response.status().is_success()) {
+            claim.handled();
         }
     }
     result

@@ -5,7 +5,12 @@
 //! timeout, and documents no event id; the FIT's `jti` identifies a delivery. A delivery whose
 //! `jti` was handled successfully is acknowledged without running the handler again. The
 //! record is bounded (a moka cache with a size cap and a TTL well beyond a FIT's 25 s life),
-//! and a failed handler releases its claim, so Forge's retry runs it again.
+//! and a handler that fails, panics or is cancelled (Forge hung up) releases its claim, so
+//! the same delivery runs again.
+//!
+//! Forge's own retries (60 s later) carry a fresh token, so they are new deliveries: handlers
+//! make their effects idempotent by installation, event and entity, and can read
+//! `retryContext` through `ForgeContext::retry_count`.
 
 use crate::auth::invocation::InvocationVerifier;
 use std::time::Duration;
@@ -23,14 +28,28 @@ pub(crate) struct ForgeRuntime {
     deliveries: moka::sync::Cache<String, ()>,
 }
 
-/// Whether a delivery should run.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Delivery {
-    /// First time this `jti` is seen: run the handler, then [`ForgeRuntime::release`] on
-    /// failure.
-    New,
-    /// Already handled (or being handled): acknowledge without running the handler.
-    Duplicate,
+/// The claim of a delivery being handled: released when dropped, unless
+/// [`Claim::handled`] kept it (a failed, panicking or cancelled handler runs again on the
+/// next delivery of the same `jti`).
+pub(crate) struct Claim<'a> {
+    runtime: &'a ForgeRuntime,
+    jti: String,
+    handled: bool,
+}
+
+impl Claim<'_> {
+    /// The handler succeeded: the `jti` stays recorded.
+    pub(crate) fn handled(mut self) {
+        self.handled = true;
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if !self.handled {
+            self.runtime.deliveries.invalidate(&self.jti);
+        }
+    }
 }
 
 impl ForgeRuntime {
@@ -44,18 +63,18 @@ impl ForgeRuntime {
         }
     }
 
-    /// Claims delivery `jti` (atomically: of two concurrent deliveries one runs).
-    pub(crate) fn claim(&self, jti: &str) -> Delivery {
-        if self.deliveries.entry_by_ref(jti).or_insert(()).is_fresh() {
-            Delivery::New
-        } else {
-            Delivery::Duplicate
-        }
-    }
-
-    /// Forgets `jti` after its handler failed, so Forge's retry runs it again.
-    pub(crate) fn release(&self, jti: &str) {
-        self.deliveries.invalidate(jti);
+    /// Claims delivery `jti` (atomically: of two concurrent deliveries one runs), or `None`
+    /// when it was handled (or is being handled) already.
+    pub(crate) fn claim(&self, jti: &str) -> Option<Claim<'_>> {
+        self.deliveries
+            .entry_by_ref(jti)
+            .or_insert(())
+            .is_fresh()
+            .then(|| Claim {
+                runtime: self,
+                jti: jti.to_owned(),
+                handled: false,
+            })
     }
 }
 
@@ -66,7 +85,7 @@ mod tests {
     use connect_descriptor::ForgeAppId;
 
     #[test]
-    fn a_jti_runs_once_until_released() {
+    fn a_jti_runs_once_unless_its_handler_did_not_finish() {
         let verifier = InvocationVerifier::new(
             ForgeAppId::parse("ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11")
                 .unwrap(),
@@ -74,10 +93,15 @@ mod tests {
         )
         .unwrap();
         let runtime = ForgeRuntime::new(verifier);
-        assert_eq!(runtime.claim("a"), Delivery::New);
-        assert_eq!(runtime.claim("a"), Delivery::Duplicate);
-        assert_eq!(runtime.claim("b"), Delivery::New);
-        runtime.release("a");
-        assert_eq!(runtime.claim("a"), Delivery::New);
+        let first = runtime.claim("a").expect("new");
+        assert!(runtime.claim("a").is_none(), "being handled");
+        first.handled();
+        assert!(runtime.claim("a").is_none(), "handled");
+        let failed = runtime.claim("b").expect("new");
+        drop(failed);
+        assert!(
+            runtime.claim("b").is_some(),
+            "a failed or cancelled handler is released"
+        );
     }
 }

@@ -25,6 +25,10 @@ pub const FIT_ISSUER: &str = "forge/invocation-token";
 /// The API hosts a FIT's `app.apiBaseUrl` may name without configuration.
 pub const ATLASSIAN_API_HOSTS: [&str; 2] = ["api.atlassian.com", "api.stg.atlassian.com"];
 
+/// The longest lifetime (`exp - iat`) accepted. Forge's tokens live 25 s; a token that claims
+/// minutes is not one Forge minted, and the delivery record assumes short-lived tokens.
+pub const MAX_FIT_LIFETIME_SECS: i64 = 300;
+
 /// The claims of a FIT. Only what handlers need is typed; the rest stays JSON.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FitClaims {
@@ -184,7 +188,11 @@ impl InvocationVerifier {
         // `alg` first: `none`, HS256 (even "signed" with the public key) are refused here.
         let header = jwt::header_with_algorithm(token, Algorithm::RS256)?;
         let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
-        let key = self.keys.decoding_key(&kid).await?;
+        let key = self
+            .keys
+            .decoding_key(&kid)
+            .await
+            .map_err(forge_key_error)?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = self.leeway_secs;
         validation.validate_exp = true;
@@ -198,6 +206,11 @@ impl InvocationVerifier {
         let leeway = i64::try_from(self.leeway_secs).unwrap_or(i64::MAX);
         if claims.iat > unix_now().saturating_add(leeway) {
             return Err(AuthError::IssuedInFuture.into());
+        }
+        if claims.exp.saturating_sub(claims.iat) > MAX_FIT_LIFETIME_SECS {
+            return Err(
+                AuthError::InvalidClaims("the token lives longer than a Forge token does").into(),
+            );
         }
         if claims.app.id != self.app_id.as_str() {
             return Err(AuthError::ForgeAudience.into());
@@ -236,12 +249,28 @@ impl InvocationVerifier {
             && url.password().is_none()
             && url.query().is_none()
             && url.fragment().is_none();
-        if (known || allowed) && scheme_ok && clean {
+        // Atlassian's hosts on their default port only; every host with a site-scoped path,
+        // so the system token can never address the whole API host.
+        let port_ok = !known || url.port().is_none();
+        if (known || allowed) && scheme_ok && clean && port_ok && site_path(&url).is_some() {
             Ok(url)
         } else {
             Err(AuthError::ForeignApiBaseUrl)
         }
     }
+}
+
+/// The product and cloud id of an `apiBaseUrl` path `/ex/{jira|confluence}/{cloudId}`.
+pub(crate) fn site_path(url: &Url) -> Option<(&str, &str)> {
+    let mut segments = url.path_segments()?;
+    let (ex, product, cloud_id) = (segments.next()?, segments.next()?, segments.next()?);
+    let rest_empty = segments.all(str::is_empty);
+    let cloud_ok = !cloud_id.is_empty()
+        && cloud_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    (ex == "ex" && matches!(product, "jira" | "confluence") && cloud_ok && rest_empty)
+        .then_some((product, cloud_id))
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -258,6 +287,18 @@ fn bearer(authorization: Option<&str>) -> Option<&str> {
     let (scheme, token) = authorization?.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("Bearer") && !token.is_empty()).then_some(token)
+}
+
+/// A JWKS failure: a kid the (fresh) set lacks is refused; an unreachable JWKS is a
+/// dependency failure the caller may retry.
+fn forge_key_error(error: super::keys::KeyFetchError) -> VerifyError {
+    use super::keys::KeyFetchError;
+    match error {
+        KeyFetchError::InvalidKid | KeyFetchError::UnknownKid => {
+            VerifyError::Refused(AuthError::UnknownForgeKey)
+        }
+        unavailable => VerifyError::KeyUnavailable(unavailable),
+    }
 }
 
 fn map_error(kind: &ErrorKind) -> AuthError {
@@ -316,6 +357,12 @@ mod tests {
             "https://evil.example/ex/jira/abc",
             "https://user:pw@api.atlassian.com/ex/jira/abc",
             "http://10.0.0.1/ex/jira/abc",
+            "https://api.atlassian.com:8443/ex/jira/abc",
+            "https://api.atlassian.com",
+            "https://api.atlassian.com/admin",
+            "https://api.atlassian.com/ex/jira/abc/../../admin",
+            "https://api.atlassian.com/ex/jira/a%2Fb",
+            "https://api.atlassian.com/ex/bitbucket/abc",
             "not a url",
         ] {
             assert!(verifier.check_api_base_url(bad).is_err(), "{bad}");

@@ -90,6 +90,9 @@ pub enum AuthError {
     /// `nbf` is in the future (beyond the leeway).
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// The FIT's `kid` names no key of the Forge JWKS.
+    #[error("the Forge JWKS has no key with this kid")]
+    UnknownForgeKey,
     /// The FIT's `app.apiBaseUrl` is not on an allowed Atlassian API host.
     #[error("the token's apiBaseUrl is not on an allowed Atlassian API host")]
     ForeignApiBaseUrl,

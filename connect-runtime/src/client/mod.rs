@@ -498,7 +498,12 @@ impl RequestBuilder {
         let repeatable = retry::safe_to_repeat(&self.method, self.idempotent);
         let mut schedule = Schedule::new(&outbound.retry);
         loop {
-            let authorization = caller.authorization(&self.method, &url).await?;
+            let mut authorization = HeaderValue::try_from(
+                caller.authorization(&self.method, &url).await?,
+            )
+            .map_err(|_| ClientError::InvalidHeader("the token is not a valid header".into()))?;
+            // Kept out of any debug output of the HTTP stack.
+            authorization.set_sensitive(true);
             let mut request = outbound
                 .http
                 .request(self.method.clone(), url.clone())

@@ -7,7 +7,7 @@ use super::extract::{ForgeInvocation, FromRequest};
 use crate::auth::invocation::{FitClaims, VerifiedInvocation};
 use crate::client::{ForgeClient, Outbound};
 use crate::error::ConnectError;
-use crate::lifecycle::installations::{self, Installations};
+use crate::lifecycle::installations::{self, Installations, Relink};
 use crate::store::Tenant;
 use std::sync::Arc;
 use url::Url;
@@ -32,6 +32,24 @@ use url::Url;
 pub struct ForgeContext {
     invocation: VerifiedInvocation,
     installations: Option<Installations>,
+    retry: Option<RetryContext>,
+}
+
+/// `retryContext` of a retried event delivery.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RetryContext {
+    #[serde(default)]
+    retry_count: Option<u32>,
+    #[serde(default)]
+    retry_reason: Option<String>,
+}
+
+/// The part of an event body the framework reads.
+#[derive(serde::Deserialize)]
+struct EventEnvelope {
+    #[serde(rename = "retryContext", default)]
+    retry_context: Option<RetryContext>,
 }
 
 impl ForgeContext {
@@ -86,7 +104,7 @@ impl ForgeContext {
         self.license()?.get("active")?.as_bool()
     }
 
-    /// The site's cloud id (from the installation contexts, the UI context, or `apiBaseUrl`).
+    /// The site's cloud id (from the verified `apiBaseUrl`).
     pub fn cloud_id(&self) -> Option<&str> {
         installations::cloud_id(self.claims())
     }
@@ -106,6 +124,18 @@ impl ForgeContext {
         self.claims().context.as_ref()
     }
 
+    /// `retryContext.retryCount` of an event delivery Forge retries (1 for the first retry),
+    /// `None` for a first delivery. Retries carry a fresh token: make effects idempotent by
+    /// installation, event and entity.
+    pub fn retry_count(&self) -> Option<u32> {
+        self.retry.as_ref()?.retry_count
+    }
+
+    /// `retryContext.retryReason` of a retried delivery, e.g. `FUNCTION_UPSTREAM_ERROR`.
+    pub fn retry_reason(&self) -> Option<&str> {
+        self.retry.as_ref()?.retry_reason.as_deref()
+    }
+
     /// `jti`: the token's id.
     pub fn jti(&self) -> &str {
         &self.claims().jti
@@ -117,10 +147,13 @@ impl ForgeContext {
     }
 
     /// The Connect tenant of this installation's site, when the app was installed there
-    /// through Connect too (matched by installation id, else cloud id, then linked).
+    /// through Connect too: matched by installation id, else by cloud id (and then linked,
+    /// unless the tenant is linked to another installation already).
     pub async fn tenant(&self) -> Result<Option<Arc<Tenant>>, ConnectError> {
         match &self.installations {
-            Some(installations) => Ok(installations.resolve(self.claims()).await?),
+            Some(installations) => Ok(installations
+                .resolve(self.claims(), Relink::IfUnlinked)
+                .await?),
             None => Ok(None),
         }
     }
@@ -135,12 +168,20 @@ fn invocation(request: &ConnectRequest) -> Result<&VerifiedInvocation, ConnectEr
 
 impl FromRequest<ForgeInvocation> for ForgeContext {
     async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+        // Event bodies may carry `retryContext`; anything else (or no JSON) has none.
+        let retry = request
+            .body
+            .starts_with(b"{")
+            .then(|| serde_json::from_slice::<EventEnvelope>(&request.body).ok())
+            .flatten()
+            .and_then(|envelope| envelope.retry_context);
         Ok(ForgeContext {
             invocation: invocation(request)?.clone(),
             installations: request
                 .state
                 .get::<Installations>()
                 .map(|found| (*found).clone()),
+            retry,
         })
     }
 }

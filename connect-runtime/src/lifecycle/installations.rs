@@ -23,36 +23,33 @@ impl std::fmt::Debug for Installations {
     }
 }
 
-/// The site's cloud id of a FIT: `app.installation.contexts[].cloudId`, `context.cloudId`, or
-/// the last segment of `app.apiBaseUrl` (`https://api.atlassian.com/ex/jira/<cloudId>`).
+/// The site's cloud id of a verified FIT: from `app.apiBaseUrl` (`/ex/jira/<cloudId>`), the
+/// claim the system token is sent to, which the verifier has checked has that shape.
 pub(crate) fn cloud_id(claims: &FitClaims) -> Option<&str> {
-    let from_contexts = claims
-        .app
-        .installation
-        .as_ref()
-        .and_then(|installation| installation.get("contexts")?.as_array())
-        .into_iter()
-        .flatten()
-        .find_map(|context| context.get("cloudId")?.as_str());
-    let from_context = || claims.context.as_ref()?.get("cloudId")?.as_str();
-    let from_api_base_url = || {
-        let path = claims.app.api_base_url.trim_end_matches('/');
-        let (prefix, last) = path.rsplit_once('/')?;
-        (prefix.ends_with("/ex/jira") || prefix.ends_with("/ex/confluence"))
-            .then_some(last)
-            .filter(|id| !id.is_empty())
-    };
-    from_contexts
-        .or_else(from_context)
-        .or_else(from_api_base_url)
+    let path = claims.app.api_base_url.split("/ex/").nth(1)?;
+    let (_, cloud_id) = path.trim_end_matches('/').split_once('/')?;
+    (!cloud_id.is_empty() && !cloud_id.contains('/')).then_some(cloud_id)
+}
+
+/// Whether a lookup may move a tenant's link to this installation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Relink {
+    /// An ordinary invocation: link a tenant that has no installation yet, never move one.
+    IfUnlinked,
+    /// Forge's `avi:forge:installed:app`: a (re)install on the site; the new installation
+    /// replaces the old one.
+    Installed,
 }
 
 impl Installations {
-    /// The installed Connect tenant of the invocation's installation (linking it when found
-    /// by cloud id), or `None`.
+    /// The installed Connect tenant of the invocation's installation, or `None`. A tenant of
+    /// the same site found by cloud id is linked when it has no installation yet, or when
+    /// `relink` says this is a new installation of the site; a tenant linked to another
+    /// installation is not this one's.
     pub(crate) async fn resolve(
         &self,
         claims: &FitClaims,
+        relink: Relink,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
         let installation_id = claims.app.installation_id.as_str();
         let cloud_id = cloud_id(claims);
@@ -66,8 +63,10 @@ impl Installations {
         if tenant.uninstalled {
             return Ok(None);
         }
-        if tenant.installation_id.as_deref() == Some(installation_id) {
-            return Ok(Some(tenant));
+        match (tenant.installation_id.as_deref(), relink) {
+            (Some(linked), _) if linked == installation_id => return Ok(Some(tenant)),
+            (Some(_), Relink::IfUnlinked) => return Ok(None),
+            (Some(_), Relink::Installed) | (None, _) => {}
         }
         // Only the link columns are written: a reinstall racing with this keeps its secret.
         let link = InstallationLink {

@@ -55,9 +55,11 @@ pub fn set_enabled(mut tenant: Tenant, enabled: bool, now: i64) -> Tenant {
     tenant
 }
 
-/// The row after a verified uninstall: kept (soft delete), marked uninstalled and disabled.
+/// The row after a verified uninstall: kept (soft delete), marked uninstalled and disabled,
+/// its Forge link dropped (a reinstall is a new installation).
 pub fn uninstall(mut tenant: Tenant, now: i64) -> Tenant {
     tenant.uninstalled = true;
+    tenant.installation_id = None;
     tenant.enabled = false;
     tenant.updated_at = now;
     tenant

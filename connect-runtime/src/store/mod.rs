@@ -89,8 +89,8 @@ pub trait TenantStore: Send + Sync + 'static {
     /// The tenant of `app_key` linked to Forge installation `installation_id`, or failing
     /// that, the tenant of the site `cloud_id`: the Connect side of a Forge invocation.
     ///
-    /// Among several rows, one with the installation id wins, then installed over uninstalled,
-    /// then the most recently updated.
+    /// Among several rows, an installed one wins over an uninstalled one, then one with the
+    /// installation id, then the most recently updated.
     async fn find_by_installation(
         &self,
         app_key: &str,
@@ -120,12 +120,12 @@ pub struct InstallationLink<'a> {
     pub now: i64,
 }
 
-/// The order [`TenantStore::find_by_installation`] prefers among matching rows (smallest
+/// The order `TenantStore::find_by_installation` prefers among matching rows (smallest
 /// first); for stores that filter in memory.
-pub fn installation_rank(tenant: &Tenant, installation_id: &str) -> (bool, bool, i64) {
+pub(crate) fn installation_rank(tenant: &Tenant, installation_id: &str) -> (bool, bool, i64) {
     (
-        tenant.installation_id.as_deref() != Some(installation_id),
         tenant.uninstalled,
+        tenant.installation_id.as_deref() != Some(installation_id),
         -tenant.updated_at,
     )
 }

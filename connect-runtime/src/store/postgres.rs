@@ -51,7 +51,7 @@ const SELECT_BY_INSTALLATION: &str = "SELECT app_key, client_key, shared_secret,
     install_payload, installed_at, updated_at, installation_id
     FROM connect_tenants
     WHERE app_key = $1 AND (installation_id = $2 OR ($3::TEXT IS NOT NULL AND cloud_id = $3))
-    ORDER BY (installation_id IS NOT DISTINCT FROM $2) DESC, uninstalled ASC, updated_at DESC
+    ORDER BY uninstalled ASC, (installation_id IS NOT DISTINCT FROM $2) DESC, updated_at DESC
     LIMIT 1";
 
 const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,

@@ -171,7 +171,7 @@ const SELECT_BY_INSTALLATION: &str = "SELECT app_key, client_key, shared_secret,
         install_payload, installed_at, updated_at, installation_id
     FROM connect_tenants
     WHERE app_key = ?1 AND (installation_id = ?2 OR (?3 IS NOT NULL AND cloud_id = ?3))
-    ORDER BY (installation_id IS ?2) DESC, uninstalled ASC, updated_at DESC LIMIT 1";
+    ORDER BY uninstalled ASC, (installation_id IS ?2) DESC, updated_at DESC LIMIT 1";
 
 const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
         base_url, display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,

@@ -190,6 +190,25 @@ async fn forged_and_misdirected_tokens_are_refused() {
         .await;
     attack
         .refused(
+            "a lifetime of hours",
+            "Bearer",
+            &sign(attack.fit().claim("exp", json!(t + 7200))),
+            401,
+        )
+        .await;
+    let mut whole_host = attack.fit();
+    whole_host.claims.get_mut("app").unwrap()["apiBaseUrl"] =
+        json!(format!("{}/admin", platform.url()));
+    attack
+        .refused(
+            "apiBaseUrl not scoped to a site",
+            "Bearer",
+            &sign(whole_host),
+            401,
+        )
+        .await;
+    attack
+        .refused(
             "unknown kid",
             "Bearer",
             &sign(attack.fit().kid("forge/invocation-token/wf-unknown")),

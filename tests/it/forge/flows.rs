@@ -131,6 +131,11 @@ async fn a_redelivered_trigger_runs_once_and_a_failed_one_runs_again() {
         .unwrap();
     assert_eq!(retry.status, 204);
     assert_eq!(runs.trigger.load(Ordering::SeqCst), 4);
+    assert_eq!(
+        runs.last_retry.load(Ordering::SeqCst),
+        1,
+        "retryContext reaches the handler"
+    );
 }
 
 #[tokio::test]
@@ -250,7 +255,7 @@ async fn connect_install_then_forge_installed_is_one_tenant() {
 async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
     let runs = Arc::new(Runs::default());
     let fixture = Fixture::start_with(probe_app(Arc::clone(&runs)), |config| {
-        config.forge.jwks_min_refresh = Duration::from_millis(500);
+        config.forge.jwks_min_refresh = Duration::from_secs(1);
     })
     .await;
     let installation = ForgeInstallation::jira("rotation");
@@ -279,7 +284,7 @@ async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
     assert_eq!(claims["environment"], json!("DEVELOPMENT"));
 
     fixture.platform.rotate_keys(true);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let answer = invoke().await.unwrap();
     assert_eq!(
         answer.status, 200,
@@ -288,4 +293,62 @@ async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
     );
     assert_eq!(fixture.platform.jwks_fetches(), 2);
     assert_eq!(runs.remote.load(Ordering::SeqCst), 2);
+}
+
+/// Another installation on the site of a linked tenant (another app environment, or a stale
+/// token) does not take the tenant over; Forge's installed event for the site does, and an
+/// uninstall drops the link.
+#[tokio::test]
+async fn a_linked_tenant_moves_only_on_an_installed_event() {
+    let fixture = Fixture::start(hello::app()).await;
+    let mut site = Site::jira("linked");
+    site.installation_id = Some(new_installation_id());
+    fixture.install(&site).await;
+    let linked = ForgeInstallation::of_site(&site);
+    let (_, body) = invoke_myself(&fixture, &linked, true).await;
+    assert_eq!(body["clientKey"], json!(site.client_key));
+
+    let other = ForgeInstallation {
+        installation_id: new_installation_id(),
+        ..linked.clone()
+    };
+    let (status, body) = invoke_myself(&fixture, &other, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["clientKey"],
+        Value::Null,
+        "an invocation never moves a link"
+    );
+    let (_, body) = invoke_myself(&fixture, &linked, true).await;
+    assert_eq!(body["clientKey"], json!(site.client_key), "the link stayed");
+
+    // A reinstall on Forge: the installed event of the new installation moves the link.
+    let event = fixture.platform.installed_event(&other);
+    let (answer, _) = fixture
+        .platform
+        .deliver(
+            &fixture.url("/forge/lifecycle"),
+            &other,
+            "hello-lifecycle",
+            &event,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let (_, body) = invoke_myself(&fixture, &other, true).await;
+    assert_eq!(body["clientKey"], json!(site.client_key));
+    let (_, body) = invoke_myself(&fixture, &linked, true).await;
+    assert_eq!(
+        body["clientKey"],
+        Value::Null,
+        "the old installation lost the tenant"
+    );
+
+    // An uninstall drops the link and the tenant.
+    let answer = fixture.host.uninstall(&fixture.app, &site).await.unwrap();
+    assert_eq!(answer.status, 204);
+    let (_, body) = invoke_myself(&fixture, &other, true).await;
+    assert_eq!(body["clientKey"], Value::Null);
+    let tenant = fixture.store.snapshot().pop().unwrap();
+    assert_eq!(tenant.installation_id, None);
 }

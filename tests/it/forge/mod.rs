@@ -29,6 +29,8 @@ pub struct Runs {
     pub connect: AtomicUsize,
     /// The trigger answers 500 while this is set.
     pub fail_trigger: AtomicBool,
+    /// `retryContext.retryCount` of the last delivery (0 for none).
+    pub last_retry: AtomicUsize,
 }
 
 /// A Forge Remote endpoint that counts its runs and echoes what the FIT said.
@@ -54,6 +56,8 @@ async fn probe_events(
     event: Json<Value>,
 ) -> StatusCode {
     let _ = (forge.jti(), event);
+    runs.last_retry
+        .store(forge.retry_count().unwrap_or(0) as usize, Ordering::SeqCst);
     runs.trigger.fetch_add(1, Ordering::SeqCst);
     if runs.fail_trigger.load(Ordering::SeqCst) {
         StatusCode::INTERNAL_SERVER_ERROR
