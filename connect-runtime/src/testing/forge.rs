@@ -88,6 +88,8 @@ struct PlatformState {
     display_name: String,
     /// Where `apiBaseUrl` points (this server, unless another platform process serves it).
     api_origin: Option<String>,
+    /// How many of the next API calls are answered 429 with `Retry-After: 1`.
+    rate_limited: usize,
 }
 
 /// The simulated Forge platform. Give the app `FORGE_JWKS_URL` = [`jwks_url`](Self::jwks_url)
@@ -168,6 +170,7 @@ impl ForgePlatform {
             calls: Vec::new(),
             display_name: "Forge Bot".to_owned(),
             api_origin: None,
+            rate_limited: 0,
         }));
         let jwks_state = Arc::clone(&state);
         let jwks = warp::get()
@@ -274,6 +277,11 @@ impl ForgePlatform {
     /// The calls the product API received.
     pub fn api_calls(&self) -> Vec<ForgeApiCall> {
         self.lock().calls.clone()
+    }
+
+    /// Answers the next `count` product API calls with 429 and `Retry-After: 1`.
+    pub fn rate_limit_next(&self, count: usize) {
+        self.lock().rate_limited = count;
     }
 
     /// The `displayName` `/rest/api/3/myself` answers.
@@ -521,6 +529,18 @@ fn api_answer(
         path: path.clone(),
         token: kind.to_owned(),
     });
+    if state.rate_limited > 0 {
+        state.rate_limited -= 1;
+        return warp::reply::with_header(
+            warp::reply::with_status(
+                warp::reply::json(&json!({"message": "Rate limited"})),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            "retry-after",
+            "1",
+        )
+        .into_response();
+    }
     if matches!(kind, "none" | "invalid") {
         return warp::reply::with_status(
             warp::reply::json(&json!({"message": "Unauthorized"})),

@@ -352,3 +352,19 @@ async fn a_linked_tenant_moves_only_on_an_installed_event() {
     let tenant = fixture.store.snapshot().pop().unwrap();
     assert_eq!(tenant.installation_id, None);
 }
+
+/// `ForgeClient` shares the outbound client's rate-limit handling: a 429 with `Retry-After` is
+/// waited out and retried with the same token.
+#[tokio::test]
+async fn forge_client_retries_rate_limited_calls() {
+    let fixture = Fixture::start(hello::app()).await;
+    let installation = ForgeInstallation::jira("limited");
+    fixture.platform.rate_limit_next(1);
+    let started = std::time::Instant::now();
+    let (status, body) = invoke_myself(&fixture, &installation, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    let calls = fixture.platform.api_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|call| call.token == "system"));
+}
