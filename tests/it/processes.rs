@@ -209,3 +209,68 @@ fn hello_usage_and_unknown_commands() {
         "{stderr}"
     );
 }
+
+/// `examples/hello` with `FORGE_APP_ID`, logging at debug level: Forge invocations that work,
+/// that are rate limited and that are forged leave the Forge Invocation Tokens and the system
+/// token out of every log line.
+#[tokio::test]
+async fn hello_example_never_logs_forge_tokens() {
+    use connect_runtime::testing::{ForgeInstallation, ForgePlatform};
+    const APP_ID: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
+    let platform = ForgePlatform::start(APP_ID).await.expect("platform");
+    let port = free_port().unwrap();
+    let example = AppProcess::spawn(
+        &example_binary("hello"),
+        &[
+            ("PORT", port.to_string()),
+            ("DATABASE_URL", "memory://".into()),
+            ("RUST_LOG", "debug".into()),
+            ("FORGE_APP_ID", APP_ID.into()),
+            ("FORGE_JWKS_URL", platform.jwks_url()),
+            ("FORGE_ALLOWED_API_HOSTS", "127.0.0.1".into()),
+            ("CONNECT_RETRY_MAX_ATTEMPTS", "1".into()),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", Duration::from_secs(20))
+        .expect("the example never listened");
+    let url = format!("http://127.0.0.1:{port}/forge/myself");
+    let installation = ForgeInstallation::jira("logs");
+    let system = platform.system_token();
+    let http = reqwest::Client::new();
+    let call = |fit: String| {
+        http.post(&url)
+            .header("authorization", format!("Bearer {fit}"))
+            .header("x-forge-oauth-system", &system)
+            .send()
+    };
+    let good = platform.sign(&platform.fit(&installation, "hello-remote"));
+    assert_eq!(call(good.clone()).await.unwrap().status(), 200);
+    platform.rate_limit_next(5);
+    let limited = platform.sign(&platform.fit(&installation, "hello-remote"));
+    assert_eq!(call(limited.clone()).await.unwrap().status(), 503);
+    let forged = platform
+        .fit(&installation, "hello-remote")
+        .sign_hs256(platform.keys().public_pem().as_bytes());
+    assert_eq!(call(forged.clone()).await.unwrap().status(), 401);
+    let lines = example.drain_log(Duration::from_millis(500));
+    assert!(
+        lines.iter().any(|line| line.contains("rate limited")
+            || line.contains("RateLimited")
+            || line.contains("503")),
+        "the rate limit was logged: {lines:#?}"
+    );
+    for line in &lines {
+        for (what, secret) in [
+            ("a FIT", &good),
+            ("a FIT", &limited),
+            ("a forged token", &forged),
+            ("the system token", &system),
+        ] {
+            // The signature part is what makes a token usable.
+            let signature = secret.rsplit('.').next().unwrap();
+            assert!(!line.contains(signature), "{what} in the log: {line}");
+        }
+    }
+}

@@ -92,6 +92,15 @@ impl AppProcess {
         }
         None
     }
+
+    /// Every log line not read yet, waiting until none has come for `quiet`.
+    pub fn drain_log(&self, quiet: Duration) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Ok(line) = self.log.recv_timeout(quiet) {
+            lines.push(line);
+        }
+        lines
+    }
 }
 
 impl Drop for AppProcess {

@@ -363,7 +363,10 @@ async fn forge_client_retries_rate_limited_calls() {
     let started = std::time::Instant::now();
     let (status, body) = invoke_myself(&fixture, &installation, true).await;
     assert_eq!(status, 200, "{body}");
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     let calls = fixture.platform.api_calls();
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls.iter().all(|call| call.token == "system"));
