@@ -25,6 +25,7 @@
 //! | `CONNECT_RETRY_MAX_WAIT_MS` | total time a request may wait between rate-limited attempts | 12000 |
 //! | `FORGE_APP_ID` | the Forge app ARI (`ari:cloud:ecosystem::app/<uuid>`): turns on the manifest and the Forge routes | none |
 //! | `FORGE_JWKS_URL` | JWKS of Forge Invocation Tokens | Atlassian's production JWKS |
+//! | `FORGE_STAGING_JWKS_URL` | Atlassian's staging JWKS, for tokens whose `apiBaseUrl` is on `api.stg.atlassian.com` (refused without it) | none |
 //! | `FORGE_JWKS_MIN_REFRESH_SECS` | least time between two JWKS fetches (unknown kids within it are refused without a fetch) | 30 |
 //! | `FORGE_ALLOWED_API_HOSTS` | more hosts a FIT's `app.apiBaseUrl` may name (`http://` only for loopback) | none (`api.atlassian.com`, `api.stg.atlassian.com` only) |
 
@@ -174,7 +175,7 @@ impl HostRule {
 /// Atlassian's production JWKS for Forge Invocation Tokens.
 pub const PRODUCTION_FORGE_JWKS: &str =
     "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
-/// Atlassian's staging JWKS (set `FORGE_JWKS_URL` to it for apps on staging).
+/// Atlassian's staging JWKS (set `FORGE_STAGING_JWKS_URL` to it for apps on staging).
 pub const STAGING_FORGE_JWKS: &str =
     "https://forge.cdn.stg.atlassian-dev.net/.well-known/jwks.json";
 
@@ -192,6 +193,10 @@ pub struct ForgeConfig {
     pub app_id: Option<ForgeAppId>,
     /// `FORGE_JWKS_URL`: where FIT keys come from.
     pub jwks_url: Url,
+    /// `FORGE_STAGING_JWKS_URL`: Atlassian's staging JWKS, for apps tested on staging
+    /// ([`STAGING_FORGE_JWKS`]). Only tokens whose `apiBaseUrl` is on
+    /// `api.stg.atlassian.com` are verified with it; without it such tokens are refused.
+    pub staging_jwks_url: Option<Url>,
     /// Timeout of one JWKS request (`CONNECT_KEY_FETCH_TIMEOUT_MS`, at most 3 s).
     pub jwks_timeout: Duration,
     /// `FORGE_JWKS_MIN_REFRESH_SECS`: the least time between two JWKS fetches. An unknown kid
@@ -200,7 +205,7 @@ pub struct ForgeConfig {
     /// Clock-skew leeway for `exp`, `nbf` and `iat` (a FIT lives 25 s).
     pub leeway: Duration,
     /// `FORGE_ALLOWED_API_HOSTS`: more hosts a FIT's `app.apiBaseUrl` may name, beside
-    /// `api.atlassian.com` and `api.stg.atlassian.com` (`http://` only for loopback).
+    /// `api.atlassian.com` (`http://` only for loopback).
     pub allowed_api_hosts: Vec<HostRule>,
 }
 
@@ -209,6 +214,7 @@ impl Default for ForgeConfig {
         Self {
             app_id: None,
             jwks_url: Url::parse(PRODUCTION_FORGE_JWKS).unwrap_or_else(|_| unreachable!()),
+            staging_jwks_url: None,
             jwks_timeout: DEFAULT_FORGE_JWKS_TIMEOUT,
             jwks_min_refresh: Duration::from_secs(30),
             leeway: Duration::from_secs(5),
@@ -371,6 +377,9 @@ impl ConnectConfig {
         if let Some(url) = get("FORGE_JWKS_URL") {
             config.forge.jwks_url = parse_url("FORGE_JWKS_URL", &url)?;
         }
+        if let Some(url) = get("FORGE_STAGING_JWKS_URL") {
+            config.forge.staging_jwks_url = Some(parse_url("FORGE_STAGING_JWKS_URL", &url)?);
+        }
         if let Some(secs) = get("FORGE_JWKS_MIN_REFRESH_SECS") {
             config.forge.jwks_min_refresh = Duration::from_secs(number(
                 "FORGE_JWKS_MIN_REFRESH_SECS",
@@ -443,21 +452,33 @@ impl ForgeConfig {
     /// Checks the Forge settings: the JWKS over https (http only on loopback, for tests) and
     /// refetched at most once a second.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let loopback = match self.jwks_url.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-            None => false,
+        let secure = |url: &Url| {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            match url.scheme() {
+                "https" => url.host().is_some(),
+                "http" => loopback,
+                _ => false,
+            }
         };
-        let scheme_ok = match self.jwks_url.scheme() {
-            "https" => true,
-            "http" => loopback,
-            _ => false,
-        };
-        if !scheme_ok || self.jwks_url.host().is_none() {
+        if !secure(&self.jwks_url) {
             return Err(ConfigError::new(
                 "FORGE_JWKS_URL",
                 "expected an https URL (http only on 127.0.0.1 or localhost), e.g. https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json",
+            ));
+        }
+        if self
+            .staging_jwks_url
+            .as_ref()
+            .is_some_and(|url| !secure(url))
+        {
+            return Err(ConfigError::new(
+                "FORGE_STAGING_JWKS_URL",
+                "expected an https URL (http only on 127.0.0.1 or localhost), e.g. https://forge.cdn.stg.atlassian-dev.net/.well-known/jwks.json",
             ));
         }
         if self.jwks_min_refresh < MIN_FORGE_JWKS_REFRESH {

@@ -22,8 +22,11 @@ use url::Url;
 /// The `iss` of every FIT.
 pub const FIT_ISSUER: &str = "forge/invocation-token";
 
-/// The API hosts a FIT's `app.apiBaseUrl` may name without configuration.
-pub const ATLASSIAN_API_HOSTS: [&str; 2] = ["api.atlassian.com", "api.stg.atlassian.com"];
+/// The production API host a FIT's `app.apiBaseUrl` may name without configuration.
+pub const ATLASSIAN_API_HOST: &str = "api.atlassian.com";
+/// Atlassian's staging API host: accepted only for tokens verified with the staging JWKS
+/// (`FORGE_STAGING_JWKS_URL`).
+pub const ATLASSIAN_STAGING_API_HOST: &str = "api.stg.atlassian.com";
 
 /// The longest lifetime (`exp - iat`) accepted. Forge's tokens live 25 s; a token that claims
 /// minutes is not one Forge minted, and the delivery record assumes short-lived tokens.
@@ -145,6 +148,9 @@ impl VerifiedInvocation {
 pub struct InvocationVerifier {
     app_id: ForgeAppId,
     keys: ForgeKeys,
+    /// The staging JWKS, for apps that opted in: tokens whose `apiBaseUrl` is on Atlassian's
+    /// staging API host are verified with it (and only those).
+    staging_keys: Option<ForgeKeys>,
     leeway_secs: u64,
     api_hosts: Arc<[HostRule]>,
 }
@@ -168,6 +174,14 @@ impl InvocationVerifier {
                 config.jwks_timeout,
                 config.jwks_min_refresh,
             )?,
+            staging_keys: match &config.staging_jwks_url {
+                Some(url) => Some(ForgeKeys::new(
+                    url.clone(),
+                    config.jwks_timeout,
+                    config.jwks_min_refresh,
+                )?),
+                None => None,
+            },
             leeway_secs: config.leeway.as_secs(),
             api_hosts: config.allowed_api_hosts.clone().into(),
         })
@@ -188,11 +202,15 @@ impl InvocationVerifier {
         // `alg` first: `none`, HS256 (even "signed" with the public key) are refused here.
         let header = jwt::header_with_algorithm(token, Algorithm::RS256)?;
         let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
-        let key = self
-            .keys
-            .decoding_key(&kid)
-            .await
-            .map_err(forge_key_error)?;
+        // Which JWKS signs it depends on the environment the token claims; the claim is
+        // trusted only once that JWKS verified it (and checked again below).
+        let staging = claims_staging_host(token);
+        let keys = match (staging, &self.staging_keys) {
+            (false, _) => &self.keys,
+            (true, Some(staging_keys)) => staging_keys,
+            (true, None) => return Err(AuthError::ForeignApiBaseUrl.into()),
+        };
+        let key = keys.decoding_key(&kid).await.map_err(forge_key_error)?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = self.leeway_secs;
         validation.validate_exp = true;
@@ -218,7 +236,7 @@ impl InvocationVerifier {
         if claims.jti.is_empty() || claims.app.installation_id.is_empty() {
             return Err(AuthError::InvalidClaims("jti and app.installationId are required").into());
         }
-        let api_base_url = self.check_api_base_url(&claims.app.api_base_url)?;
+        let api_base_url = self.check_api_base_url(&claims.app.api_base_url, staging)?;
         Ok(VerifiedInvocation {
             claims: Arc::new(claims),
             api_base_url: Arc::new(api_base_url),
@@ -233,12 +251,16 @@ impl InvocationVerifier {
         })
     }
 
-    /// `app.apiBaseUrl` on `https://api.atlassian.com` / `https://api.stg.atlassian.com` or an
-    /// allowed host (`FORGE_ALLOWED_API_HOSTS`; `http://` only for loopback hosts).
-    fn check_api_base_url(&self, api_base_url: &str) -> Result<Url, AuthError> {
+    /// `app.apiBaseUrl` on `https://api.atlassian.com` (or the staging host, for a token the
+    /// staging JWKS verified) or an allowed host (`FORGE_ALLOWED_API_HOSTS`; `http://` only for
+    /// loopback hosts), with a site-scoped path.
+    fn check_api_base_url(&self, api_base_url: &str, staging: bool) -> Result<Url, AuthError> {
         let url = Url::parse(api_base_url).map_err(|_| AuthError::ForeignApiBaseUrl)?;
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let known = ATLASSIAN_API_HOSTS.contains(&host.as_str());
+        if staging != (host == ATLASSIAN_STAGING_API_HOST) {
+            return Err(AuthError::ForeignApiBaseUrl);
+        }
+        let known = host == ATLASSIAN_API_HOST || host == ATLASSIAN_STAGING_API_HOST;
         let allowed = self.api_hosts.iter().any(|rule| rule.matches(&host));
         let scheme_ok = match url.scheme() {
             "https" => true,
@@ -258,6 +280,24 @@ impl InvocationVerifier {
             Err(AuthError::ForeignApiBaseUrl)
         }
     }
+}
+
+/// Whether the (not yet verified) token claims an `apiBaseUrl` on Atlassian's staging API host.
+fn claims_staging_host(token: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Peek {
+        app: PeekApp,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PeekApp {
+        api_base_url: String,
+    }
+    jsonwebtoken::dangerous::insecure_decode::<Peek>(token)
+        .ok()
+        .and_then(|data| Url::parse(&data.claims.app.api_base_url).ok())
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| host == ATLASSIAN_STAGING_API_HOST)
 }
 
 /// The product and cloud id of an `apiBaseUrl` path `/ex/{jira|confluence}/{cloudId}`.
@@ -346,11 +386,22 @@ mod tests {
         .unwrap();
         for good in [
             "https://api.atlassian.com/ex/jira/abc",
-            "https://api.stg.atlassian.com/ex/confluence/abc",
             "http://127.0.0.1:4000/ex/jira/abc",
         ] {
-            assert!(verifier.check_api_base_url(good).is_ok(), "{good}");
+            assert!(verifier.check_api_base_url(good, false).is_ok(), "{good}");
         }
+        let staging = "https://api.stg.atlassian.com/ex/confluence/abc";
+        assert!(
+            verifier.check_api_base_url(staging, false).is_err(),
+            "staging needs its JWKS"
+        );
+        assert!(verifier.check_api_base_url(staging, true).is_ok());
+        assert!(
+            verifier
+                .check_api_base_url("https://api.atlassian.com/ex/jira/abc", true)
+                .is_err(),
+            "a staging-signed token cannot name production"
+        );
         for bad in [
             "http://api.atlassian.com/ex/jira/abc",
             "https://api.atlassian.com.evil.example/ex/jira/abc",
@@ -365,7 +416,7 @@ mod tests {
             "https://api.atlassian.com/ex/bitbucket/abc",
             "not a url",
         ] {
-            assert!(verifier.check_api_base_url(bad).is_err(), "{bad}");
+            assert!(verifier.check_api_base_url(bad, false).is_err(), "{bad}");
         }
     }
 }

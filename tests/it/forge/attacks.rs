@@ -348,3 +348,58 @@ async fn random_unknown_kids_cost_a_few_jwks_fetches() {
     );
     assert_eq!(runs.remote.load(Ordering::SeqCst), 0);
 }
+
+/// Tokens naming Atlassian's staging API host are verified with the staging JWKS, and only
+/// when the app opted in; neither JWKS vouches for the other environment.
+#[tokio::test]
+async fn staging_tokens_need_the_staging_jwks() {
+    use connect_runtime::testing::ForgePlatform;
+    let staging = ForgePlatform::start(APP_ID).await.unwrap();
+    let runs = Arc::new(Runs::default());
+    let staging_jwks = staging.jwks_url();
+    let fixture = super::Fixture::start_with(probe_app(Arc::clone(&runs)), |config| {
+        config.forge.staging_jwks_url = Some(staging_jwks.parse().unwrap());
+    })
+    .await;
+    let installation = ForgeInstallation::jira("staging");
+    let on = |platform: &ForgePlatform, api_base_url: &str| {
+        let mut spec = platform.fit(&installation, "probe-remote");
+        spec.claims.get_mut("app").unwrap()["apiBaseUrl"] = json!(api_base_url);
+        platform.sign(&spec)
+    };
+    let send = |token: String| {
+        reqwest::Client::new()
+            .post(fixture.url("/forge/probe"))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    let stg = "https://api.stg.atlassian.com/ex/jira/0a1b2c";
+    let prod = "https://api.atlassian.com/ex/jira/0a1b2c";
+    assert_eq!(send(on(&staging, stg)).await.unwrap().status(), 200);
+    assert_eq!(runs.remote.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        send(on(&fixture.platform, stg)).await.unwrap().status(),
+        401,
+        "a production key does not sign for staging"
+    );
+    assert_eq!(
+        send(on(&staging, prod)).await.unwrap().status(),
+        401,
+        "a staging key does not sign for production"
+    );
+    assert_eq!(runs.remote.load(Ordering::SeqCst), 1);
+
+    // Without the opt-in, staging tokens are refused before any JWKS is asked.
+    let runs = Arc::new(Runs::default());
+    let plain = super::Fixture::start(probe_app(Arc::clone(&runs))).await;
+    let fetches = staging.jwks_fetches();
+    let answer = reqwest::Client::new()
+        .post(plain.url("/forge/probe"))
+        .header("authorization", format!("Bearer {}", on(&staging, stg)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    assert_eq!(staging.jwks_fetches(), fetches);
+    assert_eq!(runs.remote.load(Ordering::SeqCst), 0);
+}
