@@ -31,6 +31,22 @@ async fn invoke_myself(
     (answer.status, answer.json().unwrap_or(Value::Null))
 }
 
+/// Delivers Forge's installed event of `installation` to hello's lifecycle trigger.
+async fn deliver_installed(fixture: &Fixture, installation: &ForgeInstallation) {
+    let event = fixture.platform.installed_event(installation);
+    let (answer, _) = fixture
+        .platform
+        .deliver(
+            &fixture.url("/forge/lifecycle"),
+            installation,
+            "hello-lifecycle",
+            &event,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
 #[tokio::test]
 async fn hello_forge_remote_answers_the_contract() {
     let fixture = Fixture::start(hello::app()).await;
@@ -170,18 +186,7 @@ async fn forge_installed_then_connect_install_is_one_tenant() {
     let mut site = Site::jira("forge-first");
     site.installation_id = Some(new_installation_id());
     let installation = ForgeInstallation::of_site(&site);
-    let event = fixture.platform.installed_event(&installation);
-    let (answer, _) = fixture
-        .platform
-        .deliver(
-            &fixture.url("/forge/lifecycle"),
-            &installation,
-            "hello-lifecycle",
-            &event,
-        )
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    deliver_installed(&fixture, &installation).await;
     assert!(fixture.store.snapshot().is_empty(), "no Connect tenant yet");
 
     fixture.install(&site).await;
@@ -203,18 +208,7 @@ async fn connect_install_then_forge_installed_is_one_tenant() {
     fixture.install(&site).await;
     fixture.install(&other).await;
     let installation = ForgeInstallation::of_site(&site);
-    let event = fixture.platform.installed_event(&installation);
-    let (answer, _) = fixture
-        .platform
-        .deliver(
-            &fixture.url("/forge/lifecycle"),
-            &installation,
-            "hello-lifecycle",
-            &event,
-        )
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    deliver_installed(&fixture, &installation).await;
     assert!(
         eventually(|| {
             fixture.store.snapshot().iter().any(|t| {
@@ -323,18 +317,7 @@ async fn a_linked_tenant_moves_only_on_an_installed_event() {
     assert_eq!(body["clientKey"], json!(site.client_key), "the link stayed");
 
     // A reinstall on Forge: the installed event of the new installation moves the link.
-    let event = fixture.platform.installed_event(&other);
-    let (answer, _) = fixture
-        .platform
-        .deliver(
-            &fixture.url("/forge/lifecycle"),
-            &other,
-            "hello-lifecycle",
-            &event,
-        )
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    deliver_installed(&fixture, &other).await;
     let (_, body) = invoke_myself(&fixture, &other, true).await;
     assert_eq!(body["clientKey"], json!(site.client_key));
     let (_, body) = invoke_myself(&fixture, &linked, true).await;
