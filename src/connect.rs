@@ -2,10 +2,10 @@
 //! them at compile time (with the same rules the runtime applies when the app is built), and
 //! yields the descriptor module, the route and its auth policy.
 //!
-//! Module attributes: [`general_page`], [`admin_page`], [`configure_page`], [`project_page`],
-//! [`web_panel`], [`web_item`], [`issue_glance`], [`issue_content`], [`dialog`], [`webhook`],
-//! [`dynamic_content_macro`], [`static_content_macro`], [`space_tools_tab`]. Routes that are not
-//! modules: [`route`]. Lifecycle hooks: [`installed`], [`uninstalled`], [`enabled`], [`disabled`].
+//! Module attributes: [`general_page`](macro@crate::connect::general_page), [`admin_page`](macro@crate::connect::admin_page), [`configure_page`](macro@crate::connect::configure_page), [`project_page`](macro@crate::connect::project_page),
+//! [`web_panel`](macro@crate::connect::web_panel), [`web_item`](macro@crate::connect::web_item), [`issue_glance`](macro@crate::connect::issue_glance), [`issue_content`](macro@crate::connect::issue_content), [`dialog`](macro@crate::connect::dialog), [`webhook`](macro@crate::connect::webhook),
+//! [`dynamic_content_macro`](macro@crate::connect::dynamic_content_macro), [`static_content_macro`](macro@crate::connect::static_content_macro), [`space_tools_tab`](macro@crate::connect::space_tools_tab). Routes that are not
+//! modules: [`route`](macro@crate::connect::route). Lifecycle hooks: [`installed`](macro@crate::connect::installed), [`uninstalled`](macro@crate::connect::uninstalled), [`enabled`](macro@crate::connect::enabled), [`disabled`](macro@crate::connect::disabled).
 //!
 //! Every module attribute also takes `extra = r#"{...}"#` (a JSON object merged into the
 //! module, for fields the attribute does not model), `unchecked` (skip the location and event

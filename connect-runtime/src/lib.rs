@@ -2,7 +2,7 @@
 //!
 //! Layers, each depending only on the ones above it in this list:
 //! - [`config`]: configuration from the environment.
-//! - [`store`]: the [`TenantStore`](store::TenantStore) trait, SQLite, PostgreSQL and in-memory
+//! - [`store`]: the [`TenantStore`] trait, SQLite, PostgreSQL and in-memory
 //!   backends.
 //! - [`state`]: shared app state, [`State<T>`].
 //! - [`http`]: bodies, the response trait [`IntoResponse`], [`AppError`], security headers,

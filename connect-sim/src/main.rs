@@ -62,10 +62,10 @@ enum Command {
         /// Port of the simulated key CDN.
         #[arg(long, default_value_t = 3999)]
         cdn_port: u16,
-        /// Site name: the tenant is https://NAME.atlassian.net.
+        /// Site name: the tenant is `https://NAME.atlassian.net`.
         #[arg(long, default_value = "acme")]
         site: String,
-        /// Simulate Confluence (baseUrl https://NAME.atlassian.net/wiki).
+        /// Simulate Confluence (baseUrl `https://NAME.atlassian.net/wiki`).
         #[arg(long)]
         confluence: bool,
         /// Put the site on http://127.0.0.1:PORT (plus /wiki for Confluence), where `serve`

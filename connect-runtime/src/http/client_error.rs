@@ -1,6 +1,6 @@
 //! [`ClientError`]: why a call to the product failed, and the status the app's own caller sees.
 //!
-//! It lives with [`AppError`] (not with the client) so that `?` on it picks its gateway status
+//! It lives with [`AppError`](crate::AppError) (not with the client) so that `?` on it picks its gateway status
 //! in `AppError`'s one conversion.
 
 #[cfg(test)]
@@ -11,7 +11,7 @@ use warp::http::StatusCode;
 /// Why a call to the product failed.
 ///
 /// Messages never carry a token, a shared secret or an assertion. The product's own error
-/// message is kept (shortened) for the app's log; converted into an [`AppError`] with `?`, a
+/// message is kept (shortened) for the app's log; converted into an [`AppError`](crate::AppError) with `?`, a
 /// failed call answers the app's caller with a generic gateway status, not the product's text.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {

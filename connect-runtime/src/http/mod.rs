@@ -7,7 +7,7 @@
 //!   [`AppError`] with a gateway status).
 //! - [`body`]: bodies read up to a limit.
 //! - [`headers`]: the security headers on every response.
-//! - [`serve`]: binding, serving until Ctrl-C, serving in the background for tests.
+//! - [`serve`](mod@serve): binding, serving until Ctrl-C, serving in the background for tests.
 
 pub mod body;
 pub mod client_error;

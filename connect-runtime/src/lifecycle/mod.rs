@@ -2,7 +2,7 @@
 //!
 //! - [`payload`]: parsing and validating the JSON body.
 //! - [`transitions`]: what each event does to the stored tenant (pure functions).
-//! - [`events`]: [`Lifecycle`], which applies a verified event: payload checks, one store
+//! - `events`: [`Lifecycle`], which applies a verified event: payload checks, one store
 //!   write, then the app's hooks.
 //! - `installations`: Forge installations resolved to (and linked with) Connect tenants.
 
