@@ -452,20 +452,7 @@ impl ForgeConfig {
     /// Checks the Forge settings: the JWKS over https (http only on loopback, for tests) and
     /// refetched at most once a second.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let secure = |url: &Url| {
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            match url.scheme() {
-                "https" => url.host().is_some(),
-                "http" => loopback,
-                _ => false,
-            }
-        };
-        if !secure(&self.jwks_url) {
+        if !https_or_loopback_http(&self.jwks_url) {
             return Err(ConfigError::new(
                 "FORGE_JWKS_URL",
                 "expected an https URL (http only on 127.0.0.1 or localhost), e.g. https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json",
@@ -474,7 +461,7 @@ impl ForgeConfig {
         if self
             .staging_jwks_url
             .as_ref()
-            .is_some_and(|url| !secure(url))
+            .is_some_and(|url| !https_or_loopback_http(url))
         {
             return Err(ConfigError::new(
                 "FORGE_STAGING_JWKS_URL",
@@ -511,6 +498,23 @@ impl ConnectConfig {
         self.mount_path
             .as_deref()
             .unwrap_or_else(|| self.base_path())
+    }
+}
+
+/// Whether `url` is `https` on some host, or plain `http` on a loopback host (`127.0.0.0/8`,
+/// `::1`, `localhost`): the one transport rule for URLs that carry or vouch for secrets
+/// (tenant baseUrls, key sets, Forge API bases), with `http` left for local tests.
+pub fn https_or_loopback_http(url: &Url) -> bool {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => loopback,
+        _ => false,
     }
 }
 

@@ -10,7 +10,7 @@
 use super::jwks::ForgeKeys;
 use super::jwt::{self, unix_now};
 use super::{AuthError, VerifyError};
-use crate::config::{ForgeConfig, HostRule};
+use crate::config::{ForgeConfig, HostRule, https_or_loopback_http};
 use connect_descriptor::ForgeAppId;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
@@ -262,11 +262,6 @@ impl InvocationVerifier {
         }
         let known = host == ATLASSIAN_API_HOST || host == ATLASSIAN_STAGING_API_HOST;
         let allowed = self.api_hosts.iter().any(|rule| rule.matches(&host));
-        let scheme_ok = match url.scheme() {
-            "https" => true,
-            "http" => is_loopback(&url),
-            _ => false,
-        };
         let clean = url.username().is_empty()
             && url.password().is_none()
             && url.query().is_none()
@@ -274,7 +269,12 @@ impl InvocationVerifier {
         // Atlassian's hosts on their default port only; every host with a site-scoped path,
         // so the system token can never address the whole API host.
         let port_ok = !known || url.port().is_none();
-        if (known || allowed) && scheme_ok && clean && port_ok && site_path(&url).is_some() {
+        if (known || allowed)
+            && https_or_loopback_http(&url)
+            && clean
+            && port_ok
+            && site_path(&url).is_some()
+        {
             Ok(url)
         } else {
             Err(AuthError::ForeignApiBaseUrl)
@@ -311,15 +311,6 @@ pub(crate) fn site_path(url: &Url) -> Option<(&str, &str)> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-');
     (ex == "ex" && matches!(product, "jira" | "confluence") && cloud_ok && rest_empty)
         .then_some((product, cloud_id))
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 /// The token of `Authorization: Bearer <token>`.

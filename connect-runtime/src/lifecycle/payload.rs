@@ -1,10 +1,9 @@
 //! The lifecycle payload (`POST /installed` and friends): parsing and validation.
 
-use crate::config::{ConnectConfig, HostRule};
+use crate::config::{ConnectConfig, HostRule, https_or_loopback_http};
 use secrecy::SecretString;
 use serde::Deserialize;
-use std::net::IpAddr;
-use url::{Host, Url};
+use url::Url;
 
 /// Longest shared secret accepted. Atlassian documents up to 400 bytes.
 const MAX_SHARED_SECRET_BYTES: usize = 1024;
@@ -219,16 +218,11 @@ pub fn validate_tenant_base_url(base_url: &str, allowed: &[HostRule]) -> Result<
             "a query or fragment is not allowed",
         ));
     }
-    let host = url.host().ok_or(PayloadError::InvalidBaseUrl("no host"))?;
-    let loopback = match &host {
-        Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
-        Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
-        Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Err(PayloadError::InvalidBaseUrl("https is required")),
+    if url.host().is_none() {
+        return Err(PayloadError::InvalidBaseUrl("no host"));
+    }
+    if !https_or_loopback_http(&url) {
+        return Err(PayloadError::InvalidBaseUrl("https is required"));
     }
     let host_name = url.host_str().unwrap_or_default().to_ascii_lowercase();
     let host_name = host_name.trim_start_matches('[').trim_end_matches(']');
