@@ -147,13 +147,11 @@ where
     let verifier = &inner.verifier;
     let authorization = incoming.authorization.as_deref();
     let target = &incoming.target;
-    let limit = inner.config.max_body_bytes;
-    let body_timeout = inner.config.body_timeout;
     match &route.target {
         Target::Descriptor => Ok(descriptor_response(inner.descriptor_json.clone())),
         Target::Install(event) => {
             let token = verifier.verify_install(target, authorization).await?;
-            let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
+            let body = read_body(app, incoming.content_length, body).await?;
             match event {
                 LifecycleEvent::Installed => inner.lifecycle.installed(&token, &body).await?,
                 _ => inner.lifecycle.uninstalled(&token, &body).await?,
@@ -164,7 +162,7 @@ where
             let context = verifier
                 .verify_tenant(target, authorization, QshRule::ThisRequest)
                 .await?;
-            let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
+            let body = read_body(app, incoming.content_length, body).await?;
             inner.lifecycle.set_enabled(*event, &context, &body).await?;
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
@@ -188,7 +186,7 @@ where
                     return Err(ConnectError::Unauthorized(AuthError::MissingBearer));
                 }
             };
-            let body = read_limited(body, incoming.content_length, limit, body_timeout).await?;
+            let body = read_body(app, incoming.content_length, body).await?;
             call(ConnectRequest {
                 context,
                 forge: None,
@@ -200,6 +198,27 @@ where
             .await
         }
     }
+}
+
+/// The request body within the app's size and time limits; read only once the route's policy
+/// accepted the request.
+async fn read_body<S, B>(
+    app: &ConnectApp,
+    content_length: Option<u64>,
+    body: S,
+) -> Result<Bytes, ConnectError>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let config = &app.inner.config;
+    Ok(read_limited(
+        body,
+        content_length,
+        config.max_body_bytes,
+        config.body_timeout,
+    )
+    .await?)
 }
 
 /// The `ForgeInvocation` policy, then the handler; trigger deliveries run once per `jti`.
@@ -224,13 +243,7 @@ where
         .verifier
         .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
         .await?;
-    let body = read_limited(
-        body,
-        incoming.content_length,
-        inner.config.max_body_bytes,
-        inner.config.body_timeout,
-    )
-    .await?;
+    let body = read_body(app, incoming.content_length, body).await?;
     let claim = if target.event {
         match forge.claim(&invocation.claims().jti) {
             Some(claim) => Some(claim),
@@ -248,7 +261,7 @@ where
             .get::<crate::lifecycle::installations::Installations>()
         && let Err(error) = installations
             .resolve(
-                invocation.claims(),
+                &invocation,
                 crate::lifecycle::installations::Relink::Installed,
             )
             .await

@@ -9,7 +9,8 @@ use crate::client::{ForgeClient, Outbound};
 use crate::error::ConnectError;
 use crate::lifecycle::installations::{self, Installations, Relink};
 use crate::store::Tenant;
-use std::sync::Arc;
+use bytes::Bytes;
+use std::sync::{Arc, OnceLock};
 use url::Url;
 
 /// A verified Forge invocation: who installed the app where, which module was invoked, and
@@ -32,7 +33,9 @@ use url::Url;
 pub struct ForgeContext {
     invocation: VerifiedInvocation,
     installations: Option<Installations>,
-    retry: Option<RetryContext>,
+    /// The request body, for `retryContext`: read only when a handler asks.
+    body: Bytes,
+    retry: OnceLock<Option<RetryContext>>,
 }
 
 /// `retryContext` of a retried event delivery.
@@ -106,7 +109,7 @@ impl ForgeContext {
 
     /// The site's cloud id (from the verified `apiBaseUrl`).
     pub fn cloud_id(&self) -> Option<&str> {
-        installations::cloud_id(self.claims())
+        installations::cloud_id(&self.invocation)
     }
 
     /// `context.siteUrl` (UI invocations): the site, equal to the Connect tenant's baseUrl.
@@ -128,12 +131,26 @@ impl ForgeContext {
     /// `None` for a first delivery. Retries carry a fresh token: make effects idempotent by
     /// installation, event and entity.
     pub fn retry_count(&self) -> Option<u32> {
-        self.retry.as_ref()?.retry_count
+        self.retry_context()?.retry_count
     }
 
     /// `retryContext.retryReason` of a retried delivery, e.g. `FUNCTION_UPSTREAM_ERROR`.
     pub fn retry_reason(&self) -> Option<&str> {
-        self.retry.as_ref()?.retry_reason.as_deref()
+        self.retry_context()?.retry_reason.as_deref()
+    }
+
+    /// `retryContext` of the body (event bodies may carry it; anything else has none), parsed
+    /// on first use.
+    fn retry_context(&self) -> Option<&RetryContext> {
+        self.retry
+            .get_or_init(|| {
+                self.body
+                    .starts_with(b"{")
+                    .then(|| serde_json::from_slice::<EventEnvelope>(&self.body).ok())
+                    .flatten()
+                    .and_then(|envelope| envelope.retry_context)
+            })
+            .as_ref()
     }
 
     /// `jti`: the token's id.
@@ -152,7 +169,7 @@ impl ForgeContext {
     pub async fn tenant(&self) -> Result<Option<Arc<Tenant>>, ConnectError> {
         match &self.installations {
             Some(installations) => Ok(installations
-                .resolve(self.claims(), Relink::IfUnlinked)
+                .resolve(&self.invocation, Relink::IfUnlinked)
                 .await?),
             None => Ok(None),
         }
@@ -168,20 +185,14 @@ fn invocation(request: &ConnectRequest) -> Result<&VerifiedInvocation, ConnectEr
 
 impl FromRequest<ForgeInvocation> for ForgeContext {
     async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        // Event bodies may carry `retryContext`; anything else (or no JSON) has none.
-        let retry = request
-            .body
-            .starts_with(b"{")
-            .then(|| serde_json::from_slice::<EventEnvelope>(&request.body).ok())
-            .flatten()
-            .and_then(|envelope| envelope.retry_context);
         Ok(ForgeContext {
             invocation: invocation(request)?.clone(),
             installations: request
                 .state
                 .get::<Installations>()
                 .map(|found| (*found).clone()),
-            retry,
+            body: request.body.clone(),
+            retry: OnceLock::new(),
         })
     }
 }

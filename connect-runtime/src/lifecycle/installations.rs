@@ -3,7 +3,7 @@
 //! else by cloud id (both sides carry it). A match by cloud id is linked, so the next lookup
 //! is by installation id.
 
-use crate::auth::invocation::FitClaims;
+use crate::auth::invocation::{VerifiedInvocation, site_path};
 use crate::auth::jwt::unix_now;
 use crate::store::{InstallationLink, StoreError, Tenant, TenantStore};
 use std::sync::Arc;
@@ -23,12 +23,11 @@ impl std::fmt::Debug for Installations {
     }
 }
 
-/// The site's cloud id of a verified FIT: from `app.apiBaseUrl` (`/ex/jira/<cloudId>`), the
-/// claim the system token is sent to, which the verifier has checked has that shape.
-pub(crate) fn cloud_id(claims: &FitClaims) -> Option<&str> {
-    let path = claims.app.api_base_url.split("/ex/").nth(1)?;
-    let (_, cloud_id) = path.trim_end_matches('/').split_once('/')?;
-    (!cloud_id.is_empty() && !cloud_id.contains('/')).then_some(cloud_id)
+/// The site's cloud id of a verified invocation: the last segment of its `apiBaseUrl`
+/// (`/ex/jira/<cloudId>`), the claim the system token is sent to, whose shape the verifier
+/// checked.
+pub(crate) fn cloud_id(invocation: &VerifiedInvocation) -> Option<&str> {
+    site_path(invocation.api_base_url()).map(|(_, cloud_id)| cloud_id)
 }
 
 /// Whether a lookup may move a tenant's link to this installation.
@@ -48,11 +47,11 @@ impl Installations {
     /// installation is not this one's.
     pub(crate) async fn resolve(
         &self,
-        claims: &FitClaims,
+        invocation: &VerifiedInvocation,
         relink: Relink,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
-        let installation_id = claims.app.installation_id.as_str();
-        let cloud_id = cloud_id(claims);
+        let installation_id = invocation.claims().app.installation_id.as_str();
+        let cloud_id = cloud_id(invocation);
         let Some(tenant) = self
             .store
             .find_by_installation(&self.app_key, installation_id, cloud_id)
@@ -78,11 +77,7 @@ impl Installations {
             .link_installation(&self.app_key, &tenant.client_key, link)
             .await?;
         let mut linked = Tenant::clone(&tenant);
-        linked.installation_id = Some(installation_id.to_owned());
-        if linked.cloud_id.is_none() {
-            linked.cloud_id = cloud_id.map(str::to_owned);
-        }
-        linked.updated_at = link.now;
+        link.apply_to(&mut linked);
         tracing::info!(
             tenant = ?linked.client_key,
             installation = ?installation_id,

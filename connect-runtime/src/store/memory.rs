@@ -77,22 +77,13 @@ impl TenantStore for MemoryStore {
         client_key: &str,
         link: InstallationLink<'_>,
     ) -> Result<(), StoreError> {
-        let InstallationLink {
-            installation_id,
-            cloud_id,
-            now,
-        } = link;
         let mut apps = self.tenants.write().map_err(poisoned)?;
         if let Some(tenant) = apps
             .get_mut(app_key)
             .and_then(|tenants| tenants.get_mut(client_key))
         {
             let mut linked = Tenant::clone(tenant);
-            linked.installation_id = Some(installation_id.to_owned());
-            if linked.cloud_id.is_none() {
-                linked.cloud_id = cloud_id.map(str::to_owned);
-            }
-            linked.updated_at = now;
+            link.apply_to(&mut linked);
             *tenant = Arc::new(linked);
         }
         Ok(())

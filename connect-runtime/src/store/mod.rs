@@ -120,6 +120,18 @@ pub struct InstallationLink<'a> {
     pub now: i64,
 }
 
+impl InstallationLink<'_> {
+    /// What the link does to a tenant: what [`TenantStore::link_installation`] writes (the SQL
+    /// stores say the same in their `UPDATE`).
+    pub fn apply_to(&self, tenant: &mut Tenant) {
+        tenant.installation_id = Some(self.installation_id.to_owned());
+        if tenant.cloud_id.is_none() {
+            tenant.cloud_id = self.cloud_id.map(str::to_owned);
+        }
+        tenant.updated_at = self.now;
+    }
+}
+
 /// The order `TenantStore::find_by_installation` prefers among matching rows (smallest
 /// first); for stores that filter in memory.
 pub(crate) fn installation_rank(tenant: &Tenant, installation_id: &str) -> (bool, bool, i64) {
