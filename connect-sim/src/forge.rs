@@ -308,9 +308,7 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             };
             let code = crate::report(&format!("deliver {event}"), answer);
             if twice && code == 0 {
-                let again = platform
-                    .redeliver(&target, &token, &installation, &payload)
-                    .await?;
+                let again = platform.redeliver(&target, &token, &payload).await?;
                 return Ok(crate::report("redelivered (same jti)", again));
             }
             Ok(code)

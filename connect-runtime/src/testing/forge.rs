@@ -365,8 +365,7 @@ impl ForgePlatform {
             spec = spec.claim("principal", json!("557058:forge-user"));
         }
         let token = self.sign(&spec);
-        self.send_with(url, method, &token, installation, invocation)
-            .await
+        self.send_with(url, method, &token, invocation).await
     }
 
     /// Sends a request to `url` with FIT `token` (however it was made) and the tokens
@@ -376,7 +375,6 @@ impl ForgePlatform {
         url: &str,
         method: reqwest::Method,
         token: &str,
-        _installation: &ForgeInstallation,
         invocation: &Invocation,
     ) -> Result<Answer, HostError> {
         let mut request = self
@@ -418,7 +416,7 @@ impl ForgePlatform {
         event: &Value,
     ) -> Result<(Answer, String), HostError> {
         let token = self.sign(&self.fit(installation, trigger_key).without("context"));
-        let answer = self.redeliver(url, &token, installation, event).await?;
+        let answer = self.redeliver(url, &token, event).await?;
         Ok((answer, token))
     }
 
@@ -427,7 +425,6 @@ impl ForgePlatform {
         &self,
         url: &str,
         token: &str,
-        installation: &ForgeInstallation,
         event: &Value,
     ) -> Result<Answer, HostError> {
         let invocation = Invocation {
@@ -435,7 +432,7 @@ impl ForgePlatform {
             user_token: false,
             body: Some(event.clone()),
         };
-        self.send_with(url, reqwest::Method::POST, token, installation, &invocation)
+        self.send_with(url, reqwest::Method::POST, token, &invocation)
             .await
     }
 

@@ -114,7 +114,7 @@ async fn a_redelivered_trigger_runs_once_and_a_failed_one_runs_again() {
     for _ in 0..3 {
         let again = fixture
             .platform
-            .redeliver(&url, &token, &installation, &event)
+            .redeliver(&url, &token, &event)
             .await
             .unwrap();
         assert_eq!(again.status, 200, "a duplicate is acknowledged");
@@ -133,7 +133,7 @@ async fn a_redelivered_trigger_runs_once_and_a_failed_one_runs_again() {
     runs.fail_trigger.store(false, Ordering::SeqCst);
     let retried = fixture
         .platform
-        .redeliver(&url, &token, &installation, &event)
+        .redeliver(&url, &token, &event)
         .await
         .unwrap();
     assert_eq!(retried.status, 204);
@@ -164,11 +164,7 @@ async fn concurrent_redeliveries_run_the_handler_once() {
     let token = fixture
         .platform
         .sign(&fixture.platform.fit(&installation, "probe-events"));
-    let deliveries = (0..20).map(|_| {
-        fixture
-            .platform
-            .redeliver(&url, &token, &installation, &event)
-    });
+    let deliveries = (0..20).map(|_| fixture.platform.redeliver(&url, &token, &event));
     let answers = futures_util::future::join_all(deliveries).await;
     assert!(
         answers

@@ -103,7 +103,8 @@ impl Fixture {
         let host = ProductHost::start().await.unwrap();
         let mut config = ConnectConfig::new("https://forge-app.example.com".parse().unwrap());
         config.key_cdn_urls = vec![host.cdn_url().parse().unwrap()];
-        config.forge.app_id = Some(APP_ID.parse_app_id());
+        config.forge.app_id =
+            Some(atlassian_connect::descriptor::ForgeAppId::parse(APP_ID).unwrap());
         config.forge.jwks_url = platform.jwks_url().parse().unwrap();
         config.forge.allowed_api_hosts = vec![HostRule::parse("127.0.0.1").unwrap()];
         adjust(&mut config);
@@ -156,16 +157,6 @@ impl Fixture {
             .collect();
         rows.sort();
         rows
-    }
-}
-
-trait ParseAppId {
-    fn parse_app_id(&self) -> atlassian_connect::descriptor::ForgeAppId;
-}
-
-impl ParseAppId for str {
-    fn parse_app_id(&self) -> atlassian_connect::descriptor::ForgeAppId {
-        atlassian_connect::descriptor::ForgeAppId::parse(self).unwrap()
     }
 }
 
