@@ -59,6 +59,10 @@ pub enum ConnectError {
     /// A guard's call to the product failed (a permission check).
     #[error("{0}")]
     Client(#[from] ClientError),
+    /// A framework invariant did not hold (a built app always has what this names). A bug in
+    /// the framework, answered 500 rather than a panic, and never blamed on the caller.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl ConnectError {
@@ -77,7 +81,9 @@ impl ConnectError {
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // The database is down or overloaded: the product (and the admin) may retry.
             ConnectError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            ConnectError::Store(_) | ConnectError::Hook { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ConnectError::Store(_) | ConnectError::Hook { .. } | ConnectError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ConnectError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ConnectError::Forbidden(_) | ConnectError::Unlicensed => StatusCode::FORBIDDEN,
             ConnectError::Client(error) => error.status(),
@@ -96,6 +102,7 @@ impl ConnectError {
                 format!("internal error: the app's {event} hook failed")
             }
             ConnectError::Client(error) => error.public_message().to_owned(),
+            ConnectError::Internal(_) => "internal error".to_owned(),
             // The detail (which CDN, why) is for the log; callers are unauthenticated.
             ConnectError::KeyUnavailable(_) => {
                 "key service unavailable: try again later".to_owned()
@@ -220,4 +227,22 @@ fn rejection_response(rejection: &Rejection) -> Response {
     }
     tracing::error!(?rejection, "unhandled rejection");
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_invariant_is_a_server_error_whose_detail_stays_in_the_log() {
+        let broken = ConnectError::Internal("an app without an outbound client");
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(broken.public_message(), "internal error");
+        assert!(broken.to_string().contains("outbound client"));
+
+        // The caller's mistakes stay 400 and keep their explanation.
+        let mistake = ConnectError::BadRequest("invalid JSON body: EOF".to_owned());
+        assert_eq!(mistake.status(), StatusCode::BAD_REQUEST);
+        assert!(mistake.public_message().contains("invalid JSON body"));
+    }
 }

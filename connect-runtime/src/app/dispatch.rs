@@ -235,8 +235,8 @@ where
     let inner = &app.inner;
     // Forge routes are only in the table of an app with a Forge runtime.
     let Some(forge) = &inner.forge else {
-        return Err(ConnectError::BadRequest(
-            "this app has no Forge app id".to_owned(),
+        return Err(ConnectError::Internal(
+            "a Forge route in an app without a Forge runtime",
         ));
     };
     let invocation = forge

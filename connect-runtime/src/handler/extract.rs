@@ -104,10 +104,11 @@ impl FromHook for Tenant {
 fn state<T: Send + Sync + 'static>(map: &StateMap) -> Result<State<T>, ConnectError> {
     // Unreachable once built: `App::build` refused an app missing a declared state type.
     map.get::<T>().ok_or_else(|| {
-        ConnectError::BadRequest(format!(
-            "no `State<{}>` was given to this app",
-            std::any::type_name::<T>()
-        ))
+        tracing::error!(
+            state = std::any::type_name::<T>(),
+            "a handler's `State` is missing from its app"
+        );
+        ConnectError::Internal("a declared `State` missing from a built app")
     })
 }
 
@@ -133,8 +134,8 @@ impl<P: PolicyMarker, T: Send + Sync + 'static> FromRequest<P> for State<T> {
 
 pub(crate) fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
     // Unreachable by construction (verified policies always set it); refuse rather than panic.
-    request.context.as_ref().ok_or(ConnectError::BadRequest(
-        "route has no verified context".to_owned(),
+    request.context.as_ref().ok_or(ConnectError::Internal(
+        "a verified extractor on a request without a verified context",
     ))
 }
 
@@ -155,7 +156,7 @@ pub(crate) fn host_client(map: &StateMap, tenant: &Tenant) -> Result<HostClient,
     // Every built app holds its `Outbound`; a missing one is a bug, refused rather than a panic.
     let outbound = map
         .get::<Arc<Outbound>>()
-        .ok_or_else(|| ConnectError::BadRequest("this app has no outbound client".to_owned()))?;
+        .ok_or(ConnectError::Internal("an app without an outbound client"))?;
     Ok(HostClient::new(Arc::clone(&outbound), tenant)?)
 }
 

@@ -178,8 +178,8 @@ impl ForgeContext {
 
 fn invocation(request: &ConnectRequest) -> Result<&VerifiedInvocation, ConnectError> {
     // Unreachable by construction (the Forge policy always sets it); refuse rather than panic.
-    request.forge.as_ref().ok_or(ConnectError::BadRequest(
-        "route has no verified Forge invocation".to_owned(),
+    request.forge.as_ref().ok_or(ConnectError::Internal(
+        "a Forge extractor on a request without a verified invocation",
     ))
 }
 
@@ -199,9 +199,10 @@ impl FromRequest<ForgeInvocation> for ForgeContext {
 
 impl FromRequest<ForgeInvocation> for ForgeClient {
     async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        let outbound = request.state.get::<Arc<Outbound>>().ok_or_else(|| {
-            ConnectError::BadRequest("this app has no outbound client".to_owned())
-        })?;
+        let outbound = request
+            .state
+            .get::<Arc<Outbound>>()
+            .ok_or(ConnectError::Internal("an app without an outbound client"))?;
         Ok(ForgeClient::new(
             Arc::clone(&outbound),
             invocation(request)?,
