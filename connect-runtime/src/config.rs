@@ -16,6 +16,7 @@
 //! | `CONNECT_SECRET_KEY` | 32 bytes (hex or base64) sealing shared secrets at rest | none (plaintext) |
 //! | `CONNECT_SECRET_KEY_PREVIOUS` | the old key while rotating | none |
 //! | `CONNECT_BODY_TIMEOUT_SECS` | time a request body may take to arrive (slow clients get 408) | 20 |
+//! | `CONNECT_MAX_HANDLER_BODY_BYTES` | largest body of a handler route (larger: 413); lifecycle bodies stay capped at 64 KiB | 1048576 |
 //! | `CONNECT_UNKNOWN_KID_TTL_SECS` | how long a kid no key CDN knows is remembered (not fetched again) | 60 |
 //! | `CONNECT_ALLOWED_TENANT_HOSTS` | hosts a tenant's baseUrl may have (`.suffix` or exact host) | `.atlassian.net,.jira.com,.jira-dev.com` |
 //! | `CONNECT_MOUNT_PATH` | path the routes are served under (`/` behind a proxy that strips the baseUrl's path) | the baseUrl's path |
@@ -49,7 +50,12 @@ pub const DEFAULT_KEY_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default time a kid no CDN knows is remembered.
 pub const DEFAULT_UNKNOWN_KID_TTL: Duration = Duration::from_secs(60);
 /// Default largest accepted lifecycle body. Install payloads are around 1 KiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+pub const DEFAULT_MAX_LIFECYCLE_BODY_BYTES: usize = 64 * 1024;
+/// Default largest accepted body of a handler route (webhooks, API routes, Forge endpoints and
+/// triggers). An issue event carries the whole issue, which with long descriptions, comments
+/// and custom fields runs to hundreds of KiB; a body refused here is an event Forge or the
+/// product retries and then drops.
+pub const DEFAULT_MAX_HANDLER_BODY_BYTES: usize = 1024 * 1024;
 
 /// Atlassian's production OAuth 2.0 authorization server (acting as a user).
 pub const PRODUCTION_OAUTH_URL: &str =
@@ -241,8 +247,12 @@ pub struct ConnectConfig {
     pub jwt_leeway: Duration,
     /// Hosts a tenant's baseUrl may have.
     pub allowed_tenant_hosts: Vec<HostRule>,
-    /// Largest accepted lifecycle request body.
-    pub max_body_bytes: usize,
+    /// Largest accepted lifecycle request body (`installed`, `uninstalled`, `enabled`,
+    /// `disabled`): these are small, and `installed` is read before the tenant exists.
+    pub max_lifecycle_body_bytes: usize,
+    /// Largest accepted body of every other route, read once its token verified (or for
+    /// `auth = none` routes, at once). Larger bodies are refused with 413.
+    pub max_handler_body_bytes: usize,
     /// Time a request body may take to arrive; a slower body is refused with 408.
     pub body_timeout: Duration,
     /// Where the app's routes are served; `None` means the baseUrl's path (the product calls
@@ -272,7 +282,8 @@ impl ConnectConfig {
                 .iter()
                 .map(|suffix| HostRule::Suffix((*suffix).to_owned()))
                 .collect(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_lifecycle_body_bytes: DEFAULT_MAX_LIFECYCLE_BODY_BYTES,
+            max_handler_body_bytes: DEFAULT_MAX_HANDLER_BODY_BYTES,
             body_timeout: Duration::from_secs(20),
             mount_path: None,
             client: ClientConfig::default(),
@@ -320,6 +331,22 @@ impl ConnectConfig {
                 &secs,
                 "whole seconds, e.g. 20",
             )?);
+        }
+        if let Some(bytes) = get("CONNECT_MAX_HANDLER_BODY_BYTES") {
+            let bytes = number(
+                "CONNECT_MAX_HANDLER_BODY_BYTES",
+                &bytes,
+                "bytes, e.g. 1048576",
+            )?;
+            config.max_handler_body_bytes = usize::try_from(bytes)
+                .ok()
+                .filter(|bytes| *bytes > 0)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONNECT_MAX_HANDLER_BODY_BYTES",
+                        "expected a positive number of bytes, e.g. 1048576",
+                    )
+                })?;
         }
         if let Some(secs) = get("CONNECT_UNKNOWN_KID_TTL_SECS") {
             config.unknown_kid_ttl = Duration::from_secs(number(
@@ -780,6 +807,20 @@ mod tests {
         );
         let error = config(&[("CONNECT_MOUNT_PATH", "jira")]).unwrap_err();
         assert_eq!(error.variable, "CONNECT_MOUNT_PATH");
+    }
+
+    #[test]
+    fn handler_bodies_have_their_own_limit() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.max_handler_body_bytes, DEFAULT_MAX_HANDLER_BODY_BYTES);
+        assert_eq!(c.max_lifecycle_body_bytes, DEFAULT_MAX_LIFECYCLE_BODY_BYTES);
+        let c = config(&[("CONNECT_MAX_HANDLER_BODY_BYTES", "4096")]).unwrap();
+        assert_eq!(c.max_handler_body_bytes, 4096);
+        assert_eq!(c.max_lifecycle_body_bytes, DEFAULT_MAX_LIFECYCLE_BODY_BYTES);
+        for bad in ["0", "-1", "1MB"] {
+            let error = config(&[("CONNECT_MAX_HANDLER_BODY_BYTES", bad)]).unwrap_err();
+            assert_eq!(error.variable, "CONNECT_MAX_HANDLER_BODY_BYTES", "{bad}");
+        }
     }
 
     #[test]

@@ -209,6 +209,29 @@ async fn each_policy_refuses_what_it_must() {
         serde_json::json!({"tenant": site.client_key, "body": {"x": 1}})
     );
 
+    // Handler routes take bodies larger than the lifecycle limit (a webhook carries a whole
+    // issue), up to their own.
+    let large = serde_json::json!({"description": "d".repeat(300 * 1024)});
+    let accepted = http
+        .post(format!("{}/api/echo", app.address))
+        .header("authorization", format!("JWT {token}"))
+        .json(&large)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    let body: serde_json::Value = accepted.json().await.unwrap();
+    assert_eq!(body["body"], large);
+    let too_large = serde_json::json!({"description": "d".repeat(1024 * 1024)});
+    let refused = http
+        .post(format!("{}/api/echo", app.address))
+        .header("authorization", format!("JWT {token}"))
+        .json(&too_large)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 413);
+
     // Wrong method on a known path is 405, unknown path 404.
     assert_eq!(
         http.delete(format!("{}/health", app.address))

@@ -400,7 +400,14 @@ async fn the_postgres_forge_migration_keeps_existing_rows() {
     assert_eq!(tenant.base_url, "https://old.atlassian.net");
     assert_eq!(tenant.installation_id, None);
     let found = store
-        .find_by_installation("app", "ari:installation", Some("cloud-old"))
+        .find_by_installation(
+            "app",
+            store::InstallationQuery {
+                installation_id: "ari:installation",
+                cloud_id: Some("cloud-old"),
+                product: Some("jira"),
+            },
+        )
         .await
         .unwrap()
         .expect("found by cloud id");

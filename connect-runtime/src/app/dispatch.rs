@@ -151,7 +151,7 @@ where
         Target::Descriptor => Ok(descriptor_response(inner.descriptor_json.clone())),
         Target::Install(event) => {
             let token = verifier.verify_install(target, authorization).await?;
-            let body = read_body(app, incoming.content_length, body).await?;
+            let body = read_body(app, BodyKind::Lifecycle, incoming.content_length, body).await?;
             match event {
                 LifecycleEvent::Installed => inner.lifecycle.installed(&token, &body).await?,
                 _ => inner.lifecycle.uninstalled(&token, &body).await?,
@@ -162,7 +162,7 @@ where
             let context = verifier
                 .verify_tenant(target, authorization, QshRule::ThisRequest)
                 .await?;
-            let body = read_body(app, incoming.content_length, body).await?;
+            let body = read_body(app, BodyKind::Lifecycle, incoming.content_length, body).await?;
             inner.lifecycle.set_enabled(*event, &context, &body).await?;
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
@@ -186,7 +186,7 @@ where
                     return Err(ConnectError::Unauthorized(AuthError::MissingBearer));
                 }
             };
-            let body = read_body(app, incoming.content_length, body).await?;
+            let body = read_body(app, BodyKind::Handler, incoming.content_length, body).await?;
             call(ConnectRequest {
                 context,
                 forge: None,
@@ -200,10 +200,20 @@ where
     }
 }
 
+/// Which of the app's body-size limits a route reads its body under.
+#[derive(Debug, Clone, Copy)]
+enum BodyKind {
+    /// `installed`, `uninstalled`, `enabled`, `disabled`.
+    Lifecycle,
+    /// Handler routes: Connect modules, webhooks, API routes, Forge endpoints and triggers.
+    Handler,
+}
+
 /// The request body within the app's size and time limits; read only once the route's policy
 /// accepted the request.
 async fn read_body<S, B>(
     app: &ConnectApp,
+    kind: BodyKind,
     content_length: Option<u64>,
     body: S,
 ) -> Result<Bytes, ConnectError>
@@ -212,13 +222,11 @@ where
     B: Buf,
 {
     let config = &app.inner.config;
-    Ok(read_limited(
-        body,
-        content_length,
-        config.max_body_bytes,
-        config.body_timeout,
-    )
-    .await?)
+    let limit = match kind {
+        BodyKind::Lifecycle => config.max_lifecycle_body_bytes,
+        BodyKind::Handler => config.max_handler_body_bytes,
+    };
+    Ok(read_limited(body, content_length, limit, config.body_timeout).await?)
 }
 
 /// The `ForgeInvocation` policy, then the handler; trigger deliveries run once per `jti`.
@@ -243,7 +251,7 @@ where
         .verifier
         .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
         .await?;
-    let body = read_body(app, incoming.content_length, body).await?;
+    let body = read_body(app, BodyKind::Handler, incoming.content_length, body).await?;
     let claim = if target.event {
         match forge.claim(&invocation.claims().jti) {
             Some(claim) => Some(claim),
@@ -255,7 +263,10 @@ where
     } else {
         None
     };
+    // Forge's installed event moves the link to its installation; any other event at the same
+    // trigger links only as an ordinary invocation would (through `ForgeContext::tenant`).
     if target.links_installations
+        && super::forge::is_installed_event(&body)
         && let Some(installations) = inner
             .state
             .get::<crate::lifecycle::installations::Installations>()

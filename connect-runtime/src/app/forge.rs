@@ -13,6 +13,7 @@
 //! `retryContext` through `ForgeContext::retry_count`.
 
 use crate::auth::invocation::InvocationVerifier;
+use connect_descriptor::forge::INSTALLED_EVENT;
 use std::time::Duration;
 
 /// Deliveries remembered at once.
@@ -78,6 +79,19 @@ impl ForgeRuntime {
     }
 }
 
+/// Whether a trigger delivery's body is Forge's `avi:forge:installed:app` event: only that
+/// event may move a tenant's link to another installation. A trigger subscribed to more
+/// events receives the others at the same route, and a body that does not parse is not it.
+pub(crate) fn is_installed_event(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Event<'a> {
+        #[serde(rename = "eventType", borrow)]
+        event_type: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_slice::<Event<'_>>(body)
+        .is_ok_and(|event| event.event_type.as_deref() == Some(INSTALLED_EVENT))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +117,26 @@ mod tests {
             runtime.claim("b").is_some(),
             "a failed or cancelled handler is released"
         );
+    }
+
+    #[test]
+    fn only_the_installed_event_type_counts() {
+        assert!(is_installed_event(
+            br#"{"eventType":"avi:forge:installed:app","context":{}}"#
+        ));
+        for other in [
+            &br#"{"eventType":"avi:forge:upgraded:app"}"#[..],
+            br#"{"eventType":"avi:jira:created:issue","issue":{}}"#,
+            br#"{"context":{}}"#,
+            br#"{"eventType":42}"#,
+            b"not json",
+            b"",
+        ] {
+            assert!(
+                !is_installed_event(other),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::auth::invocation::{VerifiedInvocation, site_path};
 use crate::auth::jwt::unix_now;
-use crate::store::{InstallationLink, StoreError, Tenant, TenantStore};
+use crate::store::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
 use std::sync::Arc;
 
 /// Resolves Forge installations to the Connect tenants of one app.
@@ -23,11 +23,15 @@ impl std::fmt::Debug for Installations {
     }
 }
 
-/// The site's cloud id of a verified invocation: the last segment of its `apiBaseUrl`
-/// (`/ex/jira/<cloudId>`), the claim the system token is sent to, whose shape the verifier
-/// checked.
-pub(crate) fn cloud_id(invocation: &VerifiedInvocation) -> Option<&str> {
-    site_path(invocation.api_base_url()).map(|(_, cloud_id)| cloud_id)
+/// The product and the site's cloud id of a verified invocation: the last two segments of its
+/// `apiBaseUrl` (`/ex/jira/<cloudId>`), the claim the system token is sent to, whose shape
+/// the verifier checked.
+pub(crate) fn product_and_cloud_id(
+    invocation: &VerifiedInvocation,
+) -> (Option<&str>, Option<&str>) {
+    site_path(invocation.api_base_url()).map_or((None, None), |(product, cloud_id)| {
+        (Some(product), Some(cloud_id))
+    })
 }
 
 /// Whether a lookup may move a tenant's link to this installation.
@@ -51,10 +55,15 @@ impl Installations {
         relink: Relink,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
         let installation_id = invocation.claims().app.installation_id.as_str();
-        let cloud_id = cloud_id(invocation);
+        let (product, cloud_id) = product_and_cloud_id(invocation);
+        let query = InstallationQuery {
+            installation_id,
+            cloud_id,
+            product,
+        };
         let Some(tenant) = self
             .store
-            .find_by_installation(&self.app_key, installation_id, cloud_id)
+            .find_by_installation(&self.app_key, query)
             .await?
         else {
             return Ok(None);

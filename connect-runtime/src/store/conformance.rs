@@ -215,13 +215,21 @@ fn link<'a>(installation_id: &'a str, cloud_id: Option<&'a str>) -> super::Insta
 /// other apps' rows never match.
 async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
     let app = "conformance.installations";
-    let find = |installation: &'static str, cloud: Option<&'static str>| async move {
+    let find_of = |installation: &'static str,
+                   cloud: Option<&'static str>,
+                   product: Option<&'static str>| async move {
+        let query = super::InstallationQuery {
+            installation_id: installation,
+            cloud_id: cloud,
+            product,
+        };
         store
-            .find_by_installation(app, installation, cloud)
+            .find_by_installation(app, query)
             .await
             .expect("find_by_installation failed")
             .map(|tenant| tenant.client_key.clone())
     };
+    let find = |installation, cloud| find_of(installation, cloud, None);
     assert_eq!(
         find("ari:none", Some("cloud-x")).await,
         None,
@@ -309,4 +317,65 @@ async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
         .link_installation(app, "missing", link("ari:install-4", None))
         .await
         .expect("linking a missing tenant is not an error");
+
+    // One site with the app installed in Jira and in Confluence: each product finds its own
+    // tenant, by cloud id and by installation id alike, however recent the other row.
+    let mut jira = sample_tenant(app, "site-c-jira");
+    jira.installation_id = None;
+    jira.cloud_id = Some("cloud-c".to_owned());
+    jira.product_type = Some("jira".to_owned());
+    store.save(&jira).await.expect("save failed");
+    let mut confluence = sample_tenant(app, "site-c-confluence");
+    confluence.installation_id = None;
+    confluence.cloud_id = Some("cloud-c".to_owned());
+    confluence.product_type = Some("confluence".to_owned());
+    confluence.updated_at = jira.updated_at + 1_000;
+    store.save(&confluence).await.expect("save failed");
+    assert_eq!(
+        find_of("ari:unknown", Some("cloud-c"), Some("jira"))
+            .await
+            .as_deref(),
+        Some("site-c-jira"),
+        "a Jira invocation finds the Jira tenant of the site"
+    );
+    assert_eq!(
+        find_of("ari:unknown", Some("cloud-c"), Some("confluence"))
+            .await
+            .as_deref(),
+        Some("site-c-confluence"),
+        "a Confluence invocation finds the Confluence tenant of the site"
+    );
+    store
+        .link_installation(app, "site-c-jira", link("ari:install-c", None))
+        .await
+        .expect("link_installation failed");
+    store
+        .link_installation(app, "site-c-confluence", link("ari:install-c", None))
+        .await
+        .expect("link_installation failed");
+    assert_eq!(
+        find_of("ari:install-c", None, Some("jira"))
+            .await
+            .as_deref(),
+        Some("site-c-jira"),
+        "a shared installation id still resolves by product"
+    );
+    let mut unknown_product = sample_tenant(app, "site-d-unknown-product");
+    unknown_product.installation_id = None;
+    unknown_product.cloud_id = Some("cloud-d".to_owned());
+    unknown_product.product_type = None;
+    store.save(&unknown_product).await.expect("save failed");
+    assert_eq!(
+        find_of("ari:unknown", Some("cloud-d"), Some("confluence"))
+            .await
+            .as_deref(),
+        Some("site-d-unknown-product"),
+        "a row without a recorded product matches any product"
+    );
+    assert_eq!(
+        find_of("ari:unknown", Some("cloud-d"), Some("jira"))
+            .await
+            .as_deref(),
+        Some("site-d-unknown-product")
+    );
 }

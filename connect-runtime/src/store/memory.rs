@@ -1,6 +1,6 @@
 //! In-memory tenant store, for tests and throwaway runs.
 
-use super::{InstallationLink, StoreError, Tenant, TenantStore, installation_rank};
+use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -55,19 +55,15 @@ impl TenantStore for MemoryStore {
     async fn find_by_installation(
         &self,
         app_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        query: InstallationQuery<'_>,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
         let apps = self.tenants.read().map_err(poisoned)?;
         Ok(apps
             .get(app_key)
             .into_iter()
             .flat_map(HashMap::values)
-            .filter(|tenant| {
-                tenant.installation_id.as_deref() == Some(installation_id)
-                    || (cloud_id.is_some() && tenant.cloud_id.as_deref() == cloud_id)
-            })
-            .min_by_key(|tenant| installation_rank(tenant, installation_id))
+            .filter(|tenant| query.matches(tenant))
+            .min_by_key(|tenant| query.rank(tenant))
             .cloned())
     }
 

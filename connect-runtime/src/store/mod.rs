@@ -86,16 +86,17 @@ pub trait TenantStore: Send + Sync + 'static {
     /// Inserts or replaces the row of (`tenant.app_key`, `tenant.client_key`).
     async fn save(&self, tenant: &Tenant) -> Result<(), StoreError>;
 
-    /// The tenant of `app_key` linked to Forge installation `installation_id`, or failing
-    /// that, the tenant of the site `cloud_id`: the Connect side of a Forge invocation.
+    /// The Connect tenant of `app_key` a Forge invocation belongs to: the one linked to
+    /// `query.installation_id`, or failing that, the one of the site `query.cloud_id`; only
+    /// rows of `query.product` (or of no recorded product) match, so an app installed in both
+    /// Jira and Confluence on one site resolves each product to its own tenant.
     ///
     /// Among several rows, an installed one wins over an uninstalled one, then one with the
-    /// installation id, then the most recently updated.
+    /// installation id, then one of exactly that product, then the most recently updated.
     async fn find_by_installation(
         &self,
         app_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        query: InstallationQuery<'_>,
     ) -> Result<Option<Arc<Tenant>>, StoreError>;
 
     /// Links tenant `client_key` of `app_key` to Forge installation `installation_id`, sets
@@ -107,6 +108,42 @@ pub trait TenantStore: Send + Sync + 'static {
         client_key: &str,
         link: InstallationLink<'_>,
     ) -> Result<(), StoreError>;
+}
+
+/// What [`TenantStore::find_by_installation`] looks for: the installation, site and product
+/// of a verified Forge invocation.
+#[derive(Debug, Clone, Copy)]
+pub struct InstallationQuery<'a> {
+    /// The Forge installation (`ari:cloud:ecosystem::installation/...`).
+    pub installation_id: &'a str,
+    /// The site's cloud id, for a tenant not linked yet.
+    pub cloud_id: Option<&'a str>,
+    /// The product (`jira`, `confluence`), compared with the tenant's `product_type`.
+    pub product: Option<&'a str>,
+}
+
+impl InstallationQuery<'_> {
+    /// Whether `tenant` is a candidate: linked to the installation or of the site, and of the
+    /// product (or of none recorded). The SQL stores say the same in their `WHERE`.
+    pub(crate) fn matches(&self, tenant: &Tenant) -> bool {
+        let product_ok = match (self.product, tenant.product_type.as_deref()) {
+            (Some(wanted), Some(product)) => wanted == product,
+            _ => true,
+        };
+        let linked = tenant.installation_id.as_deref() == Some(self.installation_id);
+        let same_site = self.cloud_id.is_some() && tenant.cloud_id.as_deref() == self.cloud_id;
+        product_ok && (linked || same_site)
+    }
+
+    /// The order among candidates (smallest first); the SQL stores' `ORDER BY`.
+    pub(crate) fn rank(&self, tenant: &Tenant) -> (bool, bool, bool, i64) {
+        (
+            tenant.uninstalled,
+            tenant.installation_id.as_deref() != Some(self.installation_id),
+            self.product.is_some() && tenant.product_type.as_deref() != self.product,
+            -tenant.updated_at,
+        )
+    }
 }
 
 /// What [`TenantStore::link_installation`] writes.
@@ -130,16 +167,6 @@ impl InstallationLink<'_> {
         }
         tenant.updated_at = self.now;
     }
-}
-
-/// The order `TenantStore::find_by_installation` prefers among matching rows (smallest
-/// first); for stores that filter in memory.
-pub(crate) fn installation_rank(tenant: &Tenant, installation_id: &str) -> (bool, bool, i64) {
-    (
-        tenant.uninstalled,
-        tenant.installation_id.as_deref() != Some(installation_id),
-        -tenant.updated_at,
-    )
 }
 
 /// Opens the store a `DATABASE_URL` names: `sqlite://FILE` (created and migrated),

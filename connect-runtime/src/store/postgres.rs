@@ -6,7 +6,7 @@
 //! instance reads from the next request on (a reinstall's new secret is never served stale).
 
 use super::sealing::{self, SecretSealer};
-use super::{InstallationLink, StoreError, Tenant, TenantStore};
+use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
 use crate::config::PoolSettings;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::sync::Arc;
@@ -51,7 +51,9 @@ const SELECT_BY_INSTALLATION: &str = "SELECT app_key, client_key, shared_secret,
     install_payload, installed_at, updated_at, installation_id
     FROM connect_tenants
     WHERE app_key = $1 AND (installation_id = $2 OR ($3::TEXT IS NOT NULL AND cloud_id = $3))
-    ORDER BY uninstalled ASC, (installation_id IS NOT DISTINCT FROM $2) DESC, updated_at DESC
+        AND ($4::TEXT IS NULL OR product_type IS NULL OR product_type = $4)
+    ORDER BY uninstalled ASC, (installation_id IS NOT DISTINCT FROM $2) DESC,
+        ($4::TEXT IS NULL OR product_type IS NOT DISTINCT FROM $4) DESC, updated_at DESC
     LIMIT 1";
 
 const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
@@ -265,16 +267,19 @@ impl TenantStore for PostgresStore {
     async fn find_by_installation(
         &self,
         app_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        query: InstallationQuery<'_>,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
         let client = self.client().await?;
         let statement = self
             .bounded(client.prepare_cached(SELECT_BY_INSTALLATION))
             .await?;
-        let row = self
-            .bounded(client.query_opt(&statement, &[&app_key, &installation_id, &cloud_id]))
-            .await?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [
+            &app_key,
+            &query.installation_id,
+            &query.cloud_id,
+            &query.product,
+        ];
+        let row = self.bounded(client.query_opt(&statement, &params)).await?;
         row.as_ref()
             .map(|row| tenant_from_row(row, self.sealer.as_ref()))
             .transpose()

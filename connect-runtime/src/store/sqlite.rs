@@ -8,7 +8,7 @@
 //! PostgreSQL is the store for that).
 
 use super::sealing::{self, SecretSealer};
-use super::{InstallationLink, StoreError, Tenant, TenantStore};
+use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
 use rusqlite::{Connection, OptionalExtension, params};
 use secrecy::SecretString;
 use std::path::Path;
@@ -171,7 +171,10 @@ const SELECT_BY_INSTALLATION: &str = "SELECT app_key, client_key, shared_secret,
         install_payload, installed_at, updated_at, installation_id
     FROM connect_tenants
     WHERE app_key = ?1 AND (installation_id = ?2 OR (?3 IS NOT NULL AND cloud_id = ?3))
-    ORDER BY uninstalled ASC, (installation_id IS ?2) DESC, updated_at DESC LIMIT 1";
+        AND (?4 IS NULL OR product_type IS NULL OR product_type = ?4)
+    ORDER BY uninstalled ASC, (installation_id IS ?2) DESC,
+        (?4 IS NULL OR product_type IS ?4) DESC, updated_at DESC
+    LIMIT 1";
 
 const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, shared_secret,
         base_url, display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
@@ -308,21 +311,24 @@ impl TenantStore for SqliteStore {
     async fn find_by_installation(
         &self,
         app_key: &str,
-        installation_id: &str,
-        cloud_id: Option<&str>,
+        query: InstallationQuery<'_>,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
         let sealer = self.sealer.clone();
-        let (app_key, installation_id, cloud_id) = (
+        let (app_key, installation_id, cloud_id, product) = (
             app_key.to_owned(),
-            installation_id.to_owned(),
-            cloud_id.map(str::to_owned),
+            query.installation_id.to_owned(),
+            query.cloud_id.map(str::to_owned),
+            query.product.map(str::to_owned),
         );
         self.with_connection(move |connection| {
             let found = connection
                 .prepare_cached(SELECT_BY_INSTALLATION)
                 .and_then(|mut statement| {
                     statement
-                        .query_row(params![app_key, installation_id, cloud_id], tenant_from_row)
+                        .query_row(
+                            params![app_key, installation_id, cloud_id, product],
+                            tenant_from_row,
+                        )
                         .optional()
                 })
                 .map_err(db_error)?;
@@ -397,7 +403,14 @@ mod tests {
         assert_eq!(tenant.installation_id, None);
         assert!(tenant.enabled);
         let found = store
-            .find_by_installation("app", "ari:installation", Some("cloud-old"))
+            .find_by_installation(
+                "app",
+                InstallationQuery {
+                    installation_id: "ari:installation",
+                    cloud_id: Some("cloud-old"),
+                    product: Some("jira"),
+                },
+            )
             .await
             .unwrap()
             .expect("found by cloud id");

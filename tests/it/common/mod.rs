@@ -64,7 +64,7 @@ impl TestApp {
             HostRule::parse(".atlassian.net").expect("rule"),
             HostRule::parse("127.0.0.1").expect("rule"),
         ];
-        config.max_body_bytes = 8 * 1024;
+        config.max_lifecycle_body_bytes = 8 * 1024;
         adjust(&mut config);
         let store = Arc::new(MemoryStore::default());
         let (app, filter) = match flavour {

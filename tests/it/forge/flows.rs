@@ -312,6 +312,26 @@ async fn a_linked_tenant_moves_only_on_an_installed_event() {
     let (_, body) = invoke_myself(&fixture, &linked, true).await;
     assert_eq!(body["clientKey"], json!(site.client_key), "the link stayed");
 
+    // Another event at the same trigger (a trigger may subscribe to several) is no reinstall:
+    // it does not move the link, whatever installation it comes from.
+    let mut upgraded = fixture.platform.installed_event(&other);
+    upgraded["eventType"] = json!("avi:forge:upgraded:app");
+    let before = fixture.store_state();
+    let (answer, _) = fixture
+        .platform
+        .deliver(
+            &fixture.url("/forge/lifecycle"),
+            &other,
+            "hello-lifecycle",
+            &upgraded,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(fixture.store_state(), before, "no link moved");
+    let (_, body) = invoke_myself(&fixture, &linked, true).await;
+    assert_eq!(body["clientKey"], json!(site.client_key), "the link stayed");
+
     // A reinstall on Forge: the installed event of the new installation moves the link.
     deliver_installed(&fixture, &other).await;
     let (_, body) = invoke_myself(&fixture, &other, true).await;
@@ -349,4 +369,109 @@ async fn forge_client_retries_rate_limited_calls() {
     let calls = fixture.platform.api_calls();
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls.iter().all(|call| call.token == "system"));
+}
+
+/// An app installed in Jira and in Confluence on one site has two Connect tenants with one
+/// cloud id: each product's invocations resolve to that product's tenant, whichever was
+/// installed last.
+#[tokio::test]
+async fn each_product_of_a_site_resolves_to_its_own_tenant() {
+    let fixture = Fixture::start(probe_app(Arc::new(Runs::default()))).await;
+    let jira = Site::jira("both");
+    let confluence = Site {
+        client_key: "both-confluence-client-key".to_owned(),
+        cloud_id: jira.cloud_id.clone(),
+        ..Site::confluence("both")
+    };
+    fixture.install(&jira).await;
+    fixture.install(&confluence).await;
+
+    let installations = [
+        ForgeInstallation::of_site(&jira),
+        ForgeInstallation::of_site(&confluence),
+    ];
+    for (site, installation) in [(&jira, &installations[0]), (&confluence, &installations[1])]
+        .into_iter()
+        .cycle()
+        .take(4)
+    {
+        let answer = fixture
+            .platform
+            .invoke(
+                &fixture.url("/forge/probe"),
+                reqwest::Method::POST,
+                installation,
+                "probe-remote",
+                &Invocation::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let body: Value = answer.json().unwrap();
+        assert_eq!(body["product"], json!(site.product_type));
+        assert_eq!(
+            body["clientKey"],
+            json!(site.client_key),
+            "{} invocation",
+            site.product_type
+        );
+    }
+    let linked: Vec<_> = fixture
+        .store
+        .snapshot()
+        .iter()
+        .map(|t| (t.product_type.clone(), t.installation_id.is_some()))
+        .collect();
+    assert_eq!(linked.len(), 2);
+    assert!(linked.iter().all(|(_, linked)| *linked), "{linked:?}");
+}
+
+/// Handler routes take bodies up to their own limit (1 MiB by default), not the lifecycle
+/// routes' 64 KiB: an issue event can be hundreds of KiB. A body over it is refused with 413
+/// before the handler runs and before its `jti` counts as delivered.
+#[tokio::test]
+async fn trigger_bodies_have_the_handler_limit() {
+    let runs = Arc::new(Runs::default());
+    let fixture = Fixture::start_with(probe_app(Arc::clone(&runs)), |config| {
+        config.max_handler_body_bytes = 256 * 1024;
+    })
+    .await;
+    assert!(fixture.built.config().max_lifecycle_body_bytes < 200 * 1024);
+    let installation = ForgeInstallation::jira("big-events");
+    let url = fixture.url("/forge/events");
+    let mut event = fixture.platform.installed_event(&installation);
+
+    event["issue"] = json!({ "description": "d".repeat(200 * 1024) });
+    let (answer, _) = fixture
+        .platform
+        .deliver(&url, &installation, "probe-events", &event)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert_eq!(runs.trigger.load(Ordering::SeqCst), 1);
+
+    event["issue"] = json!({ "description": "d".repeat(300 * 1024) });
+    let before = fixture.store_state();
+    let (answer, token) = fixture
+        .platform
+        .deliver(&url, &installation, "probe-events", &event)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(
+        runs.trigger.load(Ordering::SeqCst),
+        1,
+        "the handler did not run"
+    );
+    assert_eq!(fixture.store_state(), before);
+
+    // The refused delivery was not recorded: the same `jti` with a body that fits runs.
+    event["issue"] = json!({ "description": "short" });
+    let again = fixture
+        .platform
+        .redeliver(&url, &token, &event)
+        .await
+        .unwrap();
+    assert_eq!(again.status, 204, "{}", again.body);
+    assert_eq!(runs.trigger.load(Ordering::SeqCst), 2);
 }

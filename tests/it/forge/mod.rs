@@ -35,9 +35,10 @@ pub struct Runs {
 
 /// A Forge Remote endpoint that counts its runs and echoes what the FIT said.
 #[forge::remote(key = "probe-remote", path = "/forge/probe", system_token, user_token)]
-async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Json<Value> {
+async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Result<Json<Value>, AppError> {
     runs.remote.fetch_add(1, Ordering::SeqCst);
-    Json(json!({
+    let tenant = forge.tenant().await?;
+    Ok(Json(json!({
         "installationId": forge.installation_id(),
         "principal": forge.principal(),
         "cloudId": forge.cloud_id(),
@@ -45,7 +46,9 @@ async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Json<Value> {
         "module": forge.module_key(),
         "environment": forge.environment(),
         "appVersion": forge.app_version(),
-    }))
+        "product": forge.product(),
+        "clientKey": tenant.map(|tenant| tenant.client_key.clone()),
+    })))
 }
 
 /// A trigger that counts its runs, failing on demand.
