@@ -338,15 +338,7 @@ impl ConnectConfig {
                 &bytes,
                 "bytes, e.g. 1048576",
             )?;
-            config.max_handler_body_bytes = usize::try_from(bytes)
-                .ok()
-                .filter(|bytes| *bytes > 0)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONNECT_MAX_HANDLER_BODY_BYTES",
-                        "expected a positive number of bytes, e.g. 1048576",
-                    )
-                })?;
+            config.max_handler_body_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
         }
         if let Some(secs) = get("CONNECT_UNKNOWN_KID_TTL_SECS") {
             config.unknown_kid_ttl = Duration::from_secs(number(
@@ -463,6 +455,12 @@ impl ConnectConfig {
             return Err(ConfigError::new(
                 "CONNECT_RETRY_MAX_ATTEMPTS",
                 "must be at least 1 (1 disables retries)",
+            ));
+        }
+        if self.max_handler_body_bytes == 0 {
+            return Err(ConfigError::new(
+                "CONNECT_MAX_HANDLER_BODY_BYTES",
+                "must be above 0, e.g. 1048576",
             ));
         }
         if self.key_fetch_timeout.is_zero() || self.forge.jwks_timeout.is_zero() {

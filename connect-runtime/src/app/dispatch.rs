@@ -6,7 +6,7 @@
 
 use super::build::ConnectApp;
 use super::filters::{authorization, forge_tokens, raw_query};
-use super::forge::EVENT_BUDGET;
+use super::forge::{EVENT_BUDGET, is_installed_event};
 use super::table::{ForgeTarget, Found, Route, Target};
 use crate::auth::invocation::ForgeTokens;
 use crate::auth::verifier::{QshRule, RequestTarget};
@@ -17,6 +17,7 @@ use crate::http::body::read_limited;
 use crate::http::headers::secure;
 use crate::http::{IntoResponse, Response};
 use crate::lifecycle::LifecycleEvent;
+use crate::lifecycle::installations::{Installations, Relink};
 use bytes::{Buf, Bytes};
 use futures_util::Stream;
 use std::sync::Arc;
@@ -266,16 +267,9 @@ where
     // Forge's installed event moves the link to its installation; any other event at the same
     // trigger links only as an ordinary invocation would (through `ForgeContext::tenant`).
     if target.links_installations
-        && super::forge::is_installed_event(&body)
-        && let Some(installations) = inner
-            .state
-            .get::<crate::lifecycle::installations::Installations>()
-        && let Err(error) = installations
-            .resolve(
-                &invocation,
-                crate::lifecycle::installations::Relink::Installed,
-            )
-            .await
+        && is_installed_event(&body)
+        && let Some(installations) = inner.state.get::<Installations>()
+        && let Err(error) = installations.resolve(&invocation, Relink::Installed).await
     {
         // The link is retried by the next lookup (`ForgeContext::tenant`); the event is not
         // refused for it.

@@ -109,13 +109,13 @@ impl ForgeContext {
 
     /// The site's cloud id (from the verified `apiBaseUrl`).
     pub fn cloud_id(&self) -> Option<&str> {
-        installations::product_and_cloud_id(&self.invocation).1
+        installations::product_and_cloud_id(&self.invocation).map(|(_, cloud_id)| cloud_id)
     }
 
     /// The product invoking the app, `jira` or `confluence` (from the verified `apiBaseUrl`,
     /// `https://api.atlassian.com/ex/<product>/<cloudId>`).
     pub fn product(&self) -> Option<&str> {
-        installations::product_and_cloud_id(&self.invocation).0
+        installations::product_and_cloud_id(&self.invocation).map(|(product, _)| product)
     }
 
     /// `context.siteUrl` (UI invocations): the site, equal to the Connect tenant's baseUrl.

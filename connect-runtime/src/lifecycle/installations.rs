@@ -26,12 +26,8 @@ impl std::fmt::Debug for Installations {
 /// The product and the site's cloud id of a verified invocation: the last two segments of its
 /// `apiBaseUrl` (`/ex/jira/<cloudId>`), the claim the system token is sent to, whose shape
 /// the verifier checked.
-pub(crate) fn product_and_cloud_id(
-    invocation: &VerifiedInvocation,
-) -> (Option<&str>, Option<&str>) {
-    site_path(invocation.api_base_url()).map_or((None, None), |(product, cloud_id)| {
-        (Some(product), Some(cloud_id))
-    })
+pub(crate) fn product_and_cloud_id(invocation: &VerifiedInvocation) -> Option<(&str, &str)> {
+    site_path(invocation.api_base_url())
 }
 
 /// Whether a lookup may move a tenant's link to this installation.
@@ -55,7 +51,7 @@ impl Installations {
         relink: Relink,
     ) -> Result<Option<Arc<Tenant>>, StoreError> {
         let installation_id = invocation.claims().app.installation_id.as_str();
-        let (product, cloud_id) = product_and_cloud_id(invocation);
+        let (product, cloud_id) = product_and_cloud_id(invocation).unzip();
         let query = InstallationQuery {
             installation_id,
             cloud_id,
