@@ -2,7 +2,7 @@
 //! across a reopen (the file is the source of truth).
 
 use connect_runtime::TenantStore;
-use connect_runtime::store::conformance::{check, sample_tenant};
+use connect_runtime::store::conformance::{check, pre_forge_row_survives_migration, sample_tenant};
 use connect_runtime::store::{self, MemoryStore, SqliteStore};
 use secrecy::ExposeSecret;
 
@@ -392,40 +392,7 @@ async fn the_postgres_forge_migration_keeps_existing_rows() {
             'https://old.atlassian.net', NULL, 'jira', NULL, 'cloud-old', TRUE, FALSE, '{}', 1, 2);",
     );
     let store = store::open(url.as_str()).await.expect("open migrates");
-    let tenant = store
-        .get("app", "old-site")
-        .await
-        .unwrap()
-        .expect("the row survived");
-    assert_eq!(tenant.base_url, "https://old.atlassian.net");
-    assert_eq!(tenant.installation_id, None);
-    let found = store
-        .find_by_installation(
-            "app",
-            store::InstallationQuery {
-                installation_id: "ari:installation",
-                cloud_id: Some("cloud-old"),
-                product: Some("jira"),
-            },
-        )
-        .await
-        .unwrap()
-        .expect("found by cloud id");
-    assert_eq!(found.client_key, "old-site");
-    store
-        .link_installation(
-            "app",
-            "old-site",
-            store::InstallationLink {
-                installation_id: "ari:installation",
-                cloud_id: None,
-                now: 3,
-            },
-        )
-        .await
-        .unwrap();
-    let linked = store.get("app", "old-site").await.unwrap().unwrap();
-    assert_eq!(linked.installation_id.as_deref(), Some("ari:installation"));
+    pre_forge_row_survives_migration(store.as_ref()).await;
     // A second instance starting on the migrated database applies nothing twice.
     let again = store::open(url.as_str()).await.expect("reopen");
     assert!(again.get("app", "old-site").await.unwrap().is_some());

@@ -379,3 +379,35 @@ async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
         Some("site-d-unknown-product")
     );
 }
+
+/// Checks a row a store migrated from the schema before Forge: tenant `old-site` of app `app`,
+/// `https://old.atlassian.net`, a Jira site with cloud id `cloud-old`, enabled. It must read
+/// back intact with no installation link, be found by its cloud id, and take a link. The
+/// SQLite and PostgreSQL migration tests seed that row with their first schema's SQL.
+pub async fn pre_forge_row_survives_migration(store: &dyn TenantStore) {
+    let tenant = get(store, "app", "old-site")
+        .await
+        .expect("the row survived the migration");
+    assert_eq!(tenant.base_url, "https://old.atlassian.net");
+    assert_eq!(tenant.installation_id, None, "no link before Forge");
+    assert!(tenant.enabled);
+    let query = super::InstallationQuery {
+        installation_id: "ari:installation",
+        cloud_id: Some("cloud-old"),
+        product: Some("jira"),
+    };
+    let found = store
+        .find_by_installation("app", query)
+        .await
+        .expect("find_by_installation failed")
+        .expect("found by cloud id");
+    assert_eq!(found.client_key, "old-site");
+    store
+        .link_installation("app", "old-site", link("ari:installation", None))
+        .await
+        .expect("link_installation failed");
+    let linked = get(store, "app", "old-site")
+        .await
+        .expect("the linked row is there");
+    assert_eq!(linked.installation_id.as_deref(), Some("ari:installation"));
+}

@@ -4,7 +4,7 @@
 //! module decides the transitions, backends only persist. Every backend must pass
 //! [`conformance`] (feature `testing`), which our own tests run against each of them.
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 mod memory;
 mod postgres;

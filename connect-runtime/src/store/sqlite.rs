@@ -394,41 +394,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        let tenant = store
-            .get("app", "old-site")
-            .await
-            .unwrap()
-            .expect("the row survived");
-        assert_eq!(tenant.base_url, "https://old.atlassian.net");
-        assert_eq!(tenant.installation_id, None);
-        assert!(tenant.enabled);
-        let found = store
-            .find_by_installation(
-                "app",
-                InstallationQuery {
-                    installation_id: "ari:installation",
-                    cloud_id: Some("cloud-old"),
-                    product: Some("jira"),
-                },
-            )
-            .await
-            .unwrap()
-            .expect("found by cloud id");
-        assert_eq!(found.client_key, "old-site");
-        store
-            .link_installation(
-                "app",
-                "old-site",
-                InstallationLink {
-                    installation_id: "ari:installation",
-                    cloud_id: None,
-                    now: 3,
-                },
-            )
-            .await
-            .unwrap();
-        let linked = store.get("app", "old-site").await.unwrap().unwrap();
-        assert_eq!(linked.installation_id.as_deref(), Some("ari:installation"));
+        crate::store::conformance::pre_forge_row_survives_migration(&store).await;
         drop(store);
         // Opening again applies nothing twice.
         let again = SqliteStore::open(&path).await.unwrap();
