@@ -30,16 +30,8 @@ impl Attack {
         let installation = ForgeInstallation::of_site(&site);
         // One genuine call first: the JWKS is cached, as in a running app.
         let ok = fixture
-            .platform
-            .invoke(
-                &fixture.url("/forge/probe"),
-                reqwest::Method::POST,
-                &installation,
-                "probe-remote",
-                &Invocation::default(),
-            )
-            .await
-            .unwrap();
+            .invoke_probe(&installation, &Invocation::default())
+            .await;
         assert_eq!(ok.status, 200, "{}", ok.body);
         runs.remote.store(0, Ordering::SeqCst);
         Self {
@@ -290,19 +282,10 @@ async fn a_jwks_outage_is_503_and_retryable() {
     let fixture = super::Fixture::start(probe_app(Arc::clone(&runs))).await;
     fixture.platform.set_jwks(JwksBehaviour::Status(500));
     let installation = ForgeInstallation::jira("outage");
-    let probe_url = fixture.url("/forge/probe");
     let invocation = Invocation::default();
-    let invoke = || {
-        fixture.platform.invoke(
-            &probe_url,
-            reqwest::Method::POST,
-            &installation,
-            "probe-remote",
-            &invocation,
-        )
-    };
+    let invoke = || fixture.invoke_probe(&installation, &invocation);
     for _ in 0..5 {
-        let answer = invoke().await.unwrap();
+        let answer = invoke().await;
         assert_eq!(answer.status, 503, "{}", answer.body);
         assert!(!answer.body.contains("127.0.0.1"), "{}", answer.body);
     }

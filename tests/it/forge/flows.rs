@@ -249,22 +249,13 @@ async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
     })
     .await;
     let installation = ForgeInstallation::jira("rotation");
-    let probe_url = fixture.url("/forge/probe");
     let invocation = Invocation {
         system_token: true,
         user_token: true,
         body: None,
     };
-    let invoke = || {
-        fixture.platform.invoke(
-            &probe_url,
-            reqwest::Method::POST,
-            &installation,
-            "probe-remote",
-            &invocation,
-        )
-    };
-    let answer = invoke().await.unwrap();
+    let invoke = || fixture.invoke_probe(&installation, &invocation);
+    let answer = invoke().await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let claims = answer.json().unwrap();
     assert_eq!(claims["principal"], json!("557058:forge-user"));
@@ -275,7 +266,7 @@ async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
 
     fixture.platform.rotate_keys(true);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let answer = invoke().await.unwrap();
+    let answer = invoke().await;
     assert_eq!(
         answer.status, 200,
         "the new key is fetched: {}",
@@ -396,16 +387,8 @@ async fn each_product_of_a_site_resolves_to_its_own_tenant() {
         .take(4)
     {
         let answer = fixture
-            .platform
-            .invoke(
-                &fixture.url("/forge/probe"),
-                reqwest::Method::POST,
-                installation,
-                "probe-remote",
-                &Invocation::default(),
-            )
-            .await
-            .unwrap();
+            .invoke_probe(installation, &Invocation::default())
+            .await;
         assert_eq!(answer.status, 200, "{}", answer.body);
         let body: Value = answer.json().unwrap();
         assert_eq!(body["product"], json!(site.product_type));

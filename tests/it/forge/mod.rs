@@ -12,7 +12,9 @@ use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
 use atlassian_connect::{ConnectApp, TenantStore};
 use connect_runtime::config::HostRule;
-use connect_runtime::testing::{AppUnderTest, ForgePlatform, ProductHost, Site};
+use connect_runtime::testing::{
+    Answer, AppUnderTest, ForgeInstallation, ForgePlatform, Invocation, ProductHost, Site,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -132,6 +134,25 @@ impl Fixture {
     /// The URL of `path` on the app.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.app.address)
+    }
+
+    /// Invokes the probe app's remote (`POST /forge/probe`, module `probe-remote`) for
+    /// `installation`, as Forge does.
+    pub async fn invoke_probe(
+        &self,
+        installation: &ForgeInstallation,
+        invocation: &Invocation,
+    ) -> Answer {
+        self.platform
+            .invoke(
+                &self.url("/forge/probe"),
+                reqwest::Method::POST,
+                installation,
+                "probe-remote",
+                invocation,
+            )
+            .await
+            .unwrap()
     }
 
     /// Installs `site` through Connect (RS256-signed, as Jira does).
