@@ -12,10 +12,18 @@
 //! lists, for ones newer than the framework) and `crate = "path"` (a renamed
 //! `atlassian-connect`).
 //!
-//! Handler arguments are extractors (`Context`, `Tenant`, `Json<T>`, `Query<T>`, `State<T>`) or
-//! context variables of the URL by name (`{issue.key}` or `issueKey={issue.key}` binds
-//! `issue_key: T` with `T: FromStr`); the return value implements `IntoResponse`. Mistakes are
-//! compile errors at the token at fault.
+//! Handler arguments are extractors (`Context`, `Tenant`, `HostClient`, `Json<T>`, `Query<T>`,
+//! `State<T>`, guards) or context variables of the URL; the return value implements
+//! `IntoResponse`. Mistakes are compile errors at the token at fault.
+//!
+//! A context variable of the URL binds the handler argument named after it in snake_case: a capital
+//! letter becomes `_` and its lower-case letter, except at the start; a `.` or any other character
+//! that is not an ASCII letter or digit becomes `_`; no `_` is doubled. `{issue.key}` in a module
+//! URL's path binds `issue_key`; `issueKey={issue.key}` in its query binds `issue_key` too (an
+//! argument named after either the query parameter or the variable binds it, so `space={space.key}`
+//! binds `space` or `space_key`), with the value of the `issueKey` query parameter; `{issueKey}` in
+//! a route path binds `issue_key` as well. The argument's type is any `T: FromStr`; a missing or
+//! malformed value answers 400.
 
 /// A page in the product's navigation (`generalPages`). GET, verified with the tenant's shared secret and the request's `qsh` (`SharedSecret`).
 ///
@@ -385,10 +393,11 @@ pub use connect_macros::space_tools_tab;
 #[doc(inline)]
 pub use connect_macros::route;
 
-/// A lifecycle hook: runs after a verified signed install (or reinstall) was stored. The framework owns the `/installed` route; the hook takes
-/// `Tenant` and `State<T>` arguments and returns `()` or `Result<(), E>` with `E` convertible into
-/// `AppError`. A failing hook answers 500, so the product reports the event as failed and may retry.
-/// The only argument is `crate = "path"`.
+/// A lifecycle hook: runs after a verified signed install (or reinstall) was stored. The framework
+/// owns the `/installed` route; the hook takes `Tenant` (the stored tenant), `HostClient` (calls to
+/// its site) and `State<T>` arguments, and returns `()` or `Result<(), E>` with `E` convertible
+/// into `AppError`. A failing hook answers 500, so the product reports the event as failed and may
+/// retry. The only argument is `crate = "path"`.
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -404,10 +413,11 @@ pub use connect_macros::route;
 #[doc(inline)]
 pub use connect_macros::installed;
 
-/// A lifecycle hook: runs after a verified uninstall marked the tenant uninstalled. The framework owns the `/uninstalled` route; the hook takes
-/// `Tenant` and `State<T>` arguments and returns `()` or `Result<(), E>` with `E` convertible into
-/// `AppError`. A failing hook answers 500, so the product reports the event as failed and may retry.
-/// The only argument is `crate = "path"`.
+/// A lifecycle hook: runs after a verified uninstall marked the tenant uninstalled. The framework
+/// owns the `/uninstalled` route; the hook takes `Tenant` (the stored tenant), `HostClient` (calls
+/// to its site) and `State<T>` arguments, and returns `()` or `Result<(), E>` with `E` convertible
+/// into `AppError`. A failing hook answers 500, so the product reports the event as failed and may
+/// retry. The only argument is `crate = "path"`.
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -423,10 +433,11 @@ pub use connect_macros::installed;
 #[doc(inline)]
 pub use connect_macros::uninstalled;
 
-/// A lifecycle hook: runs after a verified `enabled` event was stored. The framework owns the `/enabled` route; the hook takes
-/// `Tenant` and `State<T>` arguments and returns `()` or `Result<(), E>` with `E` convertible into
-/// `AppError`. A failing hook answers 500, so the product reports the event as failed and may retry.
-/// The only argument is `crate = "path"`.
+/// A lifecycle hook: runs after a verified `enabled` event was stored. The framework owns the
+/// `/enabled` route; the hook takes `Tenant` (the stored tenant), `HostClient` (calls to its site)
+/// and `State<T>` arguments, and returns `()` or `Result<(), E>` with `E` convertible into
+/// `AppError`. A failing hook answers 500, so the product reports the event as failed and may
+/// retry. The only argument is `crate = "path"`.
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
@@ -442,10 +453,11 @@ pub use connect_macros::uninstalled;
 #[doc(inline)]
 pub use connect_macros::enabled;
 
-/// A lifecycle hook: runs after a verified `disabled` event was stored. The framework owns the `/disabled` route; the hook takes
-/// `Tenant` and `State<T>` arguments and returns `()` or `Result<(), E>` with `E` convertible into
-/// `AppError`. A failing hook answers 500, so the product reports the event as failed and may retry.
-/// The only argument is `crate = "path"`.
+/// A lifecycle hook: runs after a verified `disabled` event was stored. The framework owns the
+/// `/disabled` route; the hook takes `Tenant` (the stored tenant), `HostClient` (calls to its site)
+/// and `State<T>` arguments, and returns `()` or `Result<(), E>` with `E` convertible into
+/// `AppError`. A failing hook answers 500, so the product reports the event as failed and may
+/// retry. The only argument is `crate = "path"`.
 ///
 /// ```
 /// use atlassian_connect::prelude::*;

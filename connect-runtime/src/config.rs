@@ -562,25 +562,36 @@ impl Default for PoolSettings {
 }
 
 /// Limits on the connections a server holds (`CONNECT_HEADER_TIMEOUT_SECS`,
-/// `CONNECT_MAX_CONNECTIONS`).
+/// `CONNECT_FIRST_BYTE_TIMEOUT_SECS`, `CONNECT_MAX_CONNECTIONS`, `CONNECT_MAX_HEADER_BYTES`,
+/// `CONNECT_MAX_HEADERS`, `CONNECT_LINGER_SECS`, `CONNECT_LINGER_MAX_BYTES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Time to receive a request's headers, counted from when the connection starts waiting
     /// for them: closes idle keep-alive connections and clients that dribble their headers.
     pub header_read_timeout: Duration,
-    /// Connections open at once; beyond it, new connections wait in the listen backlog. Keep
-    /// it below the process's open-file limit.
+    /// Time a new connection has to send its first byte; a silent one is closed after it.
+    pub first_byte_timeout: Duration,
+    /// Connections open at once (kept below the open-file limit at start). At the cap, the
+    /// oldest connection that has sent nothing yet gives way to a new one; when all are
+    /// talking, new connections wait in the listen backlog.
     pub max_connections: usize,
     /// How long a shutdown waits for requests in flight.
     pub drain_timeout: Duration,
+    /// Limits on a request's header lines and fields (431 above them).
+    pub headers: crate::http::stack::HeaderLimits,
+    /// How long and how much a closing connection reads what its client still sends.
+    pub linger: crate::http::conn::Linger,
 }
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(20),
+            first_byte_timeout: Duration::from_secs(5),
             max_connections: 1024,
             drain_timeout: Duration::from_secs(25),
+            headers: crate::http::stack::HeaderLimits::default(),
+            linger: crate::http::conn::Linger::default(),
         }
     }
 }
@@ -680,14 +691,49 @@ impl ServerSettings {
                 "whole seconds, e.g. 20",
             )?);
         }
-        if let Some(count) = get("CONNECT_MAX_CONNECTIONS") {
-            limits.max_connections = usize::try_from(number(
-                "CONNECT_MAX_CONNECTIONS",
-                &count,
-                "a count, e.g. 1024",
-            )?)
-            .unwrap_or(usize::MAX)
-            .max(1);
+        if let Some(secs) = get("CONNECT_FIRST_BYTE_TIMEOUT_SECS") {
+            limits.first_byte_timeout = Duration::from_secs(number(
+                "CONNECT_FIRST_BYTE_TIMEOUT_SECS",
+                &secs,
+                "whole seconds, e.g. 5",
+            )?);
+        }
+        let count = |variable: &'static str, example: &str| -> Result<Option<usize>, ConfigError> {
+            get(variable)
+                .map(|value| {
+                    number(variable, &value, example)
+                        .map(|count| usize::try_from(count).unwrap_or(usize::MAX).max(1))
+                })
+                .transpose()
+        };
+        if let Some(max) = count("CONNECT_MAX_CONNECTIONS", "a count, e.g. 1024")? {
+            limits.max_connections = max;
+        }
+        if let Some(max) = count("CONNECT_MAX_HEADER_BYTES", "bytes, e.g. 16384")? {
+            limits.headers.max_line_bytes = max;
+        }
+        if let Some(max) = count("CONNECT_MAX_HEADERS", "a count, e.g. 100")? {
+            limits.headers.max_fields = max;
+        }
+        if let Some(secs) = get("CONNECT_LINGER_SECS") {
+            limits.linger.timeout = Duration::from_secs(number(
+                "CONNECT_LINGER_SECS",
+                &secs,
+                "whole seconds, e.g. 5",
+            )?);
+        }
+        if let Some(max) = count("CONNECT_LINGER_MAX_BYTES", "bytes, e.g. 16777216")? {
+            limits.linger.max_bytes = max;
+        }
+        // A key variable that is set must hold a key: a blank one would silently store secrets
+        // in plaintext.
+        for variable in ["CONNECT_SECRET_KEY", "CONNECT_SECRET_KEY_PREVIOUS"] {
+            if lookup(variable).is_some_and(|value| value.trim().is_empty()) {
+                return Err(ConfigError::new(
+                    variable,
+                    "is set but empty: give 32 random bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`), or unset it to store secrets unsealed",
+                ));
+            }
         }
         let sealing = match get("CONNECT_SECRET_KEY") {
             Some(key) => Some(SealingKeys::from_bytes(

@@ -63,6 +63,15 @@ pub enum ConnectError {
     /// the framework, answered 500 rather than a panic, and never blamed on the caller.
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// A handler panicked: answered 500 `internal error` (the connection stays usable) and
+    /// logged at ERROR with the route and the panic's message.
+    #[error("the handler of {route} panicked: {message}")]
+    Panicked {
+        /// The route's method and path pattern, as declared.
+        route: String,
+        /// The panic's message.
+        message: String,
+    },
 }
 
 impl ConnectError {
@@ -81,9 +90,10 @@ impl ConnectError {
             ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // The database is down or overloaded: the product (and the admin) may retry.
             ConnectError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            ConnectError::Store(_) | ConnectError::Hook { .. } | ConnectError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ConnectError::Store(_)
+            | ConnectError::Hook { .. }
+            | ConnectError::Internal(_)
+            | ConnectError::Panicked { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             ConnectError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ConnectError::Forbidden(_) | ConnectError::Unlicensed => StatusCode::FORBIDDEN,
             ConnectError::Client(error) => error.status(),
@@ -102,7 +112,9 @@ impl ConnectError {
                 format!("internal error: the app's {event} hook failed")
             }
             ConnectError::Client(error) => error.public_message().to_owned(),
-            ConnectError::Internal(_) => "internal error".to_owned(),
+            ConnectError::Internal(_) | ConnectError::Panicked { .. } => {
+                "internal error".to_owned()
+            }
             // The detail (which CDN, why) is for the log; callers are unauthenticated.
             ConnectError::KeyUnavailable(_) => {
                 "key service unavailable: try again later".to_owned()

@@ -95,10 +95,15 @@ async fn a_client_dribbling_its_headers_is_cut_off() {
 #[tokio::test]
 async fn connections_over_the_cap_wait_for_a_slot_and_are_then_served() {
     let server = server(limits(700, 4)).await;
-    // Four idle connections take every slot.
+    // Four connections that started a request take every slot (silent ones would give way).
     let mut idle = Vec::new();
     for _ in 0..4 {
-        idle.push(TcpStream::connect(server.addr).await.unwrap());
+        let mut talking = TcpStream::connect(server.addr).await.unwrap();
+        talking
+            .write_all(b"GET /atlassian-connect.json HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        idle.push(talking);
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     let started = Instant::now();

@@ -3,6 +3,8 @@
 //! - `lifecycle/`: the lifecycle routes and every policy, over HTTP, from the attacker's side,
 //!   against a hand-assembled app and a macro-built one.
 //! - `connections`: header timeout, idle keep-alive, connection cap, slow bodies.
+//! - `http_core`: the HTTP stack: panic boundary, request guard, lingering close, silent
+//!   connections.
 //! - `handlers`: annotated handlers over HTTP: extractors, return types, state, hooks.
 //! - `examples`: every example as users run it (descriptors, schema, simulated product).
 //! - `outbound`: calls back to the product (as the app, as a user, rate limits, guards).
@@ -23,6 +25,7 @@ mod examples;
 mod faults;
 mod forge;
 mod handlers;
+mod http_core;
 mod lifecycle;
 mod outbound;
 mod processes;

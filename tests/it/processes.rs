@@ -210,6 +210,46 @@ fn hello_usage_and_unknown_commands() {
     );
 }
 
+/// A set but blank `CONNECT_SECRET_KEY` (or a short one) refuses to start, naming the
+/// variable, instead of storing shared secrets in plaintext; no database is created.
+#[test]
+fn a_blank_or_short_secret_key_refuses_to_start() {
+    let dir = std::env::temp_dir().join(format!("hello-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("tenants.db");
+    let database_url = format!("sqlite://{}", database.display());
+    let port = free_port().unwrap().to_string();
+    for (variable, key) in [
+        ("CONNECT_SECRET_KEY", ""),
+        ("CONNECT_SECRET_KEY", " "),
+        ("CONNECT_SECRET_KEY", "abcd"),
+        ("CONNECT_SECRET_KEY_PREVIOUS", " "),
+    ] {
+        let mut env = vec![
+            ("PORT", port.as_str()),
+            ("DATABASE_URL", database_url.as_str()),
+            (
+                "CONNECT_SECRET_KEY",
+                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            ),
+        ];
+        env.retain(|(name, _)| *name != variable);
+        env.push((variable, key));
+        let (code, _, stderr) = run_hello(&[], &env);
+        assert_ne!(code, Some(0), "{variable}={key:?} started: {stderr}");
+        assert!(
+            code.is_some(),
+            "{variable}={key:?}: killed by a signal: {stderr}"
+        );
+        assert!(stderr.contains(variable), "{variable}={key:?}: {stderr}");
+        assert!(
+            !database.exists(),
+            "{variable}={key:?} created the database"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `examples/hello` with `FORGE_APP_ID`, logging at debug level: Forge invocations that work,
 /// that are rate limited and that are forged leave the Forge Invocation Tokens and the system
 /// token out of every log line.

@@ -1,6 +1,6 @@
 //! `#[connect::installed]`, `uninstalled`, `enabled`, `disabled`: hooks the framework runs
 //! after it verified the event and stored its effect. Their arguments are `FromHook`
-//! extractors (`Tenant`, `State<T>`).
+//! extractors (`Tenant`, `HostClient`, `State<T>`).
 
 use super::codegen;
 use crate::internals::ast::HandlerFn;

@@ -189,6 +189,7 @@ impl ConnectApp {
                         target: Target::Forge(ForgeTarget {
                             event: module.is_event(),
                             links_installations,
+                            module_keys: routed_module_keys(module),
                             call: Arc::clone(&route.call),
                         }),
                     })?;
@@ -303,5 +304,19 @@ impl ConnectApp {
             }
         }
         Some(rest)
+    }
+}
+
+/// The manifest's module keys that route to a Forge handler's endpoint: an endpoint's own key;
+/// a trigger's key and its endpoint's (`<key>-ep`).
+fn routed_module_keys(module: &ForgeModule) -> Vec<String> {
+    let key = module.key();
+    if module.is_event() {
+        vec![
+            key.to_owned(),
+            connect_descriptor::manifest::trigger_endpoint_key(key),
+        ]
+    } else {
+        vec![key.to_owned()]
     }
 }

@@ -14,7 +14,6 @@ use crate::auth::{AuthError, Context, RoutePolicy};
 use crate::error::{ConnectError, recover};
 use crate::handler::ConnectRequest;
 use crate::http::body::read_limited;
-use crate::http::headers::secure;
 use crate::http::{IntoResponse, Response};
 use crate::lifecycle::LifecycleEvent;
 use crate::lifecycle::installations::{Installations, Relink};
@@ -167,7 +166,7 @@ where
             inner.lifecycle.set_enabled(*event, &context, &body).await?;
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
-        Target::Forge(forge) => run_forge(app, forge, incoming, body).await,
+        Target::Forge(forge) => run_forge(app, route, forge, incoming, body).await,
         Target::Handler(policy, call) => {
             let context: Option<Context> = match policy {
                 RoutePolicy::SharedSecret => Some(
@@ -188,16 +187,35 @@ where
                 }
             };
             let body = read_body(app, BodyKind::Handler, incoming.content_length, body).await?;
-            call(ConnectRequest {
-                context,
-                forge: None,
-                target: incoming.target,
-                path_params: incoming.params,
-                body,
-                state: Arc::clone(&inner.state),
-            })
+            catching_panics(
+                route,
+                call(ConnectRequest {
+                    context,
+                    forge: None,
+                    target: incoming.target,
+                    path_params: incoming.params,
+                    body,
+                    state: Arc::clone(&inner.state),
+                }),
+            )
             .await
         }
+    }
+}
+
+/// Runs a handler's future; a panic in it becomes [`ConnectError::Panicked`] (500, logged with
+/// the route) instead of unwinding into the server.
+async fn catching_panics(
+    route: &Route,
+    handler: impl std::future::Future<Output = Result<Response, ConnectError>>,
+) -> Result<Response, ConnectError> {
+    use futures_util::FutureExt as _;
+    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => Err(ConnectError::Panicked {
+            route: format!("{} {}", route.method, route.path.as_str()),
+            message: crate::http::stack::panic_message(&*panic).to_owned(),
+        }),
     }
 }
 
@@ -233,6 +251,7 @@ where
 /// The `ForgeInvocation` policy, then the handler; trigger deliveries run once per `jti`.
 async fn run_forge<S, B>(
     app: &ConnectApp,
+    route: &Route,
     target: &ForgeTarget,
     incoming: Incoming,
     body: S,
@@ -252,6 +271,10 @@ where
         .verifier
         .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
         .await?;
+    let module = invocation.claims().app.module.as_ref();
+    if !target.accepts_module(module.map(|module| module.key.as_str())) {
+        return Err(ConnectError::Unauthorized(AuthError::ForgeModule));
+    }
     let body = read_body(app, BodyKind::Handler, incoming.content_length, body).await?;
     let claim = if target.event {
         match forge.claim(&invocation.claims().jti) {
@@ -276,14 +299,17 @@ where
         tracing::warn!(%error, "could not link the Forge installation to its Connect tenant");
     }
     let started = std::time::Instant::now();
-    let result = (target.call)(ConnectRequest {
-        context: None,
-        forge: Some(invocation),
-        target: incoming.target,
-        path_params: incoming.params,
-        body,
-        state: Arc::clone(&inner.state),
-    })
+    let result = catching_panics(
+        route,
+        (target.call)(ConnectRequest {
+            context: None,
+            forge: Some(invocation),
+            target: incoming.target,
+            path_params: incoming.params,
+            body,
+            state: Arc::clone(&inner.state),
+        }),
+    )
     .await;
     if let Some(claim) = claim {
         let elapsed = started.elapsed();
@@ -318,15 +344,15 @@ fn descriptor_response(json: Bytes) -> Response {
     response
 }
 
-/// Adds the recovery, the security headers and `Connection: close` where needed: the last
-/// step before serving.
+/// Adds the recovery and `Connection: close` where needed: the last step of the filter (the
+/// HTTP stack around it sets the security headers).
 pub(crate) fn finish<F>(routes: F) -> BoxedFilter<(Response,)>
 where
     F: Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static,
 {
     body_announced()
         .and(routes.recover(recover).unify())
-        .map(|announced: bool, response: Response| close_if_refused(announced, secure(response)))
+        .map(close_if_refused)
         .boxed()
 }
 

@@ -34,8 +34,20 @@ pub(crate) struct ForgeTarget {
     pub(crate) event: bool,
     /// Whether its events announce installations, which are linked to Connect tenants.
     pub(crate) links_installations: bool,
+    /// The manifest's modules that route to this endpoint (the endpoint's own key; for a
+    /// trigger, the trigger and its `<key>-ep` endpoint): a token naming any other module is
+    /// refused here.
+    pub(crate) module_keys: Vec<String>,
     /// The handler.
     pub(crate) call: RouteCall,
+}
+
+impl ForgeTarget {
+    /// Whether a token naming `module` (its `app.module.key`, when it names one) may invoke
+    /// this route.
+    pub(crate) fn accepts_module(&self, module: Option<&str>) -> bool {
+        module.is_none_or(|key| self.module_keys.iter().any(|own| own == key))
+    }
 }
 
 impl Target {

@@ -84,6 +84,10 @@ pub enum AuthError {
     /// The FIT's `aud` (or `app.id`) is not this app's Forge app id.
     #[error("the token audience is not this app's Forge app id")]
     ForgeAudience,
+    /// The FIT names a module (`app.module.key`) that does not route to this endpoint: a
+    /// token minted for one module is not accepted at another's route.
+    #[error("the token was issued for another module of the app")]
+    ForgeModule,
     /// The FIT's `iss` is not `forge/invocation-token`.
     #[error("the token issuer is not forge/invocation-token")]
     WrongIssuer,

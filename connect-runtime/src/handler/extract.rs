@@ -3,7 +3,8 @@
 //! [`FromRequest`] is generic over the route's policy marker: `Context` and `Tenant` exist only
 //! for verified policies ([`Jwt`], [`ContextToken`]), so a handler on an `auth = none` route that
 //! asks for one does not compile. Body, query and state extractors work everywhere.
-//! [`FromHook`] is the same for lifecycle hooks, which get the stored tenant and the state.
+//! [`FromHook`] is the same for lifecycle hooks, which take the stored `Tenant`, a `HostClient`
+//! for it and `State<T>` values.
 
 use super::ConnectRequest;
 use crate::auth::{Context, RoutePolicy};
@@ -81,7 +82,7 @@ pub trait FromRequest<P: PolicyMarker>: Sized {
     fn declare(_requirements: &mut Requirements) {}
 }
 
-/// A value a lifecycle hook can take as an argument.
+/// A value a lifecycle hook can take as an argument: `Tenant`, `HostClient` or `State<T>`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a lifecycle hook argument",
     label = "not available to lifecycle hooks",

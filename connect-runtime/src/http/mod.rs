@@ -7,15 +7,19 @@
 //!   [`AppError`] with a gateway status).
 //! - [`body`]: bodies read up to a limit.
 //! - [`headers`]: the security headers on every response.
+//! - [`stack`]: the tower layers around warp (headers, panic boundary, request guard).
+//! - [`conn`]: one connection's socket (first byte, lingering close).
 //! - [`serve`](mod@serve): binding, serving until Ctrl-C, serving in the background for tests.
 
 pub mod body;
 pub mod client_error;
+pub mod conn;
 pub mod error;
 pub mod headers;
 pub mod response;
-pub mod secure_io;
+pub(crate) mod secure_io;
 pub mod serve;
+pub mod stack;
 
 pub use client_error::ClientError;
 pub use error::AppError;

@@ -4,22 +4,18 @@
 //! (400, 431, …) before any service runs, so [`secure`](super::headers::secure) never sees
 //! them. This wrapper around the connection's socket adds the security headers to any error
 //! head written without them. Every head the framework produces already carries them and
-//! passes through untouched.
+//! passes through untouched. The lines come from the one list,
+//! [`SECURITY_HEADERS`](super::headers::SECURITY_HEADERS).
 
+use super::headers::SECURITY_LINES;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// The header lines added to an error head that lacks them (the values of `security_headers`).
-const SECURITY_LINES: &[u8] = b"cache-control: no-cache, no-store\r\n\
-referrer-policy: no-referrer\r\n\
-strict-transport-security: max-age=31536000; includeSubDomains\r\n\
-x-content-type-options: nosniff\r\n";
-
 /// A socket whose outgoing error heads always carry the security headers.
 #[derive(Debug)]
-pub struct SecureErrorHeads<S> {
+pub(crate) struct SecureErrorHeads<S> {
     inner: S,
     /// A rewritten buffer being written: its bytes, how many are written, and how many bytes
     /// of the caller's buffer it stands for.
@@ -28,7 +24,7 @@ pub struct SecureErrorHeads<S> {
 
 impl<S> SecureErrorHeads<S> {
     /// Wraps `inner`.
-    pub fn new(inner: S) -> Self {
+    pub(crate) fn new(inner: S) -> Self {
         Self {
             inner,
             pending: None,
@@ -56,7 +52,7 @@ fn with_security_lines(buf: &[u8]) -> Option<Vec<u8>> {
     let insert_at = end + 2; // after the last header line's CRLF
     let mut rewritten = Vec::with_capacity(buf.len() + SECURITY_LINES.len());
     rewritten.extend_from_slice(&buf[..insert_at]);
-    rewritten.extend_from_slice(SECURITY_LINES);
+    rewritten.extend_from_slice(&SECURITY_LINES);
     rewritten.extend_from_slice(&buf[insert_at..]);
     Some(rewritten)
 }

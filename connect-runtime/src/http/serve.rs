@@ -2,14 +2,18 @@
 //! for tests).
 //!
 //! The connection handling is ours rather than warp's, for what a server facing the internet
-//! needs and warp does not set: a header-read timeout that also closes idle keep-alive
-//! connections (hyper's, driven by a tokio timer), a cap on open connections (the accept loop
-//! waits for a free slot instead of running the process out of file descriptors), client
-//! mistakes logged at DEBUG rather than ERROR, the security headers on the error answers hyper
-//! writes by itself, and a graceful drain on shutdown.
+//! needs and warp does not set: the HTTP stack around the filter ([`stack`](super::stack)), a
+//! first-byte timeout (a connection that sends nothing is cut after a few seconds) distinct
+//! from the header-read timeout that also closes idle keep-alive connections, a cap on open
+//! connections kept below the open-file limit (silent connections give way to new ones when it
+//! is reached), lingering close ([`conn`](super::conn)), client mistakes logged at DEBUG rather
+//! than ERROR, the security headers on the error answers hyper writes by itself, and a
+//! graceful drain on shutdown.
 
 use super::Response;
+use super::conn::{ServerIo, SilentConnections};
 use super::secure_io::SecureErrorHeads;
+use super::stack::stack;
 pub use crate::config::ConnectionLimits;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -106,27 +110,31 @@ pub async fn serve_with(
 
 /// The accept loop: one task per connection, at most `max_connections` at once, until
 /// `shutdown` resolves; then waits (bounded) for the connections to finish their requests.
+///
+/// At the cap, the oldest connection that has sent nothing yet gives way to the new one; only
+/// when every open connection is talking does a new one wait (in the listen backlog) for a
+/// slot. A connection that sends nothing within the first-byte timeout is closed.
 async fn run(
     filter: BoxedFilter<(Response,)>,
     listener: TcpListener,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let max_connections = fit_to_file_limit(limits.max_connections);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let silent = Arc::new(SilentConnections::default());
+    let service = stack(warp::service(filter), limits.headers);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
+    if limits.headers.max_fields > 100 {
+        // hyper's own parser refuses more than 100 fields unless told otherwise.
+        http.max_headers(limits.headers.max_fields);
+    }
     loop {
-        let slot = tokio::select! {
-            slot = Arc::clone(&slots).acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -139,14 +147,55 @@ async fn run(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(warp::service(filter.clone()));
-        let io = TokioIo::new(SecureErrorHeads::new(stream));
-        let connection = graceful.watch(http.serve_connection(io, service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                // Timeouts, resets and malformed requests: the client's doing.
-                tracing::debug!(%error, "connection ended with an error");
+        let slot = match Arc::clone(&slots).try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if silent.evict_oldest() {
+                    tracing::debug!("connection cap reached: a silent connection gave way");
+                }
+                tokio::select! {
+                    slot = Arc::clone(&slots).acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
             }
+        };
+        let (id, state) = silent.register();
+        let io = TokioIo::new(SecureErrorHeads::new(ServerIo::new(
+            stream,
+            Arc::clone(&state),
+            limits.linger,
+        )));
+        let service = TowerToHyperService::new(service.clone());
+        let connection = graceful.watch(http.serve_connection(io, service));
+        let silent = Arc::clone(&silent);
+        let first_byte_timeout = limits.first_byte_timeout;
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let mut first_byte = std::pin::pin!(tokio::time::sleep(first_byte_timeout));
+            let mut waiting_for_first_byte = true;
+            loop {
+                tokio::select! {
+                    ended = &mut connection => {
+                        if let Err(error) = ended {
+                            // Timeouts, resets and malformed requests: the client's doing.
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    () = &mut first_byte, if waiting_for_first_byte => {
+                        waiting_for_first_byte = false;
+                        if state.evict() {
+                            tracing::debug!("connection closed: nothing sent within the first-byte timeout");
+                            break;
+                        }
+                    }
+                    () = state.evicted() => break,
+                }
+            }
+            silent.forget(id);
             drop(slot);
         });
     }
@@ -156,6 +205,42 @@ async fn run(
         .is_err()
     {
         tracing::warn!("requests still in flight after the drain timeout");
+    }
+}
+
+/// Raises the open-file soft limit to the hard limit (as servers do at start) and keeps the
+/// connection cap below it, with room for the store, outbound calls and logs; a cap at the
+/// limit would turn a full server into a storm of failing accepts (EMFILE).
+fn fit_to_file_limit(max_connections: usize) -> usize {
+    let wanted = max_connections.max(1);
+    #[cfg(unix)]
+    {
+        let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft);
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(soft) => {
+                let reserve = (soft / 8).max(32);
+                let room = usize::try_from(soft.saturating_sub(reserve))
+                    .unwrap_or(usize::MAX)
+                    .max(1);
+                let cap = wanted.min(room);
+                tracing::info!(
+                    open_file_limit_before = before.unwrap_or(soft),
+                    open_file_limit = soft,
+                    max_connections = cap,
+                    configured_max_connections = wanted,
+                    "connection cap set below the open-file limit"
+                );
+                cap
+            }
+            Err(error) => {
+                tracing::warn!(%error, max_connections = wanted, "could not read the open-file limit");
+                wanted
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        wanted
     }
 }
 

@@ -386,3 +386,63 @@ async fn staging_tokens_need_the_staging_jwks() {
     assert_eq!(staging.jwks_fetches(), fetches);
     assert_eq!(runs.remote.load(Ordering::SeqCst), 0);
 }
+
+/// A FIT names the module it was minted for (`app.module.key`): it is accepted only at the
+/// route that module reaches (an endpoint's own key; a trigger's key or its `<key>-ep`
+/// endpoint), never at another module's route.
+#[tokio::test]
+async fn a_token_minted_for_one_module_is_refused_at_another_modules_route() {
+    let attack = Attack::start().await;
+    let platform = &attack.fixture.platform;
+    let client = reqwest::Client::new();
+    let send = |path: &'static str, module: &'static str| {
+        let token = platform.sign(&platform.fit(&attack.installation, module));
+        client
+            .post(attack.fixture.url(path))
+            .header("authorization", format!("Bearer {token}"))
+            .json(&json!({"eventType": "avi:forge:upgraded:app"}))
+            .send()
+    };
+    let before = attack.fixture.store_state();
+    for (path, module) in [
+        ("/forge/events", "probe-remote"),
+        ("/forge/probe", "probe-events"),
+        ("/forge/probe", "probe-events-ep"),
+        ("/forge/events", "another-module"),
+        ("/forge/probe", "another-module"),
+    ] {
+        let answer = send(path, module).await.unwrap();
+        assert_eq!(answer.status(), 401, "{module} at {path}");
+        let body = answer.text().await.unwrap();
+        assert!(
+            body.contains("another module"),
+            "{module} at {path}: {body}"
+        );
+        assert_eq!(
+            attack.runs.remote.load(Ordering::SeqCst),
+            0,
+            "{module} at {path}"
+        );
+        assert_eq!(
+            attack.runs.trigger.load(Ordering::SeqCst),
+            0,
+            "{module} at {path}"
+        );
+        assert_eq!(attack.fixture.store_state(), before, "{module} at {path}");
+    }
+    // Each route's own modules are accepted, both ways for the trigger.
+    for (path, module) in [
+        ("/forge/probe", "probe-remote"),
+        ("/forge/events", "probe-events"),
+        ("/forge/events", "probe-events-ep"),
+    ] {
+        let answer = send(path, module).await.unwrap();
+        assert!(
+            answer.status().is_success(),
+            "{module} at {path}: {}",
+            answer.status()
+        );
+    }
+    assert_eq!(attack.runs.remote.load(Ordering::SeqCst), 1);
+    assert_eq!(attack.runs.trigger.load(Ordering::SeqCst), 2);
+}
