@@ -7,12 +7,15 @@
 # into a temporary directory, starts it on a free port of 127.0.0.1 as an unprivileged user
 # (`postgres` when run as root), creates a database, runs the command, and stops and deletes
 # the cluster however the command ends. With TEST_DATABASE_URL already set it starts nothing
-# and runs the command against that server.
+# and runs the command against that server. `scripts/with-postgres.sh --install` only installs
+# PostgreSQL when it is missing (what .ci/run does before it cuts the network).
 set -euo pipefail
 
 if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
   exec "$@"
 fi
+install_only=false
+[[ "${1:-}" == "--install" ]] && install_only=true
 
 find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 sudo_cmd=()
@@ -23,6 +26,10 @@ if [[ -z "$BIN" || ! -x "$BIN/initdb" ]]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends postgresql >/dev/null
   BIN=$(find_bin)
+fi
+if $install_only; then
+  echo "with-postgres: PostgreSQL binaries in $BIN" >&2
+  exit 0
 fi
 
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/connect-pg.XXXXXX")

@@ -578,9 +578,9 @@ pub struct ConnectionLimits {
     /// How long a shutdown waits for requests in flight.
     pub drain_timeout: Duration,
     /// Limits on a request's header lines and fields (431 above them).
-    pub headers: crate::http::stack::HeaderLimits,
+    pub headers: HeaderLimits,
     /// How long and how much a closing connection reads what its client still sends.
-    pub linger: crate::http::conn::Linger,
+    pub linger: Linger,
 }
 
 impl Default for ConnectionLimits {
@@ -590,8 +590,46 @@ impl Default for ConnectionLimits {
             first_byte_timeout: Duration::from_secs(5),
             max_connections: 1024,
             drain_timeout: Duration::from_secs(25),
-            headers: crate::http::stack::HeaderLimits::default(),
-            linger: crate::http::conn::Linger::default(),
+            headers: HeaderLimits::default(),
+            linger: Linger::default(),
+        }
+    }
+}
+
+/// Limits on a request's head, checked before any route runs (`CONNECT_MAX_HEADER_BYTES`,
+/// `CONNECT_MAX_HEADERS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderLimits {
+    /// The longest header line (`name: value`) accepted; longer: 431.
+    pub max_line_bytes: usize,
+    /// The most header fields accepted; more: 431.
+    pub max_fields: usize,
+}
+
+impl Default for HeaderLimits {
+    fn default() -> Self {
+        Self {
+            max_line_bytes: 16 * 1024,
+            max_fields: 100,
+        }
+    }
+}
+
+/// How long and how much a closing connection keeps reading (`CONNECT_LINGER_SECS`,
+/// `CONNECT_LINGER_MAX_BYTES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Linger {
+    /// The longest a closing connection keeps reading what its client still sends.
+    pub timeout: Duration,
+    /// The most bytes read and discarded that way.
+    pub max_bytes: usize,
+}
+
+impl Default for Linger {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            max_bytes: 16 * 1024 * 1024,
         }
     }
 }

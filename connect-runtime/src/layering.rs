@@ -1,6 +1,7 @@
 //! A test, not a module of the runtime: the top-level modules form a DAG (no import cycles), in
-//! the layer order `lib.rs` documents. Reads the sources and follows every `crate::<module>`
-//! path outside comments.
+//! the layer order `lib.rs` documents. Parses the sources (syn) and follows every `crate::`
+//! path and `use` tree, grouped or not, including those inside macro invocations; comments
+//! and strings do not count.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -41,22 +42,122 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             };
             let text = std::fs::read_to_string(&path).expect("source");
+            let file = syn::parse_file(&text)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let mut names = CrateNames::default();
+            syn::visit::visit_file(&mut names, &file);
             let edges = graph.entry(module.clone()).or_default();
-            for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for (i, _) in line.match_indices("crate::") {
-                    let rest = &line[i + "crate::".len()..];
-                    let target: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect();
-                    if LAYERS.contains(&target.as_str()) && target != module {
-                        edges.insert(target);
-                    }
-                }
-            }
+            edges.extend(
+                names
+                    .0
+                    .into_iter()
+                    .filter(|target| LAYERS.contains(&target.as_str()) && *target != module),
+            );
         }
     }
     graph
+}
+
+/// The top-level modules a file names through `crate::`: in paths (`crate::a::B`), in `use`
+/// trees however grouped (`use crate::{a, b::C}`, `use crate::*` counts as every module), and
+/// in `super::` paths that climb out of the top-level module (not used here, so refused).
+#[derive(Default)]
+struct CrateNames(BTreeSet<String>);
+
+impl CrateNames {
+    fn use_tree(&mut self, tree: &syn::UseTree, under_crate: bool) {
+        match tree {
+            syn::UseTree::Path(path) if path.ident == "crate" => self.use_tree(&path.tree, true),
+            syn::UseTree::Path(path) if under_crate => {
+                self.0.insert(path.ident.to_string());
+            }
+            syn::UseTree::Name(name) if under_crate => {
+                self.0.insert(name.ident.to_string());
+            }
+            syn::UseTree::Rename(rename) if under_crate => {
+                self.0.insert(rename.ident.to_string());
+            }
+            syn::UseTree::Glob(_) if under_crate => {
+                self.0
+                    .extend(LAYERS.iter().map(|layer| (*layer).to_owned()));
+            }
+            syn::UseTree::Group(group) => {
+                for tree in &group.items {
+                    self.use_tree(tree, under_crate);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for CrateNames {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.use_tree(&item.tree, false);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let mut segments = path.segments.iter();
+        if segments.next().is_some_and(|first| first.ident == "crate")
+            && let Some(module) = segments.next()
+        {
+            self.0.insert(module.ident.to_string());
+        }
+        syn::visit::visit_path(self, path);
+    }
+
+    // Paths inside macro invocations (`tracing::info!`, `format!`) are tokens, not syntax: a
+    // `crate::` in them is read from the tokens.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let tokens: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
+        self.tokens(&tokens);
+        syn::visit::visit_macro(self, mac);
+    }
+}
+
+impl CrateNames {
+    fn tokens(&mut self, tokens: &[proc_macro2::TokenTree]) {
+        use proc_macro2::TokenTree;
+        for (index, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Ident(ident) if ident == "crate" => {
+                    if let (
+                        Some(TokenTree::Punct(a)),
+                        Some(TokenTree::Punct(b)),
+                        Some(TokenTree::Ident(module)),
+                    ) = (
+                        tokens.get(index + 1),
+                        tokens.get(index + 2),
+                        tokens.get(index + 3),
+                    ) && a.as_char() == ':'
+                        && b.as_char() == ':'
+                    {
+                        self.0.insert(module.to_string());
+                    }
+                }
+                TokenTree::Group(group) => {
+                    let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                    self.tokens(&inner);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn grouped_and_nested_names_are_seen() {
+    let file = syn::parse_file(
+        "use crate::{auth, store::{Tenant, memory}};\nuse crate::client as c;\nfn f() { let _ = crate::app::X; tracing::info!(\"{}\", crate::lifecycle::Y); }",
+    )
+    .unwrap();
+    let mut names = CrateNames::default();
+    syn::visit::visit_file(&mut names, &file);
+    let expected: BTreeSet<String> = ["auth", "store", "client", "app", "lifecycle"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(names.0, expected);
 }
 
 #[test]

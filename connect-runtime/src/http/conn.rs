@@ -10,35 +10,16 @@
 //! client still sends is read and discarded until it closes, for at most
 //! [`Linger::timeout`] and [`Linger::max_bytes`].
 
+pub use crate::config::Linger;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::time::Sleep;
-
-/// How long and how much a closing connection keeps reading (`CONNECT_LINGER_SECS`,
-/// `CONNECT_LINGER_MAX_BYTES`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Linger {
-    /// The longest a closing connection keeps reading what its client still sends.
-    pub timeout: Duration,
-    /// The most bytes read and discarded that way.
-    pub max_bytes: usize,
-}
-
-impl Default for Linger {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(5),
-            max_bytes: 16 * 1024 * 1024,
-        }
-    }
-}
 
 const SILENT: u8 = 0;
 const SPOKE: u8 = 1;

@@ -16,6 +16,7 @@
 
 use super::headers::secure;
 use super::response::{Response, error_response};
+pub use crate::config::HeaderLimits;
 use futures_util::future::{Either, Ready, ready};
 use std::any::Any;
 use std::task::{Context, Poll};
@@ -23,25 +24,6 @@ use tower::{Layer, Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use warp::http::header::{CONNECTION, HOST, HeaderValue};
 use warp::http::{Request, StatusCode, Version};
-
-/// Limits on a request's head, checked before any route runs (`CONNECT_MAX_HEADER_BYTES`,
-/// `CONNECT_MAX_HEADERS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HeaderLimits {
-    /// The longest header line (`name: value`) accepted; longer: 431.
-    pub max_line_bytes: usize,
-    /// The most header fields accepted; more: 431.
-    pub max_fields: usize,
-}
-
-impl Default for HeaderLimits {
-    fn default() -> Self {
-        Self {
-            max_line_bytes: 16 * 1024,
-            max_fields: 100,
-        }
-    }
-}
 
 /// The whole stack around `service` (warp's, for a filter).
 pub(crate) fn stack<S, B>(
