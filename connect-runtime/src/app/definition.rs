@@ -253,6 +253,7 @@ impl App {
         config: ConnectConfig,
         store: Arc<dyn TenantStore>,
     ) -> Result<ConnectApp, BuildError> {
+        crate::auth::crypto::install_provider();
         ConnectApp::build(self, config, store)
     }
 }

@@ -10,7 +10,9 @@
 //! rather than "unknown key" (401).
 
 use super::keys::{KeyFetchError, key_client, read_capped, validate_kid};
-use jsonwebtoken::DecodingKey;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,7 +28,7 @@ pub const MAX_KEY_SET_AGE: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Default)]
 struct KeySet {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<ParsedPublicKey>>,
     /// When the last fetch (successful or not) ended.
     fetched_at: Option<Instant>,
     /// When the keys were last replaced by a successful fetch.
@@ -57,10 +59,10 @@ impl std::fmt::Debug for ForgeKeys {
 
 /// What the cached set says about a kid.
 enum Lookup {
-    Found(Arc<DecodingKey>),
+    Found(Arc<ParsedPublicKey>),
     /// In the set, but the set is due for a refresh: refresh it unless another request already
     /// is, in which case this key serves (no request waits for a routine refresh).
-    Stale(Arc<DecodingKey>),
+    Stale(Arc<ParsedPublicKey>),
     /// Not in the set and a fetch is allowed.
     Refresh,
     /// Not in the set and the last fetch was too recent: the answer stands.
@@ -84,8 +86,8 @@ impl ForgeKeys {
         })
     }
 
-    /// The key for `kid`: from the cached set, or after one (rate-limited) refetch.
-    pub async fn decoding_key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyFetchError> {
+    /// The RS256 public key for `kid` (parsed once, when the set was fetched): from the cached set, or after one (rate-limited) refetch.
+    pub async fn public_key(&self, kid: &str) -> Result<Arc<ParsedPublicKey>, KeyFetchError> {
         validate_kid(kid)?;
         let _one_at_a_time = match self.lookup(kid) {
             Lookup::Found(key) => return Ok(key),
@@ -146,7 +148,7 @@ impl ForgeKeys {
         }
     }
 
-    async fn fetch(&self) -> Result<HashMap<String, Arc<DecodingKey>>, KeyFetchError> {
+    async fn fetch(&self) -> Result<HashMap<String, Arc<ParsedPublicKey>>, KeyFetchError> {
         let source = self.url.as_str().to_owned();
         let unreachable = |error: reqwest::Error| KeyFetchError::Unreachable {
             cdn: source.clone(),
@@ -172,7 +174,7 @@ impl ForgeKeys {
             .map_err(unreachable)?
             .ok_or_else(invalid)?;
         let set: JwkSet = serde_json::from_slice(&document).map_err(|_| invalid())?;
-        let keys: HashMap<String, Arc<DecodingKey>> = set
+        let keys: HashMap<String, Arc<ParsedPublicKey>> = set
             .keys
             .iter()
             .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
@@ -183,7 +185,15 @@ impl ForgeKeys {
             })
             .filter_map(|jwk| {
                 let kid = jwk.common.key_id.clone()?;
-                let key = DecodingKey::from_jwk(jwk).ok()?;
+                let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+                    return None;
+                };
+                // Parsed once here, not at every verification.
+                let n = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
+                let e = URL_SAFE_NO_PAD.decode(&rsa.e).ok()?;
+                let key = RsaPublicKeyComponents { n, e }
+                    .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+                    .ok()?;
                 Some((kid, Arc::new(key)))
             })
             .take(MAX_KEYS)

@@ -47,6 +47,11 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// Whether `value` is one of the audiences.
+    pub fn contains(&self, value: &str) -> bool {
+        self.values().iter().any(|audience| audience == value)
+    }
+
     fn values(&self) -> &[String] {
         match self {
             Audience::One(one) => std::slice::from_ref(one),

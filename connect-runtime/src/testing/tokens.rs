@@ -25,6 +25,7 @@ impl std::fmt::Debug for KeyPair {
 impl KeyPair {
     /// A fresh 2048-bit key pair named `kid`.
     pub fn generate(kid: impl Into<String>) -> Self {
+        crate::auth::crypto::install_provider();
         let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
             .expect("RSA key generation failed");
         let private_pem = private
