@@ -5,8 +5,8 @@
 //! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> \
 //!   FORGE_JWKS_URL=http://127.0.0.1:3997/.well-known/jwks.json \
 //!   FORGE_ALLOWED_API_HOSTS=127.0.0.1 cargo run --example hello &
-//! connect-sim forge invoke http://127.0.0.1:3000 /forge/myself --system-token
-//! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --event avi:forge:installed:app
+//! connect-sim forge invoke http://127.0.0.1:3000 /forge/myself --module hello-remote --system-token
+//! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
 //! ```
 //!
@@ -70,6 +70,10 @@ pub enum ForgeCommand {
         app_url: String,
         /// The trigger's route path, e.g. /forge/lifecycle.
         path: String,
+        /// The trigger's module key (app.module.key of the token): the app accepts a token
+        /// only at the routes of the module it names.
+        #[arg(long, default_value = "trigger")]
+        module: String,
         /// The event.
         #[arg(long, default_value = "avi:forge:installed:app")]
         event: String,
@@ -280,6 +284,7 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
         ForgeCommand::Deliver {
             app_url,
             path,
+            module,
             event,
             body,
             retry,
@@ -297,12 +302,12 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             let (answer, token): (Answer, String) = match retry {
                 Some(count) => {
                     platform
-                        .deliver_retry(&target, &installation, "trigger", &payload, count)
+                        .deliver_retry(&target, &installation, &module, &payload, count)
                         .await?
                 }
                 None => {
                     platform
-                        .deliver(&target, &installation, "trigger", &payload)
+                        .deliver(&target, &installation, &module, &payload)
                         .await?
                 }
             };

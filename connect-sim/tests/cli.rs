@@ -318,15 +318,53 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
     assert!(out.contains("invoke /forge/myself: 200"), "{out}");
     assert!(out.contains(r#""displayName":"Forge Bot""#), "{out}");
 
-    let (code, out) = sim(&dir, &["forge", "invoke", &app_url, "/forge/myself"]);
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "invoke",
+            &app_url,
+            "/forge/myself",
+            "--module",
+            "hello-remote",
+        ],
+    );
     assert_eq!(
         code, 1,
         "no system token: the app cannot call the product: {out}"
     );
+    assert!(!out.contains("another module"), "{out}");
+
+    // A token minted for another module is refused at this route.
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "invoke",
+            &app_url,
+            "/forge/myself",
+            "--module",
+            "hello-lifecycle",
+            "--system-token",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("401") && out.contains("another module"),
+        "{out}"
+    );
 
     let (code, out) = sim(
         &dir,
-        &["forge", "deliver", &app_url, "/forge/lifecycle", "--twice"],
+        &[
+            "forge",
+            "deliver",
+            &app_url,
+            "/forge/lifecycle",
+            "--module",
+            "hello-lifecycle",
+            "--twice",
+        ],
     );
     assert_eq!(code, 0, "{out}");
     assert!(
