@@ -687,6 +687,8 @@ impl SealingKeys {
 /// Where the server listens and where tenants are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
+    /// Listen address (`CONNECT_BIND_ADDR`, default `0.0.0.0`).
+    pub bind_addr: std::net::IpAddr,
     /// Listen port (`PORT`).
     pub port: u16,
     /// Tenant store location (`DATABASE_URL`).
@@ -788,7 +790,17 @@ impl ServerSettings {
             }
             None => None,
         };
+        let bind_addr = match get("CONNECT_BIND_ADDR") {
+            Some(addr) => addr.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "CONNECT_BIND_ADDR",
+                    "expected an IP address, e.g. 0.0.0.0, 127.0.0.1 or ::",
+                )
+            })?,
+            None => std::net::IpAddr::from([0, 0, 0, 0]),
+        };
         Ok(Self {
+            bind_addr,
             port: port_from(get("PORT"))?,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://connect.db".to_owned()),
             pool,
@@ -902,6 +914,49 @@ mod tests {
         for bad in ["0", "-1", "1MB"] {
             let error = config(&[("CONNECT_MAX_HANDLER_BODY_BYTES", bad)]).unwrap_err();
             assert_eq!(error.variable, "CONNECT_MAX_HANDLER_BODY_BYTES", "{bad}");
+        }
+    }
+
+    #[test]
+    fn server_settings_bind_address_and_http_limits() {
+        let settings = |vars: &[(&str, &str)]| {
+            let vars: std::collections::HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            ServerSettings::from_lookup(|name| vars.get(name).cloned())
+        };
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(defaults.bind_addr.to_string(), "0.0.0.0");
+        assert_eq!(defaults.limits, ConnectionLimits::default());
+        let set = settings(&[
+            ("CONNECT_BIND_ADDR", "127.0.0.1"),
+            ("CONNECT_FIRST_BYTE_TIMEOUT_SECS", "2"),
+            ("CONNECT_MAX_HEADER_BYTES", "8192"),
+            ("CONNECT_MAX_HEADERS", "50"),
+            ("CONNECT_LINGER_SECS", "1"),
+            ("CONNECT_LINGER_MAX_BYTES", "1024"),
+        ])
+        .unwrap();
+        assert_eq!(set.bind_addr.to_string(), "127.0.0.1");
+        assert_eq!(set.limits.first_byte_timeout, Duration::from_secs(2));
+        assert_eq!(set.limits.headers.max_line_bytes, 8192);
+        assert_eq!(set.limits.headers.max_fields, 50);
+        assert_eq!(set.limits.linger.timeout, Duration::from_secs(1));
+        assert_eq!(set.limits.linger.max_bytes, 1024);
+        assert_eq!(
+            settings(&[("CONNECT_BIND_ADDR", "localhost")])
+                .unwrap_err()
+                .variable,
+            "CONNECT_BIND_ADDR"
+        );
+        for blank in ["", " "] {
+            assert_eq!(
+                settings(&[("CONNECT_SECRET_KEY", blank)])
+                    .unwrap_err()
+                    .variable,
+                "CONNECT_SECRET_KEY"
+            );
         }
     }
 

@@ -234,13 +234,26 @@ async fn under_a_256_file_limit_300_idle_connections_only_delay_a_request() {
             ("PORT", port.to_string()),
             ("DATABASE_URL", "memory://".into()),
             ("CONNECT_HEADER_TIMEOUT_SECS", "2".into()),
-            ("CONNECT_MAX_CONNECTIONS", "200".into()),
         ],
     )
     .unwrap();
     process
         .wait_for_log("listening", Duration::from_secs(20))
         .expect("hello never listened");
+    // The cap is kept below the open-file limit (256 - 32 kept free), and the figures logged.
+    let capped = process
+        .wait_for_log(
+            "connection cap set below the open-file limit",
+            Duration::from_secs(5),
+        )
+        .expect("the cap and the limit are logged");
+    let capped = strip_ansi(&capped);
+    assert!(capped.contains("open_file_limit=256"), "{capped}");
+    assert!(capped.contains(" max_connections=224"), "{capped}");
+    assert!(
+        capped.contains("configured_max_connections=1024"),
+        "{capped}"
+    );
     let address = format!("127.0.0.1:{port}");
     let mut idle = Vec::new();
     for _ in 0..300 {
@@ -325,4 +338,22 @@ function call(method, path, payload) {
         results[20]
     );
     assert_eq!(app.state(), before);
+}
+
+/// `line` without terminal colour codes (`ESC [ ... m`).
+fn strip_ansi(line: &str) -> String {
+    let mut plain = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }

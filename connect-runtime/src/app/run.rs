@@ -177,7 +177,7 @@ impl App {
         );
         serve_with(
             apps_filter([app]),
-            SocketAddr::from(([0, 0, 0, 0], settings.port)),
+            SocketAddr::from((settings.bind_addr, settings.port)),
             settings.limits,
         )
         .await?;
