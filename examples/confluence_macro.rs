@@ -36,7 +36,6 @@ pub fn app() -> App {
 
 #[allow(dead_code)]
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    app().run().await?;
-    Ok(())
+async fn main() -> Exit {
+    app().run().await.into()
 }

@@ -79,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
     // One dispatch over both apps: each answers the paths under its baseUrl's path.
     http::serve(
         apps_filter([jira, confluence]),
-        ([0, 0, 0, 0], settings.port).into(),
+        (settings.bind_addr, settings.port).into(),
     )
     .await?;
     Ok(())

@@ -22,9 +22,8 @@
 //! }
 //!
 //! #[tokio::main]
-//! async fn main() -> anyhow::Result<()> {
-//!     App::new("com.example.hello", "Hello").handlers(handlers![hello]).run().await?;
-//!     Ok(())
+//! async fn main() -> Exit {
+//!     App::new("com.example.hello", "Hello").handlers(handlers![hello]).run().await.into()
 //! }
 //! ```
 //!
@@ -38,10 +37,10 @@
 
 pub use connect_runtime::{
     App, AppError, BuildError, ClientError, ClientResponse, ConnectApp, ConnectConfig,
-    ConnectError, Context, Descriptor, ForgeClient, ForgeContext, HostClient, Html, IntoResponse,
-    Json, License, Licensed, Permission, Policy, Product, Query, RoutePolicy, RunError, Scope,
-    ServerSettings, State, Tenant, TenantStore, WarpReply, app, apps_filter, auth, client, config,
-    error, handler, http, lifecycle, state, store,
+    ConnectError, Context, Descriptor, Exit, ForgeClient, ForgeContext, HostClient, Html,
+    IntoResponse, Json, License, Licensed, Permission, Policy, Product, Query, RoutePolicy,
+    RunError, Scope, ServerSettings, State, Tenant, TenantStore, WarpReply, app, apps_filter, auth,
+    client, config, error, handler, http, lifecycle, state, store,
 };
 
 /// Guards: handler arguments that refuse a request before the handler runs.
@@ -74,9 +73,9 @@ pub mod prelude {
     pub use crate::{connect, forge};
     pub use connect_macros::handlers;
     pub use connect_runtime::{
-        App, AppError, ConnectApp, ConnectConfig, Context, ForgeClient, ForgeContext, HostClient,
-        Html, IntoResponse, Json, Licensed, Product, Query, Scope, ServerSettings, State, Tenant,
-        TenantStore, WarpReply,
+        App, AppError, ConnectApp, ConnectConfig, Context, Exit, ForgeClient, ForgeContext,
+        HostClient, Html, IntoResponse, Json, Licensed, Product, Query, Scope, ServerSettings,
+        State, Tenant, TenantStore, WarpReply,
     };
     pub use warp::http::StatusCode;
 }

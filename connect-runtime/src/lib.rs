@@ -38,7 +38,7 @@ mod layering;
 #[cfg(test)]
 mod robustness;
 
-pub use app::{App, BuildError, ConnectApp, RunError, apps_filter};
+pub use app::{App, BuildError, ConnectApp, Exit, RunError, apps_filter};
 pub use auth::{Context, License, Policy, RoutePolicy};
 pub use client::{ClientError, ClientResponse, ForgeClient, HostClient, Permission};
 pub use config::{ConnectConfig, ServerSettings};

@@ -208,6 +208,10 @@ fn hello_usage_and_unknown_commands() {
         stderr.contains("unknown command `deploy`") && stderr.contains("usage:"),
         "{stderr}"
     );
+    // Any other error is status 1, printed once, naming what is wrong.
+    let (code, _, stderr) = run_hello(&["descriptor"], &[("CONNECT_BASE_URL", "not a url")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.matches("CONNECT_BASE_URL").count(), 1, "{stderr}");
 }
 
 /// A set but blank `CONNECT_SECRET_KEY` (or a short one) refuses to start, naming the

@@ -20,4 +20,4 @@ mod table;
 pub use build::{BuildError, ConnectApp};
 pub use definition::App;
 pub use dispatch::apps_filter;
-pub use run::{Command, RunError};
+pub use run::{Command, Exit, RunError};

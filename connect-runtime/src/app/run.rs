@@ -40,9 +40,40 @@ pub enum RunError {
     /// The manifest could not be rendered.
     #[error("YAML: {0}")]
     Yaml(String),
-    /// The command cannot run as configured; [`App::run`] prints this and exits with status 2.
+    /// The command cannot run as configured, or is unknown: [`Exit`] prints this and exits
+    /// with status 2.
     #[error("{0}")]
     Usage(String),
+}
+
+/// The end of an app binary's `main`: `Ok` exits 0; an error is printed to stderr as
+/// `error: ...` and exits 2 for a usage error ([`RunError::Usage`]), 1 otherwise.
+///
+/// `main` returns it (`async fn main() -> Exit { app.run().await.into() }`) so that the
+/// process's status comes from `main`, not from inside the framework.
+#[derive(Debug)]
+#[must_use = "return it from `main`: it is the process's exit status"]
+pub struct Exit(Result<(), RunError>);
+
+impl From<Result<(), RunError>> for Exit {
+    fn from(result: Result<(), RunError>) -> Self {
+        Self(result)
+    }
+}
+
+impl std::process::Termination for Exit {
+    fn report(self) -> std::process::ExitCode {
+        match self.0 {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                std::process::ExitCode::from(match error {
+                    RunError::Usage(_) => 2,
+                    _ => 1,
+                })
+            }
+        }
+    }
 }
 
 /// What an app binary was asked to do.
@@ -98,21 +129,22 @@ impl Command {
 
 impl App {
     /// What a user's `main` calls: runs the command of the process's arguments (`serve` by
-    /// default, `descriptor`, `schema`, `--help`). An unknown command prints the usage to
-    /// stderr and exits the process with status 2.
+    /// default, `descriptor`, `schema`, `manifest`, `--help`). It returns rather than exits:
+    /// an unknown command is [`RunError::Usage`] (with the usage text), which [`Exit`] turns
+    /// into status 2.
+    ///
+    /// ```no_run
+    /// use atlassian_connect::prelude::*;
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Exit {
+    ///     App::new("com.example.app", "App").run().await.into()
+    /// }
+    /// ```
     pub async fn run(self) -> Result<(), RunError> {
         match Command::parse(std::env::args().skip(1)) {
-            Ok(command) => match self.run_command(command).await {
-                Err(RunError::Usage(problem)) => {
-                    eprintln!("error: {problem}");
-                    std::process::exit(2);
-                }
-                other => other,
-            },
-            Err(problem) => {
-                eprintln!("error: {problem}\n\n{USAGE}");
-                std::process::exit(2);
-            }
+            Ok(command) => self.run_command(command).await,
+            Err(problem) => Err(RunError::Usage(format!("{problem}\n\n{USAGE}"))),
         }
     }
 
