@@ -72,6 +72,42 @@ impl PathPattern {
         })
     }
 
+    /// The path with its variables numbered instead of named (`/project/{0}/tab/{1}`), in the
+    /// route syntax of tries such as matchit: two patterns of one shape match the same paths.
+    pub fn shape(&self) -> String {
+        let mut shape = String::with_capacity(self.text.len());
+        let mut variables = 0;
+        for segment in &self.segments {
+            shape.push('/');
+            match segment {
+                Segment::Literal(literal) => shape.push_str(literal),
+                Segment::Variable(_) => {
+                    shape.push_str(&format!("{{{variables}}}"));
+                    variables += 1;
+                }
+            }
+        }
+        if shape.is_empty() {
+            shape.push('/');
+        }
+        shape
+    }
+
+    /// Whether some path matches both patterns while their shapes differ (a literal segment of
+    /// one where the other has a variable): which one answers then depends on their order.
+    pub fn overlaps(&self, other: &PathPattern) -> bool {
+        self.segments.len() == other.segments.len()
+            && self.shape() != other.shape()
+            && self
+                .segments
+                .iter()
+                .zip(&other.segments)
+                .all(|pair| match pair {
+                    (Segment::Literal(a), Segment::Literal(b)) => a == b,
+                    _ => true,
+                })
+    }
+
     /// The values of the variables when `path` (as received, below the app's mount path)
     /// matches, percent-decoded; `None` when it does not match. Empty segments are ignored, as
     /// the product's trailing slashes are.
@@ -216,6 +252,24 @@ pub fn arg_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shapes_and_overlaps() {
+        let p = |text: &str| PathPattern::parse(text).unwrap();
+        assert_eq!(
+            p("/project/{project.key}/tab/{tab}").shape(),
+            "/project/{0}/tab/{1}"
+        );
+        assert_eq!(p("/").shape(), "/");
+        assert_eq!(p("/a/{x}").shape(), p("/a/{y}").shape());
+        assert!(p("/a/{x}").overlaps(&p("/a/b")));
+        assert!(
+            !p("/a/{x}").overlaps(&p("/a/{y}")),
+            "same shape: not an overlap"
+        );
+        assert!(!p("/a/{x}").overlaps(&p("/b/c")));
+        assert!(!p("/a/{x}").overlaps(&p("/a/b/c")));
+    }
 
     #[test]
     fn literal_and_variable_segments() {

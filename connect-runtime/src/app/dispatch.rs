@@ -52,11 +52,17 @@ pub(crate) fn dispatch(
     let content_length = warp::header::optional::<u64>("content-length")
         .or(warp::any().map(|| None))
         .unify();
+    // Only its presence matters (hyper has already checked it is `chunked`).
+    let chunked = warp::header::optional::<String>("transfer-encoding")
+        .map(|encoding: Option<String>| encoding.is_some())
+        .or(warp::any().map(|| true))
+        .unify();
     matched
         .and(raw_query())
         .and(authorization())
         .and(forge_tokens())
         .and(content_length)
+        .and(chunked)
         .and(warp::body::stream())
         .then(
             |matched: Matched,
@@ -64,6 +70,7 @@ pub(crate) fn dispatch(
              authorization: Option<String>,
              forge_tokens: ForgeTokens,
              content_length: Option<u64>,
+             chunked: bool,
              body| async move {
                 let Matched::Route {
                     app,
@@ -91,6 +98,8 @@ pub(crate) fn dispatch(
                     target,
                     authorization,
                     forge_tokens,
+                    // No `Content-Length` and no `Transfer-Encoding`: no body (RFC 9112 §6.3).
+                    body_announced: chunked || content_length.is_some_and(|length| length > 0),
                     content_length,
                     params,
                 };
@@ -129,7 +138,16 @@ struct Incoming {
     authorization: Option<String>,
     forge_tokens: ForgeTokens,
     content_length: Option<u64>,
+    /// Whether the request has a body to read at all.
+    body_announced: bool,
     params: Vec<(String, String)>,
+}
+
+impl Incoming {
+    /// What the head says of the body: its declared length, and whether there is one.
+    fn declared_body(&self) -> (Option<u64>, bool) {
+        (self.content_length, self.body_announced)
+    }
 }
 
 /// Applies the route's policy, reads the body (only after the token verified), runs the target.
@@ -151,7 +169,7 @@ where
         Target::Descriptor => Ok(descriptor_response(inner.descriptor_json.clone())),
         Target::Install(event) => {
             let token = verifier.verify_install(target, authorization).await?;
-            let body = read_body(app, BodyKind::Lifecycle, incoming.content_length, body).await?;
+            let body = read_body(app, BodyKind::Lifecycle, incoming.declared_body(), body).await?;
             match event {
                 LifecycleEvent::Installed => inner.lifecycle.installed(&token, &body).await?,
                 _ => inner.lifecycle.uninstalled(&token, &body).await?,
@@ -162,7 +180,7 @@ where
             let context = verifier
                 .verify_tenant(target, authorization, QshRule::ThisRequest)
                 .await?;
-            let body = read_body(app, BodyKind::Lifecycle, incoming.content_length, body).await?;
+            let body = read_body(app, BodyKind::Lifecycle, incoming.declared_body(), body).await?;
             inner.lifecycle.set_enabled(*event, &context, &body).await?;
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
@@ -186,7 +204,7 @@ where
                     return Err(ConnectError::Unauthorized(AuthError::MissingBearer));
                 }
             };
-            let body = read_body(app, BodyKind::Handler, incoming.content_length, body).await?;
+            let body = read_body(app, BodyKind::Handler, incoming.declared_body(), body).await?;
             catching_panics(
                 route,
                 call(ConnectRequest {
@@ -229,17 +247,20 @@ enum BodyKind {
 }
 
 /// The request body within the app's size and time limits; read only once the route's policy
-/// accepted the request.
+/// accepted the request, and not at all (no timer, no buffer) when none was announced.
 async fn read_body<S, B>(
     app: &ConnectApp,
     kind: BodyKind,
-    content_length: Option<u64>,
+    (content_length, announced): (Option<u64>, bool),
     body: S,
 ) -> Result<Bytes, ConnectError>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
+    if !announced {
+        return Ok(Bytes::new());
+    }
     let config = &app.inner.config;
     let limit = match kind {
         BodyKind::Lifecycle => config.max_lifecycle_body_bytes,
@@ -267,6 +288,7 @@ where
             "a Forge route in an app without a Forge runtime",
         ));
     };
+    let declared_body = incoming.declared_body();
     let invocation = forge
         .verifier
         .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
@@ -275,7 +297,7 @@ where
     if !target.accepts_module(module.map(|module| module.key.as_str())) {
         return Err(ConnectError::Unauthorized(AuthError::ForgeModule));
     }
-    let body = read_body(app, BodyKind::Handler, incoming.content_length, body).await?;
+    let body = read_body(app, BodyKind::Handler, declared_body, body).await?;
     let claim = if target.event {
         match forge.claim(&invocation.claims().jti) {
             Some(claim) => Some(claim),

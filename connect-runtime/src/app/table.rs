@@ -80,10 +80,18 @@ pub(crate) enum Found {
     Nothing,
 }
 
-/// Every route of one app.
+/// Every route of one app, found by a trie on the path's shape.
 #[derive(Clone, Default)]
 pub(crate) struct RouteTable {
     routes: Vec<Route>,
+    /// Path shape (variables numbered: `/project/{0}`) → index into `by_shape`.
+    trie: matchit::Router<usize>,
+    /// The routes of each shape, in the order they were added.
+    by_shape: Vec<Vec<usize>>,
+    shapes: std::collections::HashMap<String, usize>,
+    /// Two patterns overlap (a literal where the other has a variable), so the first added
+    /// must win as before: such a table is scanned in order instead.
+    overlapping: bool,
 }
 
 impl std::fmt::Debug for RouteTable {
@@ -107,7 +115,7 @@ impl RouteTable {
         let mut table = Self::default();
         let mut add = |method: Method, path: &str, target: Target| {
             if let Ok(path) = PathPattern::parse(path) {
-                table.routes.push(Route {
+                table.push(Route {
                     method,
                     path,
                     target,
@@ -149,12 +157,57 @@ impl RouteTable {
                 path: route.path.as_str().to_owned(),
             });
         }
-        self.routes.push(route);
+        self.push(route);
         Ok(())
+    }
+
+    fn push(&mut self, route: Route) {
+        let index = self.routes.len();
+        let shape = route.path.shape();
+        self.overlapping |= self
+            .routes
+            .iter()
+            .any(|other| other.path.overlaps(&route.path));
+        match self.shapes.get(&shape) {
+            Some(&slot) => self.by_shape[slot].push(index),
+            None => {
+                let slot = self.by_shape.len();
+                if self.trie.insert(shape.clone(), slot).is_err() {
+                    // A shape the trie cannot hold: keep every lookup exact by scanning.
+                    self.overlapping = true;
+                }
+                self.by_shape.push(vec![index]);
+                self.shapes.insert(shape, slot);
+            }
+        }
+        self.routes.push(route);
     }
 
     /// The route for `method` and `path` (below the app's mount path).
     pub(crate) fn find(&self, method: &Method, path: &str) -> Found {
+        if self.overlapping {
+            return self.scan(method, path);
+        }
+        let normalized = without_empty_segments(path);
+        let Ok(found) = self.trie.at(&normalized) else {
+            return Found::Nothing;
+        };
+        let Some(candidates) = self.by_shape.get(*found.value) else {
+            return Found::Nothing;
+        };
+        for &index in candidates {
+            let route = &self.routes[index];
+            if route.method == method
+                && let Some(params) = route.path.matches(path)
+            {
+                return Found::Route(index, params);
+            }
+        }
+        Found::WrongMethod
+    }
+
+    /// [`find`](Self::find) by trying every route in order.
+    fn scan(&self, method: &Method, path: &str) -> Found {
         let mut path_exists = false;
         for (index, route) in self.routes.iter().enumerate() {
             if let Some(params) = route.path.matches(path) {
@@ -169,5 +222,97 @@ impl RouteTable {
         } else {
             Found::Nothing
         }
+    }
+}
+
+/// `path` with its empty segments dropped (`//a/b/` → `/a/b`), as route patterns ignore them;
+/// borrowed when there are none.
+fn without_empty_segments(path: &str) -> std::borrow::Cow<'_, str> {
+    let clean =
+        path.starts_with('/') && !path.contains("//") && (path.len() == 1 || !path.ends_with('/'));
+    if clean {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let mut normalized = String::with_capacity(path.len() + 1);
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        normalized.push('/');
+        normalized.push_str(segment);
+    }
+    if normalized.is_empty() {
+        normalized.push('/');
+    }
+    std::borrow::Cow::Owned(normalized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(routes: &[(Method, &str)]) -> RouteTable {
+        let mut table = RouteTable::default();
+        for (method, path) in routes {
+            table
+                .add(Route {
+                    method: method.clone(),
+                    path: PathPattern::parse(path).unwrap(),
+                    target: Target::Descriptor,
+                })
+                .unwrap();
+        }
+        table
+    }
+
+    fn found(table: &RouteTable, method: Method, path: &str) -> String {
+        match table.find(&method, path) {
+            Found::Route(index, params) => format!("{index} {params:?}"),
+            Found::WrongMethod => "405".to_owned(),
+            Found::Nothing => "404".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_trie_finds_what_the_scan_finds() {
+        let routes = [
+            (Method::GET, "/atlassian-connect.json"),
+            (Method::GET, "/items/{n}"),
+            (Method::POST, "/items/{id}"),
+            (Method::GET, "/project/{project.key}/tab/{tab}"),
+            (Method::GET, "/"),
+        ];
+        let table = table(&routes);
+        assert!(!table.overlapping);
+        for (method, path) in [
+            (Method::GET, "/atlassian-connect.json"),
+            (Method::GET, "/items/7"),
+            (Method::POST, "/items/a%20b"),
+            (Method::PUT, "/items/7"),
+            (Method::GET, "//project/TEST//tab/x/"),
+            (Method::GET, "/project/TEST"),
+            (Method::GET, "/"),
+            (Method::GET, ""),
+            (Method::GET, "/nothing/here"),
+            (Method::DELETE, "/"),
+        ] {
+            assert_eq!(
+                found(&table, method.clone(), path),
+                match table.scan(&method, path) {
+                    Found::Route(index, params) => format!("{index} {params:?}"),
+                    Found::WrongMethod => "405".to_owned(),
+                    Found::Nothing => "404".to_owned(),
+                },
+                "{method} {path}"
+            );
+        }
+        assert_eq!(
+            found(&table, Method::POST, "/items/a%20b"),
+            r#"2 [("id", "a b")]"#
+        );
+    }
+
+    #[test]
+    fn overlapping_patterns_keep_their_order() {
+        let table = table(&[(Method::GET, "/a/{x}"), (Method::GET, "/a/b")]);
+        assert!(table.overlapping);
+        assert_eq!(found(&table, Method::GET, "/a/b"), r#"0 [("x", "b")]"#);
     }
 }
