@@ -302,33 +302,25 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
     assert_eq!(code, 0, "{out}");
 
     // `forge serve` ran before `install`, so its installation is on a site of its own.
-    let (code, out) = sim(
-        &dir,
-        &[
+    // `forge invoke` of hello's /forge/myself as `module`, with `extra` flags.
+    let invoke = |module: &str, extra: &[&str]| {
+        let mut args = vec![
             "forge",
             "invoke",
             &app_url,
             "/forge/myself",
             "--module",
-            "hello-remote",
-            "--system-token",
-        ],
-    );
+            module,
+        ];
+        args.extend_from_slice(extra);
+        sim(&dir, &args)
+    };
+    let (code, out) = invoke("hello-remote", &["--system-token"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("invoke /forge/myself: 200"), "{out}");
     assert!(out.contains(r#""displayName":"Forge Bot""#), "{out}");
 
-    let (code, out) = sim(
-        &dir,
-        &[
-            "forge",
-            "invoke",
-            &app_url,
-            "/forge/myself",
-            "--module",
-            "hello-remote",
-        ],
-    );
+    let (code, out) = invoke("hello-remote", &[]);
     assert_eq!(
         code, 1,
         "no system token: the app cannot call the product: {out}"
@@ -336,18 +328,7 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
     assert!(!out.contains("another module"), "{out}");
 
     // A token minted for another module is refused at this route.
-    let (code, out) = sim(
-        &dir,
-        &[
-            "forge",
-            "invoke",
-            &app_url,
-            "/forge/myself",
-            "--module",
-            "hello-lifecycle",
-            "--system-token",
-        ],
-    );
+    let (code, out) = invoke("hello-lifecycle", &["--system-token"]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("401") && out.contains("another module"),

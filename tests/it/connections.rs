@@ -13,7 +13,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn server(limits: ConnectionLimits) -> connect_runtime::http::RunningServer {
-    let app = App::new("com.example.connections", "Connections")
+    serve_with_limits(App::new("com.example.connections", "Connections"), limits).await
+}
+
+/// Builds `app` for the test baseUrl over a memory store and serves it on 127.0.0.1 with
+/// `limits`.
+pub(crate) async fn serve_with_limits(
+    app: App,
+    limits: ConnectionLimits,
+) -> connect_runtime::http::RunningServer {
+    let app = app
         .build(
             ConnectConfig::new(APP_BASE_URL.parse().unwrap()),
             Arc::new(MemoryStore::default()),

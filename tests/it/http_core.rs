@@ -3,10 +3,10 @@
 //! a refusal sent before a large body was read is read by every client (lingering close), and
 //! silent connections cannot keep a real client out.
 
-use crate::common::{APP_BASE_URL, TestApp, assert_security_headers};
+use crate::common::{TestApp, assert_security_headers};
+use crate::connections::serve_with_limits;
 use atlassian_connect::prelude::*;
-use connect_runtime::http::{ConnectionLimits, RunningServer, spawn_with};
-use connect_runtime::store::MemoryStore;
+use connect_runtime::http::{ConnectionLimits, RunningServer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -25,16 +25,11 @@ async fn fine() -> &'static str {
 }
 
 async fn server(limits: ConnectionLimits) -> RunningServer {
-    let app = App::new("com.example.core", "Core")
-        .handlers(handlers![boom, fine])
-        .build(
-            ConnectConfig::new(APP_BASE_URL.parse().unwrap()),
-            Arc::new(MemoryStore::default()),
-        )
-        .unwrap();
-    spawn_with(app.filter(), ([127, 0, 0, 1], 0).into(), limits)
-        .await
-        .unwrap()
+    serve_with_limits(
+        App::new("com.example.core", "Core").handlers(handlers![boom, fine]),
+        limits,
+    )
+    .await
 }
 
 /// Reads one HTTP/1.1 answer with a `content-length` body from `stream`: (head, body).

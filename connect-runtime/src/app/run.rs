@@ -134,7 +134,7 @@ impl App {
     /// into status 2.
     ///
     /// ```no_run
-    /// use atlassian_connect::prelude::*;
+    /// use connect_runtime::{App, Exit};
     ///
     /// #[tokio::main]
     /// async fn main() -> Exit {

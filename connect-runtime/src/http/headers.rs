@@ -1,7 +1,7 @@
 //! The security headers Atlassian's requirements ask of every Connect app response.
 //!
 //! Pages are loaded with a token in the URL, so nothing may be cached and no referrer may carry
-//! the URL elsewhere. [`SECURITY_HEADERS`] is the one list: the HTTP stack sets it on every
+//! the URL elsewhere. `SECURITY_HEADERS` is the one list: the HTTP stack sets it on every
 //! response the app produces (errors and panics included, replacing any value a handler set),
 //! and the socket wrapper adds the same lines to the error answers hyper writes by itself.
 

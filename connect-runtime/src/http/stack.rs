@@ -1,18 +1,18 @@
-//! The HTTP stack around warp, composed in one place ([`stack`]).
+//! The HTTP stack around warp, composed in one place (`stack`).
 //!
 //! warp stays the route layer (the framework's dispatch and any filters an app adds); every
 //! HTTP concern that is not routing is a tower layer around it, outermost first:
 //!
-//! 1. the security headers ([`SECURITY_HEADERS`](super::headers::SECURITY_HEADERS)), set on
+//! 1. the security headers (the one list of [`headers`](super::headers)), set on
 //!    every answer, including the two below;
 //! 2. the panic boundary (tower-http's `CatchPanicLayer`): a panic anywhere in the service
 //!    answers 500 `{"message": "internal error"}` and the connection stays usable;
-//! 3. the request guard ([`RequestGuard`]): what RFC 9112 and the header limits refuse before
+//! 3. the request guard: what RFC 9112 and the header limits refuse before
 //!    any route runs (a target that is not a path, a missing or repeated `Host`, a header line
 //!    or a header count over the limit).
 //!
 //! Connection-level limits (timeouts, the connection cap, lingering close) belong to the
-//! server ([`serve`](super::serve)); body limits to the routes, which know whose body it is.
+//! server ([`serve`](mod@super::serve)); body limits to the routes, which know whose body it is.
 
 use super::headers::secure;
 use super::response::{Response, error_response};

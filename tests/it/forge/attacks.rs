@@ -48,6 +48,25 @@ impl Attack {
             .fit(&self.installation, "probe-remote")
     }
 
+    /// Asserts that no handler ran and the store still holds `before`.
+    fn assert_untouched(&self, what: &str, before: &[String]) {
+        assert_eq!(
+            self.runs.remote.load(Ordering::SeqCst),
+            0,
+            "{what}: the remote ran"
+        );
+        assert_eq!(
+            self.runs.trigger.load(Ordering::SeqCst),
+            0,
+            "{what}: the trigger ran"
+        );
+        assert_eq!(
+            self.fixture.store_state(),
+            before,
+            "{what}: the store changed"
+        );
+    }
+
     /// Sends `token` (as `Authorization: {scheme} token`) to the Forge endpoint and to the
     /// trigger; asserts `status` from both, no handler run and no store change.
     async fn refused(&self, what: &str, scheme: &str, token: &str, status: u16) {
@@ -70,21 +89,7 @@ impl Attack {
                 "{what}: the token is echoed"
             );
         }
-        assert_eq!(
-            self.runs.remote.load(Ordering::SeqCst),
-            0,
-            "{what}: the remote ran"
-        );
-        assert_eq!(
-            self.runs.trigger.load(Ordering::SeqCst),
-            0,
-            "{what}: the trigger ran"
-        );
-        assert_eq!(
-            self.fixture.store_state(),
-            before,
-            "{what}: the store changed"
-        );
+        self.assert_untouched(what, &before);
         assert!(
             self.fixture.platform.api_calls().is_empty(),
             "{what}: the product API was called"
@@ -418,17 +423,7 @@ async fn a_token_minted_for_one_module_is_refused_at_another_modules_route() {
             body.contains("another module"),
             "{module} at {path}: {body}"
         );
-        assert_eq!(
-            attack.runs.remote.load(Ordering::SeqCst),
-            0,
-            "{module} at {path}"
-        );
-        assert_eq!(
-            attack.runs.trigger.load(Ordering::SeqCst),
-            0,
-            "{module} at {path}"
-        );
-        assert_eq!(attack.fixture.store_state(), before, "{module} at {path}");
+        attack.assert_untouched(&format!("{module} at {path}"), &before);
     }
     // Each route's own modules are accepted, both ways for the trigger.
     for (path, module) in [
