@@ -61,9 +61,10 @@ pub mod forge;
 
 pub use connect_macros::handlers;
 
-/// The simulated product host (feature `testing`).
+/// The test kit (feature `testing`, the `connect-testing` crate): the simulated product and
+/// Forge platform, token minting, the store conformance suite.
 #[cfg(feature = "testing")]
-pub use connect_runtime::testing;
+pub use connect_testing as testing;
 
 /// Re-exported so apps need not depend on warp separately.
 pub use warp;

@@ -18,7 +18,6 @@ const LAYERS: &[&str] = &[
     "error",
     "handler",
     "app",
-    "testing",
 ];
 
 fn top_module(relative: &Path) -> Option<String> {

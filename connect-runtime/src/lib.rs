@@ -17,7 +17,9 @@
 //! - [`handler`]: what annotated handlers become; typed extractors (`ForgeContext` on Forge
 //!   routes).
 //! - [`app`]: the [`App`] definition, building it into one route table, the dispatch, `run()`.
-//! - `testing` (feature `testing`): a simulated product host and Forge platform for tests.
+//!
+//! The simulated product, Forge platform, key CDN and token minting for tests live in the
+//! `connect-testing` crate, not here.
 #![warn(missing_docs)]
 
 pub mod app;
@@ -30,8 +32,6 @@ pub mod http;
 pub mod lifecycle;
 pub mod state;
 pub mod store;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 #[cfg(test)]
 mod layering;

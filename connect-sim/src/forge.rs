@@ -16,7 +16,7 @@
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use connect_runtime::testing::{
+use connect_testing::{
     Answer, ForgeInstallation, ForgePlatform, Invocation, KeyPair, new_forge_kid,
 };
 use serde::{Deserialize, Serialize};

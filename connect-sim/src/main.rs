@@ -32,7 +32,7 @@ mod state;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
-use connect_runtime::testing::{Answer, AppUnderTest, KeyPair, ProductHost, Site, TokenSpec};
+use connect_testing::{Answer, AppUnderTest, KeyPair, ProductHost, Site, TokenSpec};
 use state::State;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

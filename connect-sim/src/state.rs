@@ -5,7 +5,7 @@
 //! `install`, `page` and `uninstall` run as one site across separate commands.
 
 use anyhow::Context as _;
-use connect_runtime::testing::{KeyPair, Site};
+use connect_testing::{KeyPair, Site};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

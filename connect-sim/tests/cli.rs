@@ -3,7 +3,7 @@
 //! install, pages, webhook, context token, reinstall and uninstall by separate invocations
 //! that share one state file. Run with `cargo test --workspace` (it builds the example).
 
-use connect_runtime::testing::{AppProcess, example_binary, free_port};
+use connect_testing::{AppProcess, example_binary, free_port};
 use std::process::Command;
 use std::time::Duration;
 

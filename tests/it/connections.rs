@@ -220,7 +220,7 @@ async fn the_http_layers_own_errors_carry_the_security_headers() {
 #[cfg(unix)]
 #[tokio::test]
 async fn under_a_256_file_limit_300_idle_connections_only_delay_a_request() {
-    use connect_runtime::testing::{AppProcess, example_binary, free_port};
+    use connect_testing::{AppProcess, example_binary, free_port};
     let dir = std::env::temp_dir().join(format!("connect-ulimit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

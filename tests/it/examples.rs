@@ -16,7 +16,7 @@ use atlassian_connect::http::{self as server, RunningServer};
 use atlassian_connect::store::MemoryStore;
 use atlassian_connect::{ConnectConfig, TenantStore};
 use connect_runtime::config::HostRule;
-use connect_runtime::testing::{AppUnderTest, ProductHost, Site, TokenSpec};
+use connect_testing::{AppUnderTest, ProductHost, Site, TokenSpec};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -199,7 +199,7 @@ async fn every_module_is_protected(host: &ProductHost, app: &AppUnderTest, site:
         let unsigned_url = format!(
             "{}{}",
             app.address,
-            app.target(&connect_runtime::testing::fill_context(url, &context))
+            app.target(&connect_testing::fill_context(url, &context))
         );
         let unsigned = http.get(&unsigned_url).send().await.unwrap();
         assert_eq!(unsigned.status(), 401, "{kind} {key} unsigned");
@@ -356,7 +356,7 @@ async fn two_apps_share_a_port_but_not_their_audience_or_tenants() {
     let token = TokenSpec::for_request("intruder", "POST", "/installed", "")
         .claim("aud", json!(jira.base_url()))
         .sign_rs256(&host.keys());
-    let mut body = connect_runtime::testing::install_payload(
+    let mut body = connect_testing::install_payload(
         confluence.key(),
         "intruder",
         "s",

@@ -6,7 +6,7 @@
 use crate::store::test_database_url;
 use connect_runtime::TenantStore;
 use connect_runtime::store::{self, PoolSettings, SqliteStore};
-use connect_runtime::testing::{AppProcess, ProductHost, Site, example_binary, free_port};
+use connect_testing::{AppProcess, ProductHost, Site, example_binary, free_port};
 use secrecy::ExposeSecret;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -186,8 +186,8 @@ impl CuttableProxy {
 #[tokio::test]
 async fn a_database_outage_is_503_with_nothing_stored_and_recovers_without_a_restart() {
     use connect_runtime::config::HostRule;
-    use connect_runtime::testing::TokenSpec;
     use connect_runtime::{App, ConnectConfig};
+    use connect_testing::TokenSpec;
 
     let url = url::Url::parse(&test_database_url()).expect("TEST_DATABASE_URL");
     let target = (
@@ -287,7 +287,7 @@ async fn a_database_outage_is_503_with_nothing_stored_and_recovers_without_a_res
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight_then_exits() {
-    use connect_runtime::testing::TokenSpec;
+    use connect_testing::TokenSpec;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let host = ProductHost::start().await.expect("host");

@@ -4,7 +4,7 @@
 
 use crate::common::Running;
 use atlassian_connect::prelude::*;
-use connect_runtime::testing::Site;
+use connect_testing::Site;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -192,9 +192,8 @@ async fn each_policy_refuses_what_it_must() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
-    let token =
-        connect_runtime::testing::TokenSpec::for_request(&site.client_key, "POST", "/api/echo", "")
-            .sign_hs256(site.shared_secret.as_bytes());
+    let token = connect_testing::TokenSpec::for_request(&site.client_key, "POST", "/api/echo", "")
+        .sign_hs256(site.shared_secret.as_bytes());
     let accepted = http
         .post(format!("{}/api/echo", app.address))
         .header("authorization", format!("JWT {token}"))

@@ -10,7 +10,7 @@ use connect_runtime::client::ClientError;
 use connect_runtime::config::{HostRule, RetryPolicy};
 use connect_runtime::http::{RunningServer, spawn};
 use connect_runtime::store::MemoryStore;
-use connect_runtime::testing::{AppUnderTest, Caller, ProductHost, RateLimit, Site, TokenSpec};
+use connect_testing::{AppUnderTest, Caller, ProductHost, RateLimit, Site, TokenSpec};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -141,7 +141,7 @@ impl Setup {
         self.client(&self.jira).await
     }
 
-    fn last_call(&self) -> connect_runtime::testing::ApiCall {
+    fn last_call(&self) -> connect_testing::ApiCall {
         self.host.api().calls().pop().expect("a call")
     }
 }

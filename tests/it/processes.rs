@@ -3,7 +3,7 @@
 //! load with the tenant's secret, all over HTTP. Also checks that the log shows the install.
 //! (`connect-sim/tests/cli.rs` drives the same binary with the command line.)
 
-use connect_runtime::testing::{
+use connect_testing::{
     AppProcess, Caller, KeyPair, ProductHost, RateLimit, Site, TokenSpec, example_binary, free_port,
 };
 use std::time::Duration;
@@ -259,7 +259,7 @@ fn a_blank_or_short_secret_key_refuses_to_start() {
 /// token out of every log line.
 #[tokio::test]
 async fn hello_example_never_logs_forge_tokens() {
-    use connect_runtime::testing::{ForgeInstallation, ForgePlatform};
+    use connect_testing::{ForgeInstallation, ForgePlatform};
     const APP_ID: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
     let platform = ForgePlatform::start(APP_ID).await.expect("platform");
     let port = free_port().unwrap();

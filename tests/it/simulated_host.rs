@@ -5,13 +5,13 @@ use connect_runtime::TenantStore;
 use connect_runtime::config::{ConnectConfig, HostRule};
 use connect_runtime::http::spawn;
 use connect_runtime::store::MemoryStore;
-use connect_runtime::testing::{ProductHost, Site};
+use connect_testing::{ProductHost, Site};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 struct Running {
-    app: connect_runtime::testing::AppUnderTest,
+    app: connect_testing::AppUnderTest,
     store: Arc<MemoryStore>,
     _server: connect_runtime::http::RunningServer,
 }

@@ -2,8 +2,8 @@
 //! across a reopen (the file is the source of truth).
 
 use connect_runtime::TenantStore;
-use connect_runtime::store::conformance::{check, pre_forge_row_survives_migration, sample_tenant};
 use connect_runtime::store::{self, MemoryStore, SqliteStore};
+use connect_testing::conformance::{check, pre_forge_row_survives_migration, sample_tenant};
 use secrecy::ExposeSecret;
 
 fn temp_db(name: &str) -> std::path::PathBuf {
@@ -130,8 +130,8 @@ fn verified_page() -> connect_runtime::handler::Handler {
 #[tokio::test]
 async fn instances_sharing_postgres_serve_each_others_installs() {
     use connect_runtime::config::HostRule;
-    use connect_runtime::testing::{ProductHost, Site, TokenSpec};
     use connect_runtime::{App, ConnectConfig};
+    use connect_testing::{ProductHost, Site, TokenSpec};
     use std::sync::Arc;
 
     let url = test_database_url();
@@ -360,6 +360,40 @@ async fn a_sealed_postgres_store_conforms_and_refuses_a_wrong_key() {
         store::open(url.as_str()).await.is_err(),
         "sealed rows need the key"
     );
+}
+
+/// A SQLite database written by the first schema (before Forge) keeps its rows when this build
+/// opens it: the installation link column is added, empty, and lookups by site work.
+#[tokio::test]
+async fn the_sqlite_forge_migration_keeps_existing_rows() {
+    let path = std::env::temp_dir().join(format!("connect-v1-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    {
+        // The schema as the first release wrote it (schema version 1).
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE connect_tenants (
+                    app_key TEXT NOT NULL, client_key TEXT NOT NULL, shared_secret TEXT NOT NULL,
+                    base_url TEXT NOT NULL, display_url TEXT, product_type TEXT,
+                    oauth_client_id TEXT, cloud_id TEXT, enabled INTEGER NOT NULL,
+                    uninstalled INTEGER NOT NULL, install_payload TEXT NOT NULL,
+                    installed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (app_key, client_key)) WITHOUT ROWID;
+                 PRAGMA user_version = 1;
+                 INSERT INTO connect_tenants VALUES ('app', 'old-site', 'secret',
+                    'https://old.atlassian.net', NULL, 'jira', NULL, 'cloud-old', 1, 0, '{}', 1, 2);",
+            )
+            .unwrap();
+    }
+    let url = format!("sqlite://{}", path.display());
+    let store = store::open(&url).await.expect("open migrates");
+    pre_forge_row_survives_migration(store.as_ref()).await;
+    drop(store);
+    // Opening again applies nothing twice.
+    let again = store::open(&url).await.expect("reopen");
+    assert!(again.get("app", "old-site").await.unwrap().is_some());
+    let _ = std::fs::remove_file(&path);
 }
 
 /// A PostgreSQL database written by the first schema (before Forge) keeps its rows when this

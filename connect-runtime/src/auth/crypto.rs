@@ -11,7 +11,7 @@ use std::sync::Once;
 
 /// Installs the aws-lc-rs provider as jsonwebtoken's process default, once; keeps a provider
 /// the process already installed.
-pub(crate) fn install_provider() {
+pub fn install_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let _ = jsonwebtoken::crypto::CryptoProvider::install_default(

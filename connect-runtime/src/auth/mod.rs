@@ -9,7 +9,7 @@
 //! - [`invocation`]: verifying Forge Invocation Tokens (the `ForgeInvocation` policy).
 //! - [`policy`]: the closed set of [`Policy`]s a route can have.
 
-pub(crate) mod crypto;
+pub mod crypto;
 pub mod invocation;
 pub mod jwks;
 pub mod jwt;

@@ -1,11 +1,10 @@
 //! Tenant storage: one row per (app key, clientKey).
 //!
 //! [`TenantStore`] is deliberately small (get and save of a whole [`Tenant`]): the lifecycle
-//! module decides the transitions, backends only persist. Every backend must pass
-//! [`conformance`] (feature `testing`), which our own tests run against each of them.
+//! module decides the transitions, backends only persist. Every backend must pass the
+//! conformance suite of the `connect-testing` crate (`connect_testing::conformance`), which our
+//! own tests run against each of them.
 
-#[cfg(any(test, feature = "testing"))]
-pub mod conformance;
 mod memory;
 mod postgres;
 pub mod sealing;
@@ -74,7 +73,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
-/// Where tenants live. Implement it for another database and run [`conformance`] against it.
+/// Where tenants live. Implement it for another database and run `connect_testing::conformance`
+/// against it.
 #[async_trait::async_trait]
 pub trait TenantStore: Send + Sync + 'static {
     /// The tenant `client_key` of `app_key`, installed or not.

@@ -370,35 +370,3 @@ impl TenantStore for SqliteStore {
         .await
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A database written by the first schema (before Forge) keeps its rows when this build
-    /// opens it: the installation link column is added, empty, and lookups by site work.
-    #[tokio::test]
-    async fn the_forge_migration_keeps_existing_rows() {
-        let path = std::env::temp_dir().join(format!("connect-v1-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        {
-            let connection = Connection::open(&path).unwrap();
-            connection.execute_batch(MIGRATIONS[0]).unwrap();
-            connection.pragma_update(None, "user_version", 1).unwrap();
-            connection
-                .execute(
-                    "INSERT INTO connect_tenants VALUES ('app', 'old-site', 'secret',
-                     'https://old.atlassian.net', NULL, 'jira', NULL, 'cloud-old', 1, 0, '{}', 1, 2)",
-                    [],
-                )
-                .unwrap();
-        }
-        let store = SqliteStore::open(&path).await.unwrap();
-        crate::store::conformance::pre_forge_row_survives_migration(&store).await;
-        drop(store);
-        // Opening again applies nothing twice.
-        let again = SqliteStore::open(&path).await.unwrap();
-        assert!(again.get("app", "old-site").await.unwrap().is_some());
-        let _ = std::fs::remove_file(&path);
-    }
-}

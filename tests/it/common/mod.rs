@@ -5,10 +5,8 @@
 use connect_runtime::config::{ConnectConfig, HostRule};
 use connect_runtime::http::{RunningServer, spawn};
 use connect_runtime::store::MemoryStore;
-use connect_runtime::testing::{
-    AppUnderTest, KeyCdn, KeyPair, ProductHost, TokenSpec, install_payload,
-};
 use connect_runtime::{App, ConnectApp, Context};
+use connect_testing::{AppUnderTest, KeyCdn, KeyPair, ProductHost, TokenSpec, install_payload};
 use secrecy_fingerprint::fingerprint;
 use serde_json::{Value, json};
 use std::net::SocketAddr;

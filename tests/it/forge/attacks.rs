@@ -2,7 +2,7 @@
 //! answered 401 (503 when the JWKS is down), no handler runs and the store does not change.
 
 use super::{APP_ID, Fixture, Runs, probe_app};
-use connect_runtime::testing::{ForgeInstallation, Invocation, JwksBehaviour, Site, TokenSpec};
+use connect_testing::{ForgeInstallation, Invocation, JwksBehaviour, Site, TokenSpec};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -341,7 +341,7 @@ async fn random_unknown_kids_cost_a_few_jwks_fetches() {
 /// when the app opted in; neither JWKS vouches for the other environment.
 #[tokio::test]
 async fn staging_tokens_need_the_staging_jwks() {
-    use connect_runtime::testing::ForgePlatform;
+    use connect_testing::ForgePlatform;
     let staging = ForgePlatform::start(APP_ID).await.unwrap();
     let runs = Arc::new(Runs::default());
     let staging_jwks = staging.jwks_url();

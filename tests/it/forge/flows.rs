@@ -3,7 +3,7 @@
 
 use super::{Fixture, Runs, eventually, probe_app};
 use crate::examples::hello;
-use connect_runtime::testing::{ForgeInstallation, Invocation, Site, new_installation_id};
+use connect_testing::{ForgeInstallation, Invocation, Site, new_installation_id};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

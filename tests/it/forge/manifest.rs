@@ -186,7 +186,7 @@ fn serde_norway_yaml(value: &Value) -> String {
 
 #[test]
 fn manifest_command_needs_the_app_id_and_writes_the_file() {
-    let binary = connect_runtime::testing::example_binary("hello");
+    let binary = connect_testing::example_binary("hello");
     let output = Command::new(&binary)
         .arg("manifest")
         .env_remove("FORGE_APP_ID")

@@ -12,7 +12,7 @@ use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
 use atlassian_connect::{ConnectApp, TenantStore};
 use connect_runtime::config::HostRule;
-use connect_runtime::testing::{
+use connect_testing::{
     Answer, AppUnderTest, ForgeInstallation, ForgePlatform, Invocation, ProductHost, Site,
 };
 use serde_json::{Value, json};

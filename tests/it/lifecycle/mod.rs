@@ -11,7 +11,7 @@ use crate::common::{
     APP_BASE_URL, APP_KEY, Flavour, KEYS, TENANT_BASE_URL, TestApp, assert_security_headers,
 };
 use connect_runtime::TenantStore;
-use connect_runtime::testing::{CdnBehaviour, KeyPair, TokenSpec, install_payload};
+use connect_testing::{CdnBehaviour, KeyPair, TokenSpec, install_payload};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 

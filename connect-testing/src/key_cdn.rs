@@ -1,7 +1,7 @@
 //! A key CDN on 127.0.0.1: serves public keys by kid like `connect-install-keys.atlassian.com`.
 
 use super::KeyPair;
-use crate::http::RunningServer;
+use connect_runtime::http::RunningServer;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -36,7 +36,7 @@ struct CdnState {
 }
 
 /// A running local key CDN. Point `CONNECT_KEYS_CDN_URL` (or
-/// [`ConnectConfig::key_cdn_urls`](crate::config::ConnectConfig)) at [`KeyCdn::url`].
+/// [`ConnectConfig::key_cdn_urls`](connect_runtime::config::ConnectConfig)) at [`KeyCdn::url`].
 #[derive(Debug)]
 pub struct KeyCdn {
     state: Arc<Mutex<CdnState>>,
@@ -66,7 +66,7 @@ impl KeyCdn {
                 async move { answer(&state, tail.as_str()).await }
             })
             .boxed();
-        let server = crate::http::spawn(route, addr).await?;
+        let server = connect_runtime::http::spawn(route, addr).await?;
         Ok(Self { state, server })
     }
 

@@ -1,6 +1,6 @@
 //! Signing Connect JWTs the way the product does, with every claim overridable.
 
-use crate::auth::qsh;
+use connect_runtime::auth::qsh;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{Map, Value, json};
@@ -25,7 +25,7 @@ impl std::fmt::Debug for KeyPair {
 impl KeyPair {
     /// A fresh 2048-bit key pair named `kid`.
     pub fn generate(kid: impl Into<String>) -> Self {
-        crate::auth::crypto::install_provider();
+        connect_runtime::auth::crypto::install_provider();
         let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
             .expect("RSA key generation failed");
         let private_pem = private
@@ -77,8 +77,13 @@ pub struct TokenSpec {
     pub kid_override: Option<String>,
 }
 
-fn now() -> i64 {
-    crate::auth::jwt::unix_now()
+/// Seconds since the Unix epoch, as tokens count time.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 impl TokenSpec {

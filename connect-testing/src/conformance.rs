@@ -3,14 +3,14 @@
 //! ```ignore
 //! #[tokio::test]
 //! async fn my_store_conforms() {
-//!     connect_runtime::store::conformance::check(&MyStore::connect().await).await;
+//!     connect_testing::conformance::check(&MyStore::connect().await).await;
 //! }
 //! ```
 //!
 //! Each scenario uses its own app key, so the suite can run on a database shared with other
 //! tests. It panics with a message naming the broken rule.
 
-use super::{Tenant, TenantStore};
+use connect_runtime::store::{InstallationLink, InstallationQuery, Tenant, TenantStore};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -202,8 +202,8 @@ async fn concurrent_saves_are_all_kept(store: &dyn TenantStore) {
     }
 }
 
-fn link<'a>(installation_id: &'a str, cloud_id: Option<&'a str>) -> super::InstallationLink<'a> {
-    super::InstallationLink {
+fn link<'a>(installation_id: &'a str, cloud_id: Option<&'a str>) -> InstallationLink<'a> {
+    InstallationLink {
         installation_id,
         cloud_id,
         now: 1_800_000_000,
@@ -218,7 +218,7 @@ async fn installations_resolve_to_their_tenant(store: &dyn TenantStore) {
     let find_of = |installation: &'static str,
                    cloud: Option<&'static str>,
                    product: Option<&'static str>| async move {
-        let query = super::InstallationQuery {
+        let query = InstallationQuery {
             installation_id: installation,
             cloud_id: cloud,
             product,
@@ -391,7 +391,7 @@ pub async fn pre_forge_row_survives_migration(store: &dyn TenantStore) {
     assert_eq!(tenant.base_url, "https://old.atlassian.net");
     assert_eq!(tenant.installation_id, None, "no link before Forge");
     assert!(tenant.enabled);
-    let query = super::InstallationQuery {
+    let query = InstallationQuery {
         installation_id: "ari:installation",
         cloud_id: Some("cloud-old"),
         product: Some("jira"),

@@ -5,8 +5,8 @@
 //! SharedSecret policy and bare jsonwebtoken RS256 decoding, in one group.
 //!
 //! ```text
-//! cargo bench -p connect-runtime --features testing --bench verify
-//! cargo bench -p connect-runtime --features testing --bench verify -- forge_invocation
+//! cargo bench -p connect-testing --bench verify
+//! cargo bench -p connect-testing --bench verify -- forge_invocation
 //! ```
 //!
 //! Read the ratios (framework / baseline), not the absolute times: these machines are shared.
@@ -18,10 +18,10 @@ use connect_runtime::auth::verifier::{QshRule, RequestTarget};
 use connect_runtime::config::ConnectConfig;
 use connect_runtime::config::HostRule;
 use connect_runtime::descriptor::ForgeAppId;
-use connect_runtime::store::conformance::sample_tenant;
 use connect_runtime::store::{MemoryStore, SqliteStore};
-use connect_runtime::testing::{ForgeInstallation, ForgePlatform, TokenSpec};
 use connect_runtime::{App, TenantStore};
+use connect_testing::conformance::sample_tenant;
+use connect_testing::{ForgeInstallation, ForgePlatform, TokenSpec};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::ExposeSecret;
 use std::hint::black_box;

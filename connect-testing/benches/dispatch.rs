@@ -4,14 +4,14 @@
 //! measured in the same run.
 //!
 //! ```text
-//! cargo bench -p connect-runtime --features testing --bench dispatch
+//! cargo bench -p connect-testing --bench dispatch
 //! ```
 
 use connect_runtime::handler::{Handler, HandlerKind, RouteSpec, route_call};
 use connect_runtime::store::MemoryStore;
-use connect_runtime::store::conformance::sample_tenant;
-use connect_runtime::testing::TokenSpec;
 use connect_runtime::{App, ConnectConfig, IntoResponse, Json, RoutePolicy, TenantStore};
+use connect_testing::TokenSpec;
+use connect_testing::conformance::sample_tenant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::ExposeSecret;
 use std::sync::Arc;

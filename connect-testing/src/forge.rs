@@ -5,8 +5,8 @@
 
 use super::host::{Answer, HostError};
 use super::tokens::{KeyPair, TokenSpec};
-use crate::http::RunningServer;
 use base64::Engine as _;
+use connect_runtime::http::RunningServer;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
@@ -190,7 +190,7 @@ impl ForgePlatform {
                     api_answer(&api_state, &product, tail.as_str(), &method, authorization)
                 },
             );
-        let server = crate::http::spawn(
+        let server = connect_runtime::http::spawn(
             jwks.or(api).unify().boxed(),
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         )
@@ -301,7 +301,7 @@ impl ForgePlatform {
     }
 
     fn product_token(&self, kind: &str) -> String {
-        let now = crate::auth::jwt::unix_now();
+        let now = super::tokens::now();
         self.sign(&TokenSpec::from_claims(json!({
             "iss": "forge/simulated-platform",
             "token": kind,
@@ -315,7 +315,7 @@ impl ForgePlatform {
     /// them: `iss`, `aud`, `iat`, `nbf`, `exp` (25 s), `jti`, `app {...}`, `context {...}`.
     /// Override what a test needs broken, then [`sign`](Self::sign).
     pub fn fit(&self, installation: &ForgeInstallation, module_key: &str) -> TokenSpec {
-        let now = crate::auth::jwt::unix_now();
+        let now = super::tokens::now();
         let api_base_url = self.api_base_url(installation);
         TokenSpec::from_claims(json!({
             "iss": "forge/invocation-token",

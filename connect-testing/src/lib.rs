@@ -1,4 +1,6 @@
-//! The product's side of Connect, on 127.0.0.1, for tests (feature `testing`).
+//! The test kit of `atlassian-connect`: the product's side of Connect and Forge, on 127.0.0.1,
+//! for tests (`atlassian_connect::testing` with the facade's `testing` feature). None of it is
+//! runtime API: an app never depends on it outside its tests.
 //!
 //! - [`KeyPair`]: an RSA key pair with a `kid`, as Atlassian's install signer has.
 //! - [`KeyCdn`]: a local key CDN serving public keys by kid, counting hits, and able to fail
@@ -12,12 +14,14 @@
 //!   invocations with system/user tokens, trigger deliveries and the API at `apiBaseUrl`.
 //! - [`ProductApi`]: the sites' REST API and the OAuth 2.0 authorization server the app calls
 //!   back, verifying its tokens as Atlassian does, counting requests, answering 429s on demand.
+//! - [`conformance`]: the suite every [`TenantStore`](connect_runtime::TenantStore) backend
+//!   must pass.
 //!
 //! A test installs a site, loads a page and calls an API route as the product and the iframe
 //! do:
 //!
 //! ```no_run
-//! use connect_runtime::testing::{ProductHost, Site};
+//! use connect_testing::{ProductHost, Site};
 //! use connect_runtime::{App, ConnectConfig, store::MemoryStore};
 //! use std::sync::Arc;
 //!
@@ -44,6 +48,9 @@
 //! Key generation is slow in unoptimised builds: give `num-bigint-dig`, `rsa` and `sha2`
 //! `opt-level = 3` in your `[profile.dev.package.*]` (see the README).
 
+#![warn(missing_docs)]
+
+pub mod conformance;
 mod forge;
 mod host;
 mod key_cdn;
