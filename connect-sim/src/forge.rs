@@ -6,6 +6,7 @@
 //!   FORGE_JWKS_URL=http://127.0.0.1:3997/.well-known/jwks.json \
 //!   FORGE_ALLOWED_API_HOSTS=127.0.0.1 cargo run --example hello &
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/myself --module hello-remote --system-token
+//! connect-sim forge invoke http://127.0.0.1:3000 /forge/notes --module notes-api --context issue.key=TEST-1
 //! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
 //! ```
@@ -63,6 +64,10 @@ pub enum ForgeCommand {
         /// A JSON body: inline or @FILE.
         #[arg(long)]
         body: Option<String>,
+        /// A value of the UI context the call comes from, as `path=value` into the token's
+        /// `context.extension` (repeatable): `--context issue.key=TEST-1`.
+        #[arg(long = "context", value_name = "PATH=VALUE")]
+        context: Vec<String>,
     },
     /// Deliver a Forge event to a trigger route (with the system token), as Forge does.
     Deliver {
@@ -258,6 +263,7 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             system_token,
             user_token,
             body,
+            context,
         } => {
             let state = ForgeState::load(dir)?;
             let method: reqwest::Method = method
@@ -265,11 +271,21 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
                 .parse()
                 .with_context(|| format!("`{method}` is not an HTTP method"))?;
             let platform = state.platform().await?;
-            let invocation = Invocation {
+            let mut invocation = Invocation {
                 system_token,
                 user_token,
                 body: body.as_deref().map(crate::json_body).transpose()?,
+                ..Invocation::default()
             };
+            for pair in &context {
+                let (path, value) = pair
+                    .split_once('=')
+                    .filter(|(path, _)| !path.is_empty())
+                    .with_context(|| {
+                        format!("--context `{pair}`: expected PATH=VALUE, e.g. issue.key=TEST-1")
+                    })?;
+                invocation = invocation.with_context(path, value);
+            }
             let answer = platform
                 .invoke(
                     &url(&app_url, &path)?,

@@ -308,15 +308,11 @@ async fn serve(dir: &Path) -> anyhow::Result<i32> {
     };
     // The key CDN port stays free for `reinstall` and `uninstall` from another shell.
     let (host, app) = connect(&state, state.keys()?, 0).await?;
-    let name = app.descriptor["name"]
-        .as_str()
-        .unwrap_or(app.key())
-        .to_owned();
     let site = host
         .serve_site_on(state.site.clone(), port)
         .await
         .with_context(|| format!("serving the site's REST API on 127.0.0.1:{port}"))?;
-    host.api().record_install(app.key(), &name, &site);
+    host.api().record_install(&app, &site);
     println!("site REST API  {}", site.base_url);
     println!("OAuth server   start the app with CONNECT_OAUTH_URL=http://127.0.0.1:{port}");
     println!("serving until Ctrl-C");
@@ -330,7 +326,7 @@ async fn serve(dir: &Path) -> anyhow::Result<i32> {
                     && latest.site.shared_secret != secret
                 {
                     secret = latest.site.shared_secret.clone();
-                    host.api().record_install(app.key(), &name, &latest.site);
+                    host.api().record_install(&app, &latest.site);
                     println!("followed a reinstall of {}", latest.site.client_key);
                 }
                 for call in host.api().calls().iter().skip(seen) {

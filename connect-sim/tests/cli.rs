@@ -17,8 +17,10 @@ fn sim(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
         .args(args)
         .output()
         .expect("run connect-sim");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    (output.status.code().unwrap_or(-1), stdout)
+    // What it printed, errors (stderr) last.
+    let mut printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    printed.push_str(&String::from_utf8_lossy(&output.stderr));
+    (output.status.code().unwrap_or(-1), printed)
 }
 
 #[tokio::test]
@@ -326,6 +328,16 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
         "no system token: the app cannot call the product: {out}"
     );
     assert!(!out.contains("another module"), "{out}");
+
+    // A UI context rides along in the token; a malformed one is refused before anything is sent.
+    let (code, out) = invoke(
+        "hello-remote",
+        &["--system-token", "--context", "issue.key=TEST-1"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = invoke("hello-remote", &["--context", "issue.key"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("PATH=VALUE"), "{out}");
 
     // A token minted for another module is refused at this route.
     let (code, out) = invoke("hello-lifecycle", &["--system-token"]);

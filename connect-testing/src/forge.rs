@@ -119,6 +119,33 @@ pub struct Invocation {
     pub user_token: bool,
     /// The JSON body.
     pub body: Option<Value>,
+    /// `context.extension` of the token: what the UI module the call came from knows (an
+    /// issue panel's `{"issue": {"key": ...}, "project": {...}}`). `Null` leaves it out.
+    pub extension: Value,
+}
+
+impl Invocation {
+    /// Sets `context.extension.<path>` to `value`, `path` being dotted (`issue.key`), as
+    /// `connect-sim forge invoke --context issue.key=TEST-1` does.
+    ///
+    /// ```
+    /// let invocation = connect_testing::Invocation::default().with_context("issue.key", "TEST-1");
+    /// assert_eq!(invocation.extension["issue"]["key"], "TEST-1");
+    /// ```
+    pub fn with_context(mut self, path: &str, value: &str) -> Self {
+        let mut node = &mut self.extension;
+        for part in path.split('.') {
+            if !node.is_object() {
+                *node = Value::Object(serde_json::Map::new());
+            }
+            node = node
+                .as_object_mut()
+                .map(|object| object.entry(part).or_insert(Value::Null))
+                .unwrap_or_else(|| unreachable!("made an object above"));
+        }
+        *node = Value::from(value);
+        self
+    }
 }
 
 fn uuid() -> String {
@@ -364,6 +391,14 @@ impl ForgePlatform {
         if invocation.user_token {
             spec = spec.claim("principal", json!("557058:forge-user"));
         }
+        if !invocation.extension.is_null()
+            && let Some(context) = spec
+                .claims
+                .get_mut("context")
+                .and_then(Value::as_object_mut)
+        {
+            context.insert("extension".to_owned(), invocation.extension.clone());
+        }
         let token = self.sign(&spec);
         self.send_with(url, method, &token, invocation).await
     }
@@ -429,8 +464,8 @@ impl ForgePlatform {
     ) -> Result<Answer, HostError> {
         let invocation = Invocation {
             system_token: true,
-            user_token: false,
             body: Some(event.clone()),
+            ..Invocation::default()
         };
         self.send_with(url, reqwest::Method::POST, token, &invocation)
             .await

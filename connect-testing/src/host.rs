@@ -512,8 +512,7 @@ impl ProductHost {
         }
         if event == "installed" {
             // Before sending: the app may call the site back from its `installed` hook.
-            let name = app.descriptor["name"].as_str().unwrap_or(app.key());
-            self.api.record_install(app.key(), name, site);
+            self.api.record_install(app, site);
         }
         let response = self
             .http

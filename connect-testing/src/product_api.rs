@@ -8,14 +8,16 @@
 //!   for that site, not expired.
 //! - Token requests (`POST /oauth2/token`): the JWT bearer grant, its assertion checked claim by
 //!   claim (`iss` = the site's OAuth client, `sub` = a user, `tnt` = the site's baseUrl,
+//!   an app installed with the `ACT_AS_USER` scope,
 //!   `aud` = this server, a lifetime of at most 60 s, HS256 with the shared secret).
 //!
-//! It answers a few real resources (`/rest/api/3/myself`, `/rest/api/3/mypermissions`,
+//! It answers a few real resources (`/rest/api/3/myself`, `/rest/api/3/mypermissions`, issues
+//! set with [`ProductApi::set_issue`] (404 for any other key),
 //! Confluence's `/rest/api/user/current` and `/rest/api/space/{key}`), echoes every other
 //! request as JSON (method, path, decoded query, body) so tests see exactly what arrived,
 //! counts everything, and can answer 429s and failed token requests on demand.
 
-use super::Site;
+use super::{AppUnderTest, Site};
 use bytes::Bytes;
 use connect_runtime::auth::qsh;
 use connect_runtime::http::{Response, RunningServer};
@@ -121,6 +123,9 @@ struct Issued {
 struct Install {
     app_name: String,
     shared_secret: String,
+    /// Whether the app's descriptor declares the `ACT_AS_USER` scope: without it the
+    /// authorization server issues no user token.
+    act_as_user: bool,
 }
 
 #[derive(Debug, Default)]
@@ -142,6 +147,8 @@ struct ApiState {
     /// `confluence-admin`, `space-admin:DOCS`.
     grants: HashMap<String, HashSet<String>>,
     display_names: HashMap<String, String>,
+    /// Issues by (clientKey, issue key).
+    issues: HashMap<(String, String), Value>,
     oauth_url: String,
 }
 
@@ -204,22 +211,40 @@ impl ProductApi {
             .insert(site.client_key.clone(), site.clone());
     }
 
-    /// Records an install of app `app_key` (named `app_name`) on `site`, so the site accepts
-    /// the app's tokens signed with the site's shared secret. [`ProductHost::install`] records
-    /// its installs itself; this is for a site installed by an earlier process (`connect-sim`).
+    /// Records an install of `app` on `site`, so the site accepts the app's tokens signed with
+    /// the site's shared secret (and, if its descriptor declares `ACT_AS_USER`, issues user
+    /// tokens to it). [`ProductHost::install`] records its installs itself; this is for a site
+    /// installed by an earlier process (`connect-sim`).
     ///
     /// [`ProductHost::install`]: super::ProductHost::install
-    pub fn record_install(&self, app_key: &str, app_name: &str, site: &Site) {
+    pub fn record_install(&self, app: &AppUnderTest, site: &Site) {
+        let app_name = app.descriptor["name"].as_str().unwrap_or(app.key());
+        let act_as_user = app.descriptor["scopes"]
+            .as_array()
+            .is_some_and(|scopes| scopes.iter().any(|scope| scope == "ACT_AS_USER"));
         let mut state = self.lock();
         if let Some(known) = state.sites.get_mut(&site.client_key) {
             known.shared_secret = site.shared_secret.clone();
         }
         state.installs.insert(
-            (site.client_key.clone(), app_key.to_owned()),
+            (site.client_key.clone(), app.key().to_owned()),
             Install {
                 app_name: app_name.to_owned(),
                 shared_secret: site.shared_secret.clone(),
+                act_as_user,
             },
+        );
+    }
+
+    /// Makes issue `key` exist on `site`: `GET /rest/api/{2,3}/issue/{key}` answers
+    /// `{id, key, fields}` with `fields`; an issue never set answers 404, as Jira does for an
+    /// issue that does not exist or the caller may not see.
+    pub fn set_issue(&self, site: &Site, key: &str, fields: Value) {
+        let mut state = self.lock();
+        let id = 10_000 + state.issues.len();
+        state.issues.insert(
+            (site.client_key.clone(), key.to_owned()),
+            json!({"id": id.to_string(), "key": key, "fields": fields}),
         );
     }
 
@@ -561,6 +586,15 @@ impl ApiState {
         if claims["tnt"] != site.base_url.as_str() {
             return Err("tnt is not the site's baseUrl");
         }
+        let installed: Vec<&Install> = self
+            .installs
+            .iter()
+            .filter(|((client_key, _), _)| *client_key == site.client_key)
+            .map(|(_, install)| install)
+            .collect();
+        if !installed.is_empty() && !installed.iter().any(|install| install.act_as_user) {
+            return Err("the app does not have the ACT_AS_USER scope");
+        }
         if claims["aud"] != own_url.trim_end_matches('/') {
             return Err("aud is not this authorization server");
         }
@@ -644,6 +678,24 @@ impl ApiState {
                     StatusCode::OK,
                     json!({"accountId": account, "displayName": display_name, "accountType": account_type, "active": true}),
                 );
+            }
+            if jira
+                && let Some(key) = path
+                    .strip_prefix("/rest/api/3/issue/")
+                    .or_else(|| path.strip_prefix("/rest/api/2/issue/"))
+                    .filter(|key| !key.contains('/'))
+            {
+                let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+                return match self
+                    .issues
+                    .get(&(site.client_key.clone(), key.into_owned()))
+                {
+                    Some(issue) => reply(StatusCode::OK, issue.clone()),
+                    None => reply(
+                        StatusCode::NOT_FOUND,
+                        json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+                    ),
+                };
             }
             if jira && path == "/rest/api/3/mypermissions" {
                 let Some(permission) = param("permissions") else {

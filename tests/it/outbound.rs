@@ -719,6 +719,35 @@ async fn a_permission_guard_refuses_users_without_it_and_caches_the_answer() {
     assert_eq!(allowed.status, 204, "{}", allowed.body);
 }
 
+/// With the permission cache off (`permission_ttl` 0, `CONNECT_PERMISSION_CACHE_SECS=0`), a
+/// grant and a revocation take effect on the next request, and each request asks the product.
+#[tokio::test]
+async fn without_the_permission_cache_grants_and_revocations_apply_at_once() {
+    let setup = Setup::start_with(|config| config.client.permission_ttl = Duration::ZERO).await;
+    let api = setup.host.api();
+    let empty = json!({});
+    let put = || {
+        setup.host.call_with_context_token_and_body(
+            &setup.app,
+            &setup.jira,
+            reqwest::Method::PUT,
+            "/api/settings",
+            &empty,
+        )
+    };
+    assert_eq!(put().await.unwrap().status, 403);
+    api.grant(setup.host.account_id(), "ADMINISTER");
+    assert_eq!(put().await.unwrap().status, 204);
+    api.revoke(setup.host.account_id(), "ADMINISTER");
+    assert_eq!(put().await.unwrap().status, 403);
+    let asked = api
+        .calls()
+        .iter()
+        .filter(|call| call.path == "/rest/api/3/mypermissions")
+        .count();
+    assert_eq!(asked, 3, "asked every time");
+}
+
 #[tokio::test]
 async fn a_space_admin_guard_asks_confluence_about_the_requested_space() {
     let setup = Setup::start().await;

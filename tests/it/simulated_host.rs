@@ -200,3 +200,98 @@ async fn key_rotation_fetches_the_new_kid_once_and_keeps_the_old_one_cached() {
     );
     assert_eq!(running.store.snapshot().len(), 5);
 }
+
+/// An app the simulated product knows only by its descriptor (no server needed).
+fn known_app(key: &str, scopes: &[&str]) -> connect_testing::AppUnderTest {
+    connect_testing::AppUnderTest {
+        address: "http://127.0.0.1:9".to_owned(),
+        descriptor: json!({"key": key, "name": key, "scopes": scopes}),
+    }
+}
+
+/// `GET` of `path` on `site` as app `key`, signed as the framework signs it.
+async fn get_as_app(site: &Site, key: &str, path: &str) -> reqwest::Response {
+    let token = connect_testing::TokenSpec::for_request(key, "GET", path, "")
+        .sign_hs256(site.shared_secret.as_bytes());
+    reqwest::Client::new()
+        .get(format!("{}{path}", site.base_url))
+        .header("authorization", format!("JWT {token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_simulated_site_has_the_issues_it_was_given_and_404_for_others() {
+    let host = ProductHost::start().await.unwrap();
+    let site = host.serve_site(Site::jira("issues")).await.unwrap();
+    let app = known_app("com.example.issues", &["READ"]);
+    host.api().record_install(&app, &site);
+    host.api()
+        .set_issue(&site, "TEST-1", json!({"summary": "The first"}));
+
+    let found = get_as_app(&site, app.key(), "/rest/api/3/issue/TEST-1").await;
+    assert_eq!(found.status(), 200);
+    let issue: serde_json::Value = found.json().await.unwrap();
+    assert_eq!(issue["key"], "TEST-1");
+    assert_eq!(issue["fields"]["summary"], "The first");
+
+    let missing = get_as_app(&site, app.key(), "/rest/api/3/issue/TEST-2").await;
+    assert_eq!(missing.status(), 404);
+    let other_site = host.serve_site(Site::jira("elsewhere")).await.unwrap();
+    host.api().record_install(&app, &other_site);
+    let elsewhere = get_as_app(&other_site, app.key(), "/rest/api/3/issue/TEST-1").await;
+    assert_eq!(elsewhere.status(), 404, "issues belong to their site");
+}
+
+#[tokio::test]
+async fn the_simulated_authorization_server_needs_act_as_user() {
+    let host = ProductHost::start().await.unwrap();
+    let assertion = |site: &Site| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        connect_testing::TokenSpec::from_claims(json!({
+            "iss": format!("urn:atlassian:connect:clientid:{}", site.oauth_client_id()),
+            "sub": "urn:atlassian:connect:useraccountid:557058:user",
+            "tnt": site.base_url,
+            "aud": host.oauth_url().trim_end_matches('/'),
+            "iat": now,
+            "exp": now + 30,
+        }))
+        .sign_hs256(site.shared_secret.as_bytes())
+    };
+    let ask = |assertion: String| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/oauth2/token",
+                host.oauth_url().trim_end_matches('/')
+            ))
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+                ("scope", "READ ACT_AS_USER"),
+            ])
+            .send()
+    };
+    let without = host.serve_site(Site::jira("no-act-as-user")).await.unwrap();
+    host.api()
+        .record_install(&known_app("com.example.plain", &["READ"]), &without);
+    let refused = ask(assertion(&without)).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused.text().await.unwrap().contains("ACT_AS_USER"),
+        "the refusal names the scope"
+    );
+
+    let with = host.serve_site(Site::jira("act-as-user")).await.unwrap();
+    host.api().record_install(
+        &known_app("com.example.user", &["READ", "ACT_AS_USER"]),
+        &with,
+    );
+    let issued = ask(assertion(&with)).await.unwrap();
+    assert_eq!(issued.status(), 200);
+    let token: serde_json::Value = issued.json().await.unwrap();
+    assert!(token["access_token"].as_str().is_some());
+}

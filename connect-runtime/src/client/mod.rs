@@ -119,7 +119,7 @@ impl Outbound {
             scopes: scopes.join(" ").into(),
             retry: config.retry,
             user_tokens: UserTokens::new(config.oauth_url.clone()),
-            permissions: permission::PermissionCache::new(),
+            permissions: permission::PermissionCache::new(config.permission_ttl),
         })
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Answers are cached briefly per (tenant, user, permission): an admin settings page makes
 //! several AJAX calls, and each would otherwise cost a REST call against the app's rate limit.
-//! A revoked permission is honoured within [`PERMISSION_TTL`].
+//! A revoked permission is honoured within the cache's time to live: [`PERMISSION_TTL`] (30 s)
+//! by default, `CONNECT_PERMISSION_CACHE_SECS` (`ClientConfig::permission_ttl`) otherwise; 0
+//! turns the cache off, which is what a test that grants and revokes permissions wants.
 
 use super::{ClientError, HostClient};
 use moka::future::Cache;
@@ -11,8 +13,8 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a permission answer is trusted.
-pub const PERMISSION_TTL: Duration = Duration::from_secs(30);
+/// How long a permission answer is trusted by default.
+pub const PERMISSION_TTL: Duration = crate::config::DEFAULT_PERMISSION_TTL;
 const CACHE_CAPACITY: u64 = 50_000;
 
 /// A permission a user holds on the tenant's site.
@@ -68,34 +70,39 @@ struct PermissionKey {
 /// The permission answers of one app.
 #[derive(Clone)]
 pub(crate) struct PermissionCache {
-    cache: Cache<PermissionKey, bool>,
+    /// `None` when answers are not cached (a time to live of 0).
+    cache: Option<Cache<PermissionKey, bool>>,
 }
 
 impl PermissionCache {
-    pub(crate) fn new() -> Self {
+    /// Answers trusted for `ttl`; none kept when `ttl` is 0.
+    pub(crate) fn new(ttl: Duration) -> Self {
         Self {
-            cache: Cache::builder()
-                .max_capacity(CACHE_CAPACITY)
-                .time_to_live(PERMISSION_TTL)
-                .build(),
+            cache: (!ttl.is_zero()).then(|| {
+                Cache::builder()
+                    .max_capacity(CACHE_CAPACITY)
+                    .time_to_live(ttl)
+                    .build()
+            }),
         }
     }
 }
 
 impl HostClient {
     /// Whether the user this client acts as ([`as_user`](HostClient::as_user)) holds
-    /// `permission`, asked of the product as that user and cached for [`PERMISSION_TTL`].
-    /// Failed checks are not cached.
+    /// `permission`, asked of the product as that user and cached for [`PERMISSION_TTL`]
+    /// (`CONNECT_PERMISSION_CACHE_SECS`; 0 asks every time). Failed checks are not cached.
     pub async fn has_permission(&self, permission: &Permission) -> Result<bool, ClientError> {
         let user = self.user.as_ref().ok_or(ClientError::NoUser)?;
+        let Some(cache) = &self.outbound.permissions.cache else {
+            return self.ask(permission).await;
+        };
         let key = PermissionKey {
             client_key: Arc::clone(&self.tenant.client_key),
             account_id: Arc::clone(&user.account_id),
             permission: permission.clone(),
         };
-        self.outbound
-            .permissions
-            .cache
+        cache
             .try_get_with(key, self.ask(permission))
             .await
             .map_err(|shared| (*shared).clone())

@@ -1,6 +1,6 @@
 //! The outbound client's settings: the OAuth server for calls as a user, the request timeout
 //! and the retry policy of rate-limited calls (`CONNECT_OAUTH_URL`, `CONNECT_HTTP_TIMEOUT_MS`,
-//! `CONNECT_RETRY_MAX_ATTEMPTS`, `CONNECT_RETRY_MAX_WAIT_MS`).
+//! `CONNECT_RETRY_MAX_ATTEMPTS`, `CONNECT_RETRY_MAX_WAIT_MS`, `CONNECT_PERMISSION_CACHE_SECS`).
 
 use super::ConfigError;
 use super::env::Env;
@@ -13,6 +13,8 @@ pub const PRODUCTION_OAUTH_URL: &str =
 /// Atlassian's staging OAuth 2.0 authorization server, for sites on `.jira-dev.com`.
 pub const STAGING_OAUTH_URL: &str =
     "https://oauth-2-authorization-server.stg.services.atlassian.com";
+/// How long a permission answer is trusted by default.
+pub const DEFAULT_PERMISSION_TTL: Duration = Duration::from_secs(30);
 /// Default timeout of one outbound request.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(8);
 
@@ -54,6 +56,10 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retries of rate-limited requests.
     pub retry: RetryPolicy,
+    /// How long a permission answer (`Require<...>` guards, `HostClient::has_permission`) is
+    /// trusted (`CONNECT_PERMISSION_CACHE_SECS`, default 30 s); 0 asks the product every
+    /// time, as a test that grants and revokes permissions needs.
+    pub permission_ttl: Duration,
 }
 
 impl Default for ClientConfig {
@@ -62,6 +68,7 @@ impl Default for ClientConfig {
             oauth_url: None,
             timeout: DEFAULT_HTTP_TIMEOUT,
             retry: RetryPolicy::default(),
+            permission_ttl: DEFAULT_PERMISSION_TTL,
         }
     }
 }
@@ -80,6 +87,12 @@ impl ClientConfig {
         }
         if let Some(wait) = env.millis("CONNECT_RETRY_MAX_WAIT_MS", "12000")? {
             self.retry.max_total_wait = wait;
+        }
+        if let Some(ttl) = env.number(
+            "CONNECT_PERMISSION_CACHE_SECS",
+            "whole seconds, e.g. 30 (0: no cache)",
+        )? {
+            self.permission_ttl = Duration::from_secs(ttl);
         }
         Ok(())
     }

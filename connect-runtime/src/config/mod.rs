@@ -43,7 +43,8 @@ pub mod store;
 
 pub use auth::{HostRule, https_or_loopback_http};
 pub use client::{
-    ClientConfig, DEFAULT_HTTP_TIMEOUT, PRODUCTION_OAUTH_URL, RetryPolicy, STAGING_OAUTH_URL,
+    ClientConfig, DEFAULT_HTTP_TIMEOUT, DEFAULT_PERMISSION_TTL, PRODUCTION_OAUTH_URL, RetryPolicy,
+    STAGING_OAUTH_URL,
 };
 pub use forge::{
     DEFAULT_FORGE_JWKS_TIMEOUT, ForgeConfig, MIN_FORGE_JWKS_REFRESH, PRODUCTION_FORGE_JWKS,

@@ -60,8 +60,11 @@ pub trait Rule: Send + Sync + 'static {
 }
 
 /// Requires the calling user (the token's `sub`) to hold the permission rule `R` names, asked
-/// of the product as that user (so the app needs the `ACT_AS_USER` scope) and cached for
-/// [`PERMISSION_TTL`](crate::client::permission::PERMISSION_TTL). Refused with 403 and a
+/// of the product as that user (so the app needs the `ACT_AS_USER` scope) and cached per
+/// (tenant, user, permission) for 30 s
+/// ([`PERMISSION_TTL`](crate::client::permission::PERMISSION_TTL); `CONNECT_PERMISSION_CACHE_SECS`
+/// changes it, and 0 turns the cache off: set `config.client.permission_ttl` to zero in a test
+/// that revokes a permission and expects the next request refused). Refused with 403 and a
 /// message naming the permission.
 ///
 /// ```

@@ -252,7 +252,7 @@ async fn a_rotated_key_is_fetched_after_the_refresh_interval() {
     let invocation = Invocation {
         system_token: true,
         user_token: true,
-        body: None,
+        ..Invocation::default()
     };
     let invoke = || fixture.invoke_probe(&installation, &invocation);
     let answer = invoke().await;
@@ -457,4 +457,26 @@ async fn trigger_bodies_have_the_handler_limit() {
         .unwrap();
     assert_eq!(again.status, 204, "{}", again.body);
     assert_eq!(runs.trigger.load(Ordering::SeqCst), 2);
+}
+
+/// A minted token can carry the UI context (`context.extension`) a handler reads through
+/// `ForgeContext::context`, as `connect-sim forge invoke --context issue.key=TEST-1` sends it.
+#[tokio::test]
+async fn a_minted_token_carries_the_ui_context_extension() {
+    let fixture = Fixture::start(probe_app(Arc::new(Runs::default()))).await;
+    let installation = ForgeInstallation::jira("extension");
+    let invocation = Invocation::default()
+        .with_context("issue.key", "TEST-1")
+        .with_context("project.key", "TEST");
+    let answer = fixture.invoke_probe(&installation, &invocation).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = answer.json().unwrap();
+    assert_eq!(
+        body["extension"],
+        json!({"issue": {"key": "TEST-1"}, "project": {"key": "TEST"}})
+    );
+    let plain = fixture
+        .invoke_probe(&installation, &Invocation::default())
+        .await;
+    assert_eq!(plain.json().unwrap()["extension"], Value::Null);
 }

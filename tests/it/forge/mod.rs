@@ -49,6 +49,7 @@ async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Result<Json<Value
         "environment": forge.environment(),
         "appVersion": forge.app_version(),
         "product": forge.product(),
+        "extension": forge.context().and_then(|context| context.get("extension")).cloned(),
         "clientKey": tenant.map(|tenant| tenant.client_key.clone()),
     })))
 }
