@@ -141,11 +141,13 @@ def to_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, connections, duration, token=None):
+def wrk(url, connections, duration, token=None, scheme="JWT", script=None):
     threads = 1 if connections == 1 else 2
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if token:
-        command[1:1] = ["-H", f"Authorization: JWT {token}"]
+        command[1:1] = ["-H", f"Authorization: {scheme} {token}"]
+    if script:
+        command[1:1] = ["-s", str(script)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latencies = {p: to_ms(v, u) for p, v, u in WRK_LATENCY.findall(out)}
@@ -214,6 +216,60 @@ def fresh_db(name):
     return path
 
 
+FORGE_APP_ID = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11"
+# What wrk sends to the trigger: a POST of Forge's installed event.
+FORGE_EVENT_SCRIPT = """wrk.method = "POST"
+wrk.body = '{"eventType":"avi:forge:installed:app","context":{"cloudId":"bench"}}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+class ForgePlatform:
+    """`connect-sim forge serve`: the JWKS and API the app verifies Forge Invocation Tokens with."""
+
+    def __init__(self):
+        self.dir = WORK / "sim-forge"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.port = free_port()
+        self.log_file = open(WORK / "forge-platform.log", "w")
+        self.process = subprocess.Popen(
+            [str(TARGET / "connect-sim"), "--dir", str(self.dir), "forge", "serve",
+             "--port", str(self.port), "--app-id", FORGE_APP_ID],
+            stdout=self.log_file, stderr=subprocess.STDOUT,
+        )
+        self.jwks = f"http://127.0.0.1:{self.port}/.well-known/jwks.json"
+        deadline = time.perf_counter() + 30
+        while get_status(self.jwks, timeout=0.5) != 200:
+            if time.perf_counter() > deadline or self.process.poll() is not None:
+                raise SystemExit("connect-sim forge serve never served its JWKS")
+            time.sleep(0.01)
+
+    def token(self, module):
+        """A FIT for `module` living 290 s (the app accepts at most 300): one wrk run."""
+        return sim(self.dir, "forge", "token", "--module", module, "--expires-in", "290").strip()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log_file.close()
+
+
+def start_hello_forge(platform):
+    """examples/hello with its Forge routes on, verifying tokens against `platform`."""
+    port = free_port()
+    env = {
+        "PORT": str(port),
+        "CONNECT_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": "memory://",
+        "FORGE_APP_ID": FORGE_APP_ID,
+        "FORGE_JWKS_URL": platform.jwks,
+        "FORGE_ALLOWED_API_HOSTS": "127.0.0.1",
+        "RUST_LOG": "warn",
+    }
+    return Server("hello-forge", [str(TARGET / "examples" / "hello")], env, WORK, port)
+
+
 def cold_start(make, samples):
     """Median process start → first 200 on the descriptor, over `samples` starts."""
     times = []
@@ -263,6 +319,33 @@ def main():
                         f"p99 {result['p99_ms']:.2f} ms"
                     )
         peak_rss = {"ours": ours.peak_rss_mb(), "ace": ace.peak_rss_mb()}
+
+        # Forge: a valid FIT on hello's /forge/lifecycle trigger, delivered again and again
+        # with the same token (the same jti): each request is verified (RS256 with the cached
+        # JWKS key, claims, module), then acknowledged as a delivery already handled. Next to
+        # `/bench/public`, at 32 connections, interleaved, a fresh token per wrk run.
+        platform = ForgePlatform()
+        hello = start_hello_forge(platform)
+        servers.append(hello)
+        script = WORK / "forge-event.lua"
+        script.write_text(FORGE_EVENT_SCRIPT)
+        forge_samples = {"ours_forge": [], "ours_public": []}
+        try:
+            for round_number in range(1, args.rounds + 1):
+                token = platform.token("hello-lifecycle")
+                forge_samples["ours_forge"].append(
+                    wrk(hello.url("/forge/lifecycle"), 32, args.duration, token, "Bearer", script)
+                )
+                forge_samples["ours_public"].append(
+                    wrk(ours.url("/bench/public"), 32, args.duration)
+                )
+                log(
+                    f"round {round_number} c=32  forge trigger "
+                    f"{forge_samples['ours_forge'][-1]['rps']:>10.0f} req/s  public "
+                    f"{forge_samples['ours_public'][-1]['rps']:>10.0f} req/s"
+                )
+        finally:
+            platform.stop()
     finally:
         for server in servers:
             server.stop()
@@ -319,6 +402,13 @@ def main():
         "cold_start_ms": cold,
         "tenant_scaling_rps_at_32": scaling_rps,
         "tenant_scaling_ratio": scaling_rps[str(args.tenants)] / scaling_rps["1"],
+        "forge_trigger_at_32": {
+            "rounds": forge_samples,
+            "median_rps": {
+                name: statistics.median(s["rps"] for s in runs)
+                for name, runs in forge_samples.items()
+            },
+        },
     }
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     with open(BENCH / "results.csv", "w") as csv:
@@ -372,6 +462,11 @@ def report(results):
     log(
         f"tenants: {results['tenant_scaling_rps_at_32']} req/s at 32 connections "
         f"(ratio {results['tenant_scaling_ratio']:.3f})"
+    )
+    forge = results["forge_trigger_at_32"]["median_rps"]
+    log(
+        f"Forge trigger (valid FIT, repeated delivery) at 32 connections: {forge['ours_forge']:,.0f} req/s, "
+        f"/bench/public {forge['ours_public']:,.0f} req/s ({forge['ours_forge'] / forge['ours_public']:.2f}×)"
     )
     log("wrote bench/results.json, bench/results.csv, bench/throughput.svg, bench/latency-p99.svg")
 

@@ -21,7 +21,7 @@ fi
 command -v node >/dev/null || { echo "bench/run.sh needs Node.js 18+ (for atlassian-connect-express)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench/run.sh needs python3" >&2; exit 2; }
 
-cargo build --release --example bench -p atlassian-connect
+cargo build --release --example bench --example hello -p atlassian-connect
 cargo build --release -p connect-sim
 
 exec python3 bench/bench.py "$@"

@@ -6,6 +6,7 @@
 //!   FORGE_JWKS_URL=http://127.0.0.1:3997/.well-known/jwks.json \
 //!   FORGE_ALLOWED_API_HOSTS=127.0.0.1 cargo run --example hello &
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/myself --module hello-remote --system-token
+//! connect-sim forge token --module hello-lifecycle --expires-in 290
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/notes --module notes-api --context issue.key=TEST-1
 //! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
@@ -91,6 +92,16 @@ pub enum ForgeCommand {
         /// Deliver twice with the same token (a redelivery: the app should run its handler once).
         #[arg(long)]
         twice: bool,
+    },
+    /// Print a Forge Invocation Token for the installation and MODULE, as Forge mints one (for
+    /// curl, wrk and other clients; a FIT lives at most 300 s).
+    Token {
+        /// The module key the token names (app.module.key).
+        #[arg(long)]
+        module: String,
+        /// Its lifetime in seconds (Forge's are 25 s; the app refuses more than 300).
+        #[arg(long, default_value_t = 25)]
+        expires_in: i64,
     },
     /// Rotate the platform's signing key (the old key stays published unless --drop-old).
     Rotate {
@@ -333,6 +344,19 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
                 return Ok(crate::report("redelivered (same jti)", again));
             }
             Ok(code)
+        }
+        ForgeCommand::Token { module, expires_in } => {
+            let state = ForgeState::load(dir)?;
+            let platform = state.platform().await?;
+            let spec = platform.fit(&state.installation(), &module);
+            let issued = spec
+                .claims
+                .get("iat")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            let spec = spec.claim("exp", serde_json::Value::from(issued + expires_in));
+            println!("{}", platform.sign(&spec));
+            Ok(0)
         }
         ForgeCommand::Rotate { drop_old } => {
             let mut state = ForgeState::load(dir)?;

@@ -339,6 +339,28 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("PATH=VALUE"), "{out}");
 
+    // `forge token` prints a FIT any client can send: accepted at its module's route.
+    let (code, token) = sim(
+        &dir,
+        &[
+            "forge",
+            "token",
+            "--module",
+            "hello-remote",
+            "--expires-in",
+            "60",
+        ],
+    );
+    assert_eq!(code, 0, "{token}");
+    let answer = reqwest::Client::new()
+        .post(format!("{app_url}/forge/myself"))
+        .header("authorization", format!("Bearer {}", token.trim()))
+        .send()
+        .await
+        .unwrap();
+    // Verified (no system token was sent, so the handler's product call fails: not a 401).
+    assert_ne!(answer.status(), 401, "{}", answer.text().await.unwrap());
+
     // A token minted for another module is refused at this route.
     let (code, out) = invoke("hello-lifecycle", &["--system-token"]);
     assert_eq!(code, 1, "{out}");
