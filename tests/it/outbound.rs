@@ -144,6 +144,20 @@ impl Setup {
     fn last_call(&self) -> connect_testing::ApiCall {
         self.host.api().calls().pop().expect("a call")
     }
+
+    /// `PUT /api/settings` (the `Require<SiteAdmin>` route) from the Jira site's iframe.
+    async fn put_settings(&self) -> connect_testing::Answer {
+        self.host
+            .call_with_context_token_and_body(
+                &self.app,
+                &self.jira,
+                reqwest::Method::PUT,
+                "/api/settings",
+                &json!({}),
+            )
+            .await
+            .unwrap()
+    }
 }
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -665,17 +679,7 @@ async fn handlers_call_the_product_as_the_app_and_as_the_calling_user() {
 async fn a_permission_guard_refuses_users_without_it_and_caches_the_answer() {
     let setup = Setup::start().await;
     let api = setup.host.api();
-    let empty = json!({});
-    let put = || {
-        setup.host.call_with_context_token_and_body(
-            &setup.app,
-            &setup.jira,
-            reqwest::Method::PUT,
-            "/api/settings",
-            &empty,
-        )
-    };
-    let refused = put().await.unwrap();
+    let refused = setup.put_settings().await;
     assert_eq!(refused.status, 403);
     assert_eq!(
         refused.json().unwrap()["message"],
@@ -691,7 +695,7 @@ async fn a_permission_guard_refuses_users_without_it_and_caches_the_answer() {
     );
 
     // Still refused from the cache; granted later, the answer holds for the cache's lifetime.
-    assert_eq!(put().await.unwrap().status, 403);
+    assert_eq!(setup.put_settings().await.status, 403);
     assert_eq!(api.call_count(), asked, "answered from the cache");
 
     let admin_site = setup.host.serve_site(Site::jira("admins")).await.unwrap();
@@ -725,21 +729,11 @@ async fn a_permission_guard_refuses_users_without_it_and_caches_the_answer() {
 async fn without_the_permission_cache_grants_and_revocations_apply_at_once() {
     let setup = Setup::start_with(|config| config.client.permission_ttl = Duration::ZERO).await;
     let api = setup.host.api();
-    let empty = json!({});
-    let put = || {
-        setup.host.call_with_context_token_and_body(
-            &setup.app,
-            &setup.jira,
-            reqwest::Method::PUT,
-            "/api/settings",
-            &empty,
-        )
-    };
-    assert_eq!(put().await.unwrap().status, 403);
+    assert_eq!(setup.put_settings().await.status, 403);
     api.grant(setup.host.account_id(), "ADMINISTER");
-    assert_eq!(put().await.unwrap().status, 204);
+    assert_eq!(setup.put_settings().await.status, 204);
     api.revoke(setup.host.account_id(), "ADMINISTER");
-    assert_eq!(put().await.unwrap().status, 403);
+    assert_eq!(setup.put_settings().await.status, 403);
     let asked = api
         .calls()
         .iter()
