@@ -123,13 +123,16 @@ impl ForgeContext {
         self.claims().context.as_ref()?.get("siteUrl")?.as_str()
     }
 
-    /// `principal`: the calling user's account id (UI invocations only).
-    pub fn principal(&self) -> Option<&str> {
+    /// The calling user's account id: the FIT's `principal` (UI invocations only). The same
+    /// name as [`Context::account_id`](crate::Context::account_id) on Connect routes.
+    pub fn account_id(&self) -> Option<&str> {
         self.claims().principal.as_deref()
     }
 
-    /// The raw `context` claim (UI invocations): `extension`, `localId`, `moduleKey`...
-    pub fn context(&self) -> Option<&serde_json::Value> {
+    /// The raw `context` claim (UI invocations): `extension`, `localId`, `moduleKey`... The
+    /// same name as [`Context::context_claim`](crate::Context::context_claim) on Connect
+    /// routes.
+    pub fn context_claim(&self) -> Option<&serde_json::Value> {
         self.claims().context.as_ref()
     }
 

@@ -460,7 +460,7 @@ async fn trigger_bodies_have_the_handler_limit() {
 }
 
 /// A minted token can carry the UI context (`context.extension`) a handler reads through
-/// `ForgeContext::context`, as `connect-sim forge invoke --context issue.key=TEST-1` sends it.
+/// `ForgeContext::context_claim`, as `connect-sim forge invoke --context issue.key=TEST-1` sends it.
 #[tokio::test]
 async fn a_minted_token_carries_the_ui_context_extension() {
     let fixture = Fixture::start(probe_app(Arc::new(Runs::default()))).await;

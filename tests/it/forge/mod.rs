@@ -42,14 +42,14 @@ async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Result<Json<Value
     let tenant = forge.tenant().await?;
     Ok(Json(json!({
         "installationId": forge.installation_id(),
-        "principal": forge.principal(),
+        "principal": forge.account_id(),
         "cloudId": forge.cloud_id(),
         "siteUrl": forge.site_url(),
         "module": forge.module_key(),
         "environment": forge.environment(),
         "appVersion": forge.app_version(),
         "product": forge.product(),
-        "extension": forge.context().and_then(|context| context.get("extension")).cloned(),
+        "extension": forge.context_claim().and_then(|context| context.get("extension")).cloned(),
         "clientKey": tenant.map(|tenant| tenant.client_key.clone()),
     })))
 }
