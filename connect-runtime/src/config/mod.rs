@@ -167,12 +167,10 @@ impl ConnectConfig {
     /// Reads the variables through `lookup` (tests pass a map instead of the environment).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env::new(&lookup);
+        let port = http::port(&env)?;
         let base_url = match env.url("CONNECT_BASE_URL")? {
             Some(url) => url,
-            None => env::parse_url(
-                "CONNECT_BASE_URL",
-                &format!("http://localhost:{}", http::port(&env)?),
-            )?,
+            None => env::parse_url("CONNECT_BASE_URL", &format!("http://localhost:{port}"))?,
         };
         let mut config = Self::new(base_url);
         config.read(&env)?;
@@ -457,6 +455,10 @@ mod tests {
         assert_eq!(error.variable, "CONNECT_ALLOWED_TENANT_HOSTS");
         let error = config(&[("CONNECT_BASE_URL", "not a url")]).unwrap_err();
         assert_eq!(error.variable, "CONNECT_BASE_URL");
+        // A bad port is an error even when the baseUrl does not need it.
+        let error = config(&[("PORT", "eighty"), ("CONNECT_BASE_URL", "https://x.example.com")])
+            .unwrap_err();
+        assert_eq!(error.variable, "PORT");
     }
 
     #[test]
