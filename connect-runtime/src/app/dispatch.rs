@@ -52,17 +52,12 @@ pub(crate) fn dispatch(
     let content_length = warp::header::optional::<u64>("content-length")
         .or(warp::any().map(|| None))
         .unify();
-    // Only its presence matters (hyper has already checked it is `chunked`).
-    let chunked = warp::header::optional::<String>("transfer-encoding")
-        .map(|encoding: Option<String>| encoding.is_some())
-        .or(warp::any().map(|| true))
-        .unify();
     matched
         .and(raw_query())
         .and(authorization())
         .and(forge_tokens())
         .and(content_length)
-        .and(chunked)
+        .and(body_announced())
         .and(warp::body::stream())
         .then(
             |matched: Matched,
@@ -70,7 +65,7 @@ pub(crate) fn dispatch(
              authorization: Option<String>,
              forge_tokens: ForgeTokens,
              content_length: Option<u64>,
-             chunked: bool,
+             body_announced: bool,
              body| async move {
                 let Matched::Route {
                     app,
@@ -98,8 +93,7 @@ pub(crate) fn dispatch(
                     target,
                     authorization,
                     forge_tokens,
-                    // No `Content-Length` and no `Transfer-Encoding`: no body (RFC 9112 §6.3).
-                    body_announced: chunked || content_length.is_some_and(|length| length > 0),
+                    body_announced,
                     content_length,
                     params,
                 };
@@ -379,7 +373,9 @@ where
 }
 
 /// Whether the request announces a body (`Content-Length` above 0, or any
-/// `Transfer-Encoding`). Never rejects: an unreadable header counts as a body.
+/// `Transfer-Encoding`; without either there is none, RFC 9112 §6.3). Never rejects: an
+/// unreadable header counts as a body. The dispatch reads no body without it, and a refusal
+/// of a request with one closes the connection.
 fn body_announced() -> impl Filter<Extract = (bool,), Error = std::convert::Infallible> + Clone {
     // Looked up by name, parsed only when present: a plain GET allocates nothing here.
     let header = |name: &'static str| {
