@@ -11,8 +11,6 @@ use super::jwks::ForgeKeys;
 use super::jwt::{self, unix_now};
 use super::{AuthError, VerifyError};
 use crate::config::{ForgeConfig, HostRule, https_or_loopback_http};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use connect_descriptor::ForgeAppId;
 use jsonwebtoken::Algorithm;
 use secrecy::SecretString;
@@ -205,9 +203,13 @@ impl InvocationVerifier {
         // `alg` first: `none`, HS256 (even "signed" with the public key) are refused here.
         let header = jwt::header_with_algorithm(token, Algorithm::RS256)?;
         let kid = header.kid.ok_or(AuthError::MissingKeyId)?;
+        let parts = jwt::Compact::split(token)?;
+        // Decoded once, for the staging peek and the claims; an undecodable payload is refused
+        // after the signature check, as any other malformed claim.
+        let payload = jwt::decode_segment(parts.payload);
         // Which JWKS signs it depends on the environment the token claims; the claim is
         // trusted only once that JWKS verified it (and checked again below).
-        let staging = claims_staging_host(token);
+        let staging = payload.as_deref().is_ok_and(claims_staging_host);
         let keys = match (staging, &self.staging_keys) {
             (false, _) => &self.keys,
             (true, Some(staging_keys)) => staging_keys,
@@ -216,16 +218,10 @@ impl InvocationVerifier {
         let key = keys.public_key(&kid).await.map_err(forge_key_error)?;
         // The signature with the key parsed when the JWKS was fetched (jsonwebtoken would
         // parse it again for every token), then the claims, parsed once.
-        let (message, signature) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| AuthError::Malformed)?;
-        key.verify_sig(message.as_bytes(), &signature)
+        let signature = jwt::decode_segment(parts.signature)?;
+        key.verify_sig(parts.message.as_bytes(), &signature)
             .map_err(|_| AuthError::InvalidSignature)?;
-        let (_, payload) = message.split_once('.').ok_or(AuthError::Malformed)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| AuthError::Malformed)?;
+        let payload = payload?;
         let claims: FitClaims = serde_json::from_slice(&payload).map_err(|_| {
             AuthError::InvalidClaims(
                 "the FIT payload does not have the documented shape (exp, nbf, iat, iss, aud, jti and app are required)",
@@ -305,19 +301,14 @@ impl InvocationVerifier {
     }
 }
 
-/// Whether the (not yet verified) token claims an `apiBaseUrl` on Atlassian's staging API host.
-fn claims_staging_host(token: &str) -> bool {
-    // Most tokens never mention the staging host: a byte search of the decoded claims rules
-    // them out without parsing JSON or a URL.
-    let mentions_staging = token
-        .split('.')
-        .nth(1)
-        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
-        .is_some_and(|claims| {
-            claims
-                .windows(ATLASSIAN_STAGING_API_HOST.len())
-                .any(|window| window.eq_ignore_ascii_case(ATLASSIAN_STAGING_API_HOST.as_bytes()))
-        });
+/// Whether the (not yet verified) claims, decoded, name an `apiBaseUrl` on Atlassian's staging
+/// API host.
+fn claims_staging_host(claims: &[u8]) -> bool {
+    // Most tokens never mention the staging host: a byte search rules them out without
+    // parsing JSON or a URL.
+    let mentions_staging = claims
+        .windows(ATLASSIAN_STAGING_API_HOST.len())
+        .any(|window| window.eq_ignore_ascii_case(ATLASSIAN_STAGING_API_HOST.as_bytes()));
     if !mentions_staging {
         return false;
     }
@@ -330,9 +321,9 @@ fn claims_staging_host(token: &str) -> bool {
     struct PeekApp {
         api_base_url: String,
     }
-    jsonwebtoken::dangerous::insecure_decode::<Peek>(token)
+    serde_json::from_slice::<Peek>(claims)
         .ok()
-        .and_then(|data| Url::parse(&data.claims.app.api_base_url).ok())
+        .and_then(|peek| Url::parse(&peek.app.api_base_url).ok())
         .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
         .is_some_and(|host| host == ATLASSIAN_STAGING_API_HOST)
 }

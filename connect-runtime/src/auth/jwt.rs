@@ -100,14 +100,47 @@ struct AlgorithmOnly<'a> {
     crit: Option<serde::de::IgnoredAny>,
 }
 
+/// A compact JWT (`header.payload.signature`) split into its parts; nothing decoded or
+/// verified yet. The one split of the HS256 and Forge Invocation Token paths.
+pub(crate) struct Compact<'a> {
+    /// `header.payload`: what the signature covers.
+    pub(crate) message: &'a str,
+    pub(crate) header: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
+}
+
+impl<'a> Compact<'a> {
+    /// Splits `token` at its two dots.
+    pub(crate) fn split(token: &'a str) -> Result<Self, AuthError> {
+        let (message, signature) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
+        let (header, payload) = message.split_once('.').ok_or(AuthError::Malformed)?;
+        Ok(Self {
+            message,
+            header,
+            payload,
+            signature,
+        })
+    }
+}
+
+/// A base64url (unpadded) segment of a token, decoded.
+pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, AuthError> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| AuthError::Malformed)
+}
+
 impl<'a> UnverifiedHs256<'a> {
     /// Splits `token` into its three parts, requires `alg: HS256`, decodes the claims.
     pub fn parse(token: &'a str) -> Result<Self, AuthError> {
-        let (message, signature) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
-        let (header, payload) = message.split_once('.').ok_or(AuthError::Malformed)?;
-        let header = URL_SAFE_NO_PAD
-            .decode(header)
-            .map_err(|_| AuthError::Malformed)?;
+        let Compact {
+            message,
+            header,
+            payload,
+            signature,
+        } = Compact::split(token)?;
+        let header = decode_segment(header)?;
         let header: AlgorithmOnly<'_> =
             serde_json::from_slice(&header).map_err(|_| AuthError::Malformed)?;
         // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
@@ -117,9 +150,7 @@ impl<'a> UnverifiedHs256<'a> {
         if header.crit.is_some() {
             return Err(AuthError::CriticalHeader);
         }
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| AuthError::Malformed)?;
+        let payload = decode_segment(payload)?;
         let claims = serde_json::from_slice(&payload)
             .map_err(|_| AuthError::InvalidClaims("iss, iat, exp and qsh are required"))?;
         Ok(Self {
@@ -137,9 +168,7 @@ impl<'a> UnverifiedHs256<'a> {
     /// Checks the signature with `secret` (constant time), then `exp` and `iat` within
     /// `leeway_secs`; the claims are trustworthy only from here.
     pub fn verify(self, secret: &[u8], leeway_secs: u64) -> Result<Claims, AuthError> {
-        let signature = URL_SAFE_NO_PAD
-            .decode(self.signature)
-            .map_err(|_| AuthError::Malformed)?;
+        let signature = decode_segment(self.signature)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AuthError::Malformed)?;
         mac.update(self.message.as_bytes());
         // `verify_slice` compares in constant time.

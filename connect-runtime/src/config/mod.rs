@@ -456,8 +456,11 @@ mod tests {
         let error = config(&[("CONNECT_BASE_URL", "not a url")]).unwrap_err();
         assert_eq!(error.variable, "CONNECT_BASE_URL");
         // A bad port is an error even when the baseUrl does not need it.
-        let error = config(&[("PORT", "eighty"), ("CONNECT_BASE_URL", "https://x.example.com")])
-            .unwrap_err();
+        let error = config(&[
+            ("PORT", "eighty"),
+            ("CONNECT_BASE_URL", "https://x.example.com"),
+        ])
+        .unwrap_err();
         assert_eq!(error.variable, "PORT");
     }
 
