@@ -249,11 +249,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             if !path.starts_with('/') {
                 bail!("PATH must start with `/` (relative to the app's baseUrl)");
             }
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_secs();
             let token = TokenSpec::for_request(&state.site.client_key, &method, &path, "")
-                .claim("exp", serde_json::json!(now as i64 + expires_in))
+                .claim(
+                    "exp",
+                    serde_json::json!(connect_testing::unix_now() + expires_in),
+                )
                 .sign_hs256(state.site.shared_secret.as_bytes());
             println!("{token}");
             Ok(0)

@@ -139,10 +139,7 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let installation = ForgeInstallation::jira("bench");
     // Valid for the whole run (a real FIT lives 25 s; the verifier accepts up to 300 s).
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = connect_testing::unix_now();
     let fit = platform.sign(
         &platform
             .fit(&installation, "bench-remote")

@@ -328,7 +328,7 @@ impl ForgePlatform {
     }
 
     fn product_token(&self, kind: &str) -> String {
-        let now = super::tokens::now();
+        let now = super::tokens::unix_now();
         self.sign(&TokenSpec::from_claims(json!({
             "iss": "forge/simulated-platform",
             "token": kind,
@@ -342,7 +342,7 @@ impl ForgePlatform {
     /// them: `iss`, `aud`, `iat`, `nbf`, `exp` (25 s), `jti`, `app {...}`, `context {...}`.
     /// Override what a test needs broken, then [`sign`](Self::sign).
     pub fn fit(&self, installation: &ForgeInstallation, module_key: &str) -> TokenSpec {
-        let now = super::tokens::now();
+        let now = super::tokens::unix_now();
         let api_base_url = self.api_base_url(installation);
         TokenSpec::from_claims(json!({
             "iss": "forge/invocation-token",

@@ -66,7 +66,7 @@ pub use host::{Answer, AppUnderTest, HostError, ProductHost, Site, fill_context}
 pub use key_cdn::{CdnBehaviour, KeyCdn};
 pub use process::{AppProcess, example_binary, free_port};
 pub use product_api::{ApiCall, Caller, DEFAULT_TOKEN_LIFETIME_SECS, ProductApi, RateLimit};
-pub use tokens::{KeyPair, TokenSpec};
+pub use tokens::{KeyPair, TokenSpec, unix_now};
 
 use serde_json::{Value, json};
 

@@ -77,8 +77,9 @@ pub struct TokenSpec {
     pub kid_override: Option<String>,
 }
 
-/// Seconds since the Unix epoch, as tokens count time.
-pub(crate) fn now() -> i64 {
+/// Seconds since the Unix epoch, as tokens count time (`iat`, `exp`): for claims a test sets
+/// itself.
+pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| {
@@ -92,8 +93,8 @@ impl TokenSpec {
     pub fn for_request(iss: &str, method: &str, target: &str, base_path: &str) -> Self {
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(iss));
-        claims.insert("iat".into(), json!(now()));
-        claims.insert("exp".into(), json!(now() + 180));
+        claims.insert("iat".into(), json!(unix_now()));
+        claims.insert("exp".into(), json!(unix_now() + 180));
         claims.insert(
             "qsh".into(),
             json!(qsh::query_string_hash_of_target(method, target, base_path)),

@@ -487,10 +487,7 @@ async fn the_authorization_server_checks_the_assertion_claims() {
     assert!(matches!(error, ClientError::NoOAuthClient), "{error:?}");
 
     // Hand-made assertions, each wrong in one claim.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = connect_testing::unix_now();
     let good = json!({
         "iss": format!("urn:atlassian:connect:clientid:{}", setup.jira.oauth_client_id()),
         "sub": format!("urn:atlassian:connect:useraccountid:{USER}"),

@@ -248,10 +248,7 @@ async fn a_simulated_site_has_the_issues_it_was_given_and_404_for_others() {
 async fn the_simulated_authorization_server_needs_act_as_user() {
     let host = ProductHost::start().await.unwrap();
     let assertion = |site: &Site| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let now = connect_testing::unix_now();
         connect_testing::TokenSpec::from_claims(json!({
             "iss": format!("urn:atlassian:connect:clientid:{}", site.oauth_client_id()),
             "sub": "urn:atlassian:connect:useraccountid:557058:user",

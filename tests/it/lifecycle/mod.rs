@@ -51,12 +51,7 @@ async fn assert_page_refused(app: &TestApp, target: &str, token: Option<&str>) {
     assert_eq!(app.state(), before);
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
+use connect_testing::unix_now as now;
 
 macro_rules! suite {
     ($flavour:ident, $variant:expr) => {
