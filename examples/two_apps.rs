@@ -10,10 +10,10 @@
 //! and `/confluence`, and their descriptors are at `/jira/atlassian-connect.json` and
 //! `/confluence/atlassian-connect.json`.
 
-use atlassian_connect::apps_filter;
-use atlassian_connect::http;
+use atlassian_connect::config::ServerSettings;
 use atlassian_connect::prelude::*;
 use atlassian_connect::store::{self, TenantStore};
+use atlassian_connect::{ConnectApp, apps_filter};
 use std::sync::Arc;
 
 /// The Jira app's page.
@@ -72,15 +72,10 @@ pub fn build(
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    http::init_logging();
     let settings = ServerSettings::from_env()?;
     let config = ConnectConfig::from_env()?;
     let (jira, confluence) = build(&config, store::open(&settings.database_url).await?)?;
     // One dispatch over both apps: each answers the paths under its baseUrl's path.
-    http::serve(
-        apps_filter([jira, confluence]),
-        (settings.bind_addr, settings.port).into(),
-    )
-    .await?;
+    atlassian_connect::serve(apps_filter([jira, confluence]), &settings).await?;
     Ok(())
 }

@@ -2,15 +2,19 @@
 //! Forge Invocation Token (the `ForgeInvocation` policy), each declaring its module in the
 //! Forge manifest (`App::run()`'s `manifest` command).
 //!
-//! Their handlers take [`ForgeContext`](crate::ForgeContext) (the verified invocation; its
+//! Their handlers take [`ForgeContext`](crate::forge::ForgeContext) (the verified invocation; its
 //! `tenant()` resolves the Connect tenant of the same site) and
-//! [`ForgeClient`](crate::ForgeClient) (product calls with the system or user token), besides
+//! [`ForgeClient`](crate::forge::ForgeClient) (product calls with the system or user token), besides
 //! `Json<T>`, `Query<T>` and `State<T>`. Connect extractors (`Context`, `Tenant`,
 //! `HostClient`) are compile errors here, and Forge extractors are compile errors on Connect
 //! routes.
 //!
 //! The routes exist only when `FORGE_APP_ID` is set: without the app id no token could be
 //! checked for its audience.
+
+pub use connect_runtime::forge::{
+    FitApp, FitClaims, FitEnvironment, FitModule, ForgeClient, ForgeContext,
+};
 
 /// A Forge Remote endpoint (`modules.endpoint` of the manifest), invoked by Forge with a FIT.
 ///

@@ -7,10 +7,11 @@
 //!
 //! | policy | routes | verification |
 //! |---|---|---|
-//! | `Asymmetric` | `/installed`, `/uninstalled` | RS256, key by `kid` from Atlassian's key CDN, `aud`, `iss`, `qsh` |
-//! | `SharedSecret` | `/enabled`, `/disabled`, module pages, webhooks, `auth = jwt` routes | HS256 with the tenant's secret, `qsh` of the request |
-//! | `Context` | `auth = context` routes | as `SharedSecret`, `qsh` may be `context-qsh` |
-//! | `ForgeInvocation` | `#[forge::remote]`, `#[forge::trigger]`, `#[forge::scheduled_trigger]` | RS256 Forge Invocation Token, key from the Forge JWKS, `aud` = `FORGE_APP_ID` |
+//! | (the framework's own) | `/installed`, `/uninstalled` | RS256, key by `kid` from Atlassian's key CDN, `aud`, `iss`, `qsh` |
+//! | [`policy::Jwt`] | `/enabled`, `/disabled`, module pages, webhooks, `auth = jwt` routes | HS256 with the tenant's secret, `qsh` of the request |
+//! | [`policy::ContextJwt`] | `auth = context` routes | as `Jwt`, `qsh` may be `context-qsh` |
+//! | [`policy::Public`] | `auth = none` routes, the descriptor | none |
+//! | [`policy::ForgeInvocation`] | `#[forge::remote]`, `#[forge::trigger]`, `#[forge::scheduled_trigger]` | RS256 Forge Invocation Token, key from the Forge JWKS, `aud` = `FORGE_APP_ID` |
 //!
 //! ```no_run
 //! use atlassian_connect::prelude::*;
@@ -28,35 +29,32 @@
 //! ```
 //!
 //! Handlers are plain `async fn`s: their arguments are extractors ([`Context`], [`Tenant`],
-//! [`HostClient`] for calls back to the product, [`Json<T>`], [`Query<T>`], [`State<T>`],
-//! guards such as [`Licensed`] and [`guard::Require`], or context variables of the URL by
-//! name), their
-//! return value anything that implements [`IntoResponse`] (`Result<T, AppError>` lets them use
-//! `?`). See the README for the whole tour.
+//! [`HostClient`] for calls back to the product, [`Json<T>`], [`extract::Query<T>`],
+//! [`State<T>`], guards such as [`extract::Licensed`] and [`extract::Require`], or context
+//! variables of the URL by name), their return value anything that implements
+//! [`IntoResponse`] (`Result<T, AppError>` lets them use `?`). See the README for the whole
+//! tour.
+//!
+//! The crate root holds what an app names; [`prelude`] what handlers and `main` name;
+//! [`extract`] what a custom extractor or guard needs; [`forge`] the Forge side; [`config`]
+//! and [`store`] the settings and tenant storage. Three error types: [`AppError`] (handlers),
+//! [`Error`] (building and running an app), [`ClientError`] (calls to the product).
 #![warn(missing_docs)]
 
 pub use connect_runtime::{
-    App, AppError, BuildError, ClientError, ClientResponse, ConnectApp, ConnectConfig,
-    ConnectError, Context, Descriptor, Exit, ForgeClient, ForgeContext, HostClient, Html,
-    IntoResponse, Json, License, Licensed, Permission, Policy, Product, Query, RoutePolicy,
-    RunError, Scope, ServerSettings, State, Tenant, TenantStore, WarpReply, app, apps_filter, auth,
-    client, config, error, handler, http, lifecycle, state, store,
+    App, AppError, ClientError, ClientResponse, ConnectApp, ConnectConfig, Context, Error, Exit,
+    HostClient, Html, IntoResponse, Json, License, Permission, Product, Scope, State, Tenant,
+    TenantStore, WarpReply, apps_filter, config, extract, policy, serve, store,
 };
 
-/// Guards: handler arguments that refuse a request before the handler runs.
-pub mod guard {
-    pub use connect_runtime::handler::guard::{
-        Licensed, ProjectAdmin, Require, Rule, SiteAdmin, SpaceAdmin,
-    };
-}
-
-/// The typed descriptor model and the rules the macros and the runtime share.
+/// The typed descriptor and manifest model and the rules the macros and the runtime share.
 pub use connect_descriptor as descriptor;
 
 /// The attribute macros, used as `#[connect::general_page(...)]` after importing the prelude.
 pub mod connect;
 
-/// The Forge attribute macros, used as `#[forge::remote(...)]` after importing the prelude.
+/// Forge: the attribute macros (`#[forge::remote(...)]` after importing the prelude), the
+/// extractors of their routes and the verified Forge Invocation Token.
 pub mod forge;
 
 pub use connect_macros::handlers;
@@ -69,14 +67,14 @@ pub use connect_testing as testing;
 /// Re-exported so apps need not depend on warp separately.
 pub use warp;
 
-/// The names most apps need.
+/// The names handlers and `main` need.
 pub mod prelude {
-    pub use crate::{connect, forge};
-    pub use connect_macros::handlers;
-    pub use connect_runtime::{
-        App, AppError, ConnectApp, ConnectConfig, Context, Exit, ForgeClient, ForgeContext,
-        HostClient, Html, IntoResponse, Json, Licensed, Product, Query, Scope, ServerSettings,
-        State, Tenant, TenantStore, WarpReply,
+    pub use crate::config::ServerSettings;
+    pub use crate::extract::{Licensed, Query};
+    pub use crate::forge::{ForgeClient, ForgeContext};
+    pub use crate::{
+        App, AppError, ConnectApp, ConnectConfig, Context, Exit, HostClient, Html, IntoResponse,
+        Json, Product, Scope, State, Tenant, WarpReply, connect, forge, handlers,
     };
     pub use warp::http::StatusCode;
 }
@@ -84,15 +82,7 @@ pub mod prelude {
 /// Items the macros' generated code names. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use connect_descriptor::{ArgValue, ForgeModule, Interval, ModuleType};
-    pub use connect_runtime::Tenant;
-    pub use connect_runtime::handler::{
-        ConnectRequest, ContextToken, ForgeInvocation, FromHook, FromRequest, Handler, HandlerItem,
-        HandlerKind, HookOutcome, Jwt, ModuleSpec, PolicyMarker, Public, RouteSpec, context_param,
-        hook_call, respond, route_call, same_key,
-    };
-    pub use connect_runtime::lifecycle::LifecycleEvent;
-    pub use connect_runtime::state::{Requirements, StateMap};
+    pub use connect_runtime::__private::*;
     pub use serde_json;
     pub use warp::http::Method;
 }

@@ -57,6 +57,27 @@ impl Paths {
         let root = &self.root;
         quote!(#root::__private)
     }
+
+    /// `<root>::IntoResponse::into_response`: public, so that a return type that is no
+    /// response is reported with the trait users read about.
+    pub fn response_conversion(&self) -> TokenStream {
+        let root = &self.root;
+        quote!(#root::IntoResponse::into_response)
+    }
+
+    /// `<root>::extract::HookOutcome`: what a lifecycle hook returns.
+    pub fn hook_outcome(&self) -> TokenStream {
+        let root = &self.root;
+        quote!(#root::extract::HookOutcome)
+    }
+
+    /// `<root>::policy::<name>`: a route policy, named by its public path so that compile
+    /// errors about it name what the user can read about.
+    pub fn policy(&self, name: &str) -> TokenStream {
+        let root = &self.root;
+        let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+        quote!(#root::policy::#name)
+    }
 }
 
 /// The table: one method per runtime item generated code names, all under `__private`.
@@ -95,16 +116,6 @@ private_items! {
     extractor_trait => FromRequest,
     /// The `FromHook` extractor trait of lifecycle hooks.
     hook_extractor_trait => FromHook,
-    /// The `PolicyMarker` trait.
-    policy_marker => PolicyMarker,
-    /// The `auth = jwt` marker.
-    jwt => Jwt,
-    /// The `auth = context` marker.
-    context_token => ContextToken,
-    /// The `auth = none` marker.
-    public => Public,
-    /// The `#[forge::...]` marker.
-    forge_invocation => ForgeInvocation,
     /// `ForgeModule`, the Forge module of a handler.
     forge_module => ForgeModule,
     /// `Interval`, of scheduled triggers.
@@ -115,18 +126,12 @@ private_items! {
     route_call => route_call,
     /// `hook_call`, boxing a hook's closure.
     hook_call => hook_call,
-    /// `respond`, turning a handler's return value into a response.
-    respond => respond,
-    /// `HookOutcome`, what hooks return.
-    hook_outcome => HookOutcome,
     /// `context_param`, binding a URL variable to an argument.
     context_param => context_param,
     /// `ConnectRequest`, what extractors read.
     connect_request => ConnectRequest,
-    /// `Tenant`.
-    tenant => Tenant,
-    /// `StateMap`, the app's state.
-    state_map => StateMap,
+    /// `HookRequest`, what hook extractors read.
+    hook_request => HookRequest,
     /// `Requirements`, what extractors declare.
     requirements => Requirements,
     /// `LifecycleEvent`.

@@ -7,6 +7,7 @@
 use crate::auth::keys::KeyFetchError;
 use crate::auth::{AuthError, VerifyError};
 use crate::http::body::BodyError;
+use crate::http::error::FrameworkError;
 use crate::http::{AppError, ClientError, Html, IntoResponse, Response, error_response};
 use crate::lifecycle::{LifecycleError, PayloadError};
 use crate::store::StoreError;
@@ -19,28 +20,21 @@ use warp::reject::{
 };
 
 /// Everything that can go wrong while the framework handles a request.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ConnectError {
     /// The request's token is missing, forged, expired or for someone else.
-    #[error("authentication failed: {0}")]
-    Unauthorized(#[from] AuthError),
+    Unauthorized(AuthError),
     /// The lifecycle payload is not one the framework accepts.
-    #[error("malformed payload: {0}")]
-    BadPayload(#[from] PayloadError),
+    BadPayload(PayloadError),
     /// The request body is too large or could not be read.
-    #[error("{0}")]
-    Body(#[from] BodyError),
+    Body(BodyError),
     /// The install key could not be fetched; the product should try again later.
-    #[error("install key unavailable: {0}")]
     KeyUnavailable(KeyFetchError),
     /// The tenant store failed; nothing was stored.
-    #[error("tenant store failed: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// A handler argument could not be extracted (body, query or context parameter).
-    #[error("bad request: {0}")]
     BadRequest(String),
     /// The app's lifecycle hook failed after the event was stored.
-    #[error("the app's {event} hook failed: {error}")]
     Hook {
         /// The lifecycle event.
         event: &'static str,
@@ -48,30 +42,80 @@ pub enum ConnectError {
         error: AppError,
     },
     /// The route exists for other methods.
-    #[error("method not allowed")]
     MethodNotAllowed,
     /// A guard refused the verified caller (a missing product permission).
-    #[error("forbidden: {0}")]
     Forbidden(String),
     /// A page load of a licensed app from a site without an active license (`lic=none`).
-    #[error("the site has no active license for this app")]
     Unlicensed,
     /// A guard's call to the product failed (a permission check).
-    #[error("{0}")]
-    Client(#[from] ClientError),
+    Client(ClientError),
     /// A framework invariant did not hold (a built app always has what this names). A bug in
     /// the framework, answered 500 rather than a panic, and never blamed on the caller.
-    #[error("internal error: {0}")]
     Internal(&'static str),
     /// A handler panicked: answered 500 `internal error` (the connection stays usable) and
     /// logged at ERROR with the route and the panic's message.
-    #[error("the handler of {route} panicked: {message}")]
     Panicked {
         /// The route's method and path pattern, as declared.
         route: String,
         /// The panic's message.
         message: String,
     },
+}
+
+/// Not `std::error::Error`: a `ConnectError` reaches handlers only inside an [`AppError`], which
+/// keeps its status and answer (`AppError`'s blanket conversion would make it a generic 500).
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectError::Unauthorized(inner) => write!(f, "authentication failed: {inner}"),
+            ConnectError::BadPayload(inner) => write!(f, "malformed payload: {inner}"),
+            ConnectError::Body(inner) => write!(f, "{inner}"),
+            ConnectError::KeyUnavailable(inner) => write!(f, "install key unavailable: {inner}"),
+            ConnectError::Store(inner) => write!(f, "tenant store failed: {inner}"),
+            ConnectError::BadRequest(inner) => write!(f, "bad request: {inner}"),
+            ConnectError::Hook { event, error } => {
+                write!(f, "the app's {event} hook failed: {error}")
+            }
+            ConnectError::MethodNotAllowed => f.write_str("method not allowed"),
+            ConnectError::Forbidden(inner) => write!(f, "forbidden: {inner}"),
+            ConnectError::Unlicensed => f.write_str("the site has no active license for this app"),
+            ConnectError::Client(inner) => write!(f, "{inner}"),
+            ConnectError::Internal(what) => write!(f, "internal error: {what}"),
+            ConnectError::Panicked { route, message } => {
+                write!(f, "the handler of {route} panicked: {message}")
+            }
+        }
+    }
+}
+
+impl From<AuthError> for ConnectError {
+    fn from(error: AuthError) -> Self {
+        ConnectError::Unauthorized(error)
+    }
+}
+
+impl From<PayloadError> for ConnectError {
+    fn from(error: PayloadError) -> Self {
+        ConnectError::BadPayload(error)
+    }
+}
+
+impl From<BodyError> for ConnectError {
+    fn from(error: BodyError) -> Self {
+        ConnectError::Body(error)
+    }
+}
+
+impl From<StoreError> for ConnectError {
+    fn from(error: StoreError) -> Self {
+        ConnectError::Store(error)
+    }
+}
+
+impl From<ClientError> for ConnectError {
+    fn from(error: ClientError) -> Self {
+        ConnectError::Client(error)
+    }
 }
 
 impl ConnectError {
@@ -148,10 +192,32 @@ impl From<LifecycleError> for ConnectError {
     }
 }
 
-impl IntoResponse for ConnectError {
+impl FrameworkError for ConnectError {
+    fn status(&self) -> StatusCode {
+        ConnectError::status(self)
+    }
+
+    fn public_message(&self) -> String {
+        ConnectError::public_message(self)
+    }
+
+    fn respond(self: Box<Self>) -> Response {
+        (*self).into_response()
+    }
+}
+
+impl From<ConnectError> for AppError {
+    /// Carries the framework's error (an extractor's or a guard's refusal) to the dispatch,
+    /// which answers it as its own.
+    fn from(error: ConnectError) -> Self {
+        AppError::framework(error)
+    }
+}
+
+impl ConnectError {
     /// Logs the error (client mistakes at WARN, failures at ERROR, messages escaped) and
     /// answers `{"message": ...}` with its status.
-    fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         let status = self.status();
         match &self {
             ConnectError::Hook { event, error } => {

@@ -8,6 +8,7 @@ use std::path::Path;
 
 /// The layers, lowest first: a module may only name modules before it.
 const LAYERS: &[&str] = &[
+    "policy",
     "config",
     "store",
     "state",

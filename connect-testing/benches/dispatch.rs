@@ -7,9 +7,10 @@
 //! cargo bench -p connect-testing --bench dispatch
 //! ```
 
-use connect_runtime::handler::{Handler, HandlerKind, RouteSpec, route_call};
+use connect_runtime::__private::{Handler, HandlerKind, RouteSpec, route_call};
+use connect_runtime::policy::{Jwt, Public};
 use connect_runtime::store::MemoryStore;
-use connect_runtime::{App, ConnectConfig, IntoResponse, Json, RoutePolicy, TenantStore};
+use connect_runtime::{App, ConnectConfig, IntoResponse, Json, TenantStore};
 use connect_testing::TokenSpec;
 use connect_testing::conformance::sample_tenant;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -22,23 +23,19 @@ const CLIENT: &str = "client-bench";
 
 /// A route like the one `#[connect::route(GET, path, auth = ...)]` generates, answering the
 /// bench's small JSON body.
-fn route(path: &'static str, policy: RoutePolicy) -> Handler {
+fn route(path: &'static str, kind: fn(RouteSpec) -> HandlerKind) -> Handler {
     Handler {
         name: path,
-        kind: HandlerKind::Route {
-            module: None,
-            route: RouteSpec {
-                method: Method::GET,
-                path,
-                policy,
-                call: route_call(|_| async {
-                    Ok(
-                        Json(serde_json::json!({"ok": true, "app": "atlassian-connect-rust"}))
-                            .into_response(),
-                    )
-                }),
-            },
-        },
+        kind: kind(RouteSpec::new(
+            Method::GET,
+            path,
+            route_call(|_| async {
+                Ok(
+                    Json(serde_json::json!({"ok": true, "app": "atlassian-connect-rust"}))
+                        .into_response(),
+                )
+            }),
+        )),
         requires: |_| {},
     }
 }
@@ -55,8 +52,10 @@ fn bench(c: &mut Criterion) {
     let config = ConnectConfig::new("https://bench.example.com".parse().unwrap());
     let app = App::new(APP_KEY, "Bench")
         .handlers([
-            route("/bench/jwt", RoutePolicy::SharedSecret),
-            route("/bench/public", RoutePolicy::None),
+            route("/bench/jwt", |route| HandlerKind::route::<Jwt>(None, route)),
+            route("/bench/public", |route| {
+                HandlerKind::route::<Public>(None, route)
+            }),
         ])
         .build(config, store)
         .unwrap();

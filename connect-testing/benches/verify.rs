@@ -11,13 +11,13 @@
 //!
 //! Read the ratios (framework / baseline), not the absolute times: these machines are shared.
 
-use connect_runtime::auth::Verifier;
-use connect_runtime::auth::invocation::{ForgeTokens, InvocationVerifier};
-use connect_runtime::auth::qsh::query_string_hash;
-use connect_runtime::auth::verifier::{QshRule, RequestTarget};
+use connect_descriptor::ForgeAppId;
+use connect_runtime::__private::qsh::query_string_hash;
+use connect_runtime::__private::{
+    ForgeTokens, InvocationVerifier, QshRule, RequestTarget, Verifier,
+};
 use connect_runtime::config::ConnectConfig;
 use connect_runtime::config::HostRule;
-use connect_runtime::descriptor::ForgeAppId;
 use connect_runtime::store::{MemoryStore, SqliteStore};
 use connect_runtime::{App, TenantStore};
 use connect_testing::conformance::sample_tenant;
@@ -50,11 +50,11 @@ fn bench(c: &mut Criterion) {
     let verifier =
         |store: &Arc<dyn TenantStore>| Verifier::new(APP_KEY, &config, Arc::clone(store)).unwrap();
     let (with_memory, with_sqlite) = (verifier(&memory), verifier(&sqlite));
-    let target = RequestTarget {
+    let target = Arc::new(RequestTarget {
         method: Method::GET,
         path: TARGET_PATH.into(),
         query: TARGET_QUERY.into(),
-    };
+    });
     let token = TokenSpec::for_request(CLIENT, "GET", &format!("{TARGET_PATH}?{TARGET_QUERY}"), "")
         .sign_hs256(&secret);
     let header = format!("JWT {token}");

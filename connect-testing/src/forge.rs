@@ -6,7 +6,7 @@
 use super::host::{Answer, HostError};
 use super::tokens::{KeyPair, TokenSpec};
 use base64::Engine as _;
-use connect_runtime::http::RunningServer;
+use connect_runtime::__private::RunningServer;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
@@ -217,7 +217,7 @@ impl ForgePlatform {
                     api_answer(&api_state, &product, tail.as_str(), &method, authorization)
                 },
             );
-        let server = connect_runtime::http::spawn(
+        let server = connect_runtime::__private::spawn(
             jwks.or(api).unify().boxed(),
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         )

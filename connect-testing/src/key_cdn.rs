@@ -1,7 +1,7 @@
 //! A key CDN on 127.0.0.1: serves public keys by kid like `connect-install-keys.atlassian.com`.
 
 use super::KeyPair;
-use connect_runtime::http::RunningServer;
+use connect_runtime::__private::RunningServer;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -66,7 +66,7 @@ impl KeyCdn {
                 async move { answer(&state, tail.as_str()).await }
             })
             .boxed();
-        let server = connect_runtime::http::spawn(route, addr).await?;
+        let server = connect_runtime::__private::spawn(route, addr).await?;
         Ok(Self { state, server })
     }
 

@@ -30,7 +30,7 @@
 //! let mut config = ConnectConfig::new("https://my-app.example.com".parse()?);
 //! config.key_cdn_urls = vec![host.cdn_url().parse()?];
 //! let app = app.build(config, Arc::new(MemoryStore::default()))?;
-//! let server = connect_runtime::http::spawn(app.filter(), ([127, 0, 0, 1], 0).into()).await?;
+//! let server = connect_testing::spawn(app.filter()).await?; // on 127.0.0.1, any free port
 //!
 //! let app = host.connect(&server.url()).await?; // reads the descriptor
 //! let site = Site::jira("acme");
@@ -67,6 +67,17 @@ pub use key_cdn::{CdnBehaviour, KeyCdn};
 pub use process::{AppProcess, example_binary, free_port};
 pub use product_api::{ApiCall, Caller, DEFAULT_TOKEN_LIFETIME_SECS, ProductApi, RateLimit};
 pub use tokens::{KeyPair, TokenSpec, unix_now};
+
+/// A server running on a background task ([`spawn`]): its `url()`, and `shutdown()`.
+pub use connect_runtime::__private::RunningServer;
+
+/// Serves `filter` (`ConnectApp::filter`, `apps_filter`, `filter_with`) on a background task
+/// on 127.0.0.1, on a free port, through the framework's whole HTTP stack.
+pub async fn spawn(
+    filter: warp::filters::BoxedFilter<(connect_runtime::Response,)>,
+) -> std::io::Result<RunningServer> {
+    connect_runtime::__private::spawn(filter, ([127, 0, 0, 1], 0).into()).await
+}
 
 use serde_json::{Value, json};
 

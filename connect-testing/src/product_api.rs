@@ -19,8 +19,9 @@
 
 use super::{AppUnderTest, Site};
 use bytes::Bytes;
-use connect_runtime::auth::qsh;
-use connect_runtime::http::{Response, RunningServer};
+use connect_runtime::__private::RunningServer;
+use connect_runtime::__private::qsh;
+use connect_runtime::Response;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -178,7 +179,7 @@ impl ProductApi {
             state: Arc::new(Mutex::new(ApiState::default())),
             servers: Arc::new(Mutex::new(Vec::new())),
         };
-        let server = connect_runtime::http::spawn(api.filter(None), addr).await?;
+        let server = connect_runtime::__private::spawn(api.filter(None), addr).await?;
         api.lock().oauth_url = server.url();
         api.keep(server);
         Ok(api)
@@ -188,7 +189,7 @@ impl ProductApi {
     /// its baseUrl there: `http://127.0.0.1:PORT`, plus `/wiki` for Confluence.
     pub(crate) async fn serve_site(&self, mut site: Site, port: u16) -> std::io::Result<Site> {
         // The filter finds the site by clientKey, so it can serve before the port is known.
-        let server = connect_runtime::http::spawn(
+        let server = connect_runtime::__private::spawn(
             self.filter(Some(site.client_key.clone())),
             SocketAddr::from(([127, 0, 0, 1], port)),
         )

@@ -1,6 +1,6 @@
 //! Signing Connect JWTs the way the product does, with every claim overridable.
 
-use connect_runtime::auth::qsh;
+use connect_runtime::__private::qsh;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{Map, Value, json};
@@ -25,7 +25,7 @@ impl std::fmt::Debug for KeyPair {
 impl KeyPair {
     /// A fresh 2048-bit key pair named `kid`.
     pub fn generate(kid: impl Into<String>) -> Self {
-        connect_runtime::auth::crypto::install_provider();
+        connect_runtime::__private::install_provider();
         let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
             .expect("RSA key generation failed");
         let private_pem = private

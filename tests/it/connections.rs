@@ -4,7 +4,7 @@
 //! body that never finishes arriving is answered 408.
 
 use crate::common::{APP_BASE_URL, TestApp};
-use connect_runtime::http::{ConnectionLimits, spawn_with};
+use connect_runtime::__private::{ConnectionLimits, spawn_with};
 use connect_runtime::store::MemoryStore;
 use connect_runtime::{App, ConnectConfig};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-async fn server(limits: ConnectionLimits) -> connect_runtime::http::RunningServer {
+async fn server(limits: ConnectionLimits) -> connect_runtime::__private::RunningServer {
     serve_with_limits(App::new("com.example.connections", "Connections"), limits).await
 }
 
@@ -21,7 +21,7 @@ async fn server(limits: ConnectionLimits) -> connect_runtime::http::RunningServe
 pub(crate) async fn serve_with_limits(
     app: App,
     limits: ConnectionLimits,
-) -> connect_runtime::http::RunningServer {
+) -> connect_runtime::__private::RunningServer {
     let app = app
         .build(
             ConnectConfig::new(APP_BASE_URL.parse().unwrap()),
@@ -159,7 +159,7 @@ async fn a_body_that_never_finishes_is_408_and_nothing_is_stored() {
 }
 
 /// Sends `request` raw and returns the whole answer.
-async fn raw_answer(server: &connect_runtime::http::RunningServer, request: &[u8]) -> String {
+async fn raw_answer(server: &connect_runtime::__private::RunningServer, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     // The server may answer and close before reading everything: ignore write errors.
     let _ = stream.write_all(request).await;

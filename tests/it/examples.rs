@@ -11,8 +11,8 @@ pub(crate) mod hello;
 #[path = "../../examples/two_apps.rs"]
 pub(crate) mod two_apps;
 
+use atlassian_connect::__private::{self as server, RunningServer};
 use atlassian_connect::ConnectApp;
-use atlassian_connect::http::{self as server, RunningServer};
 use atlassian_connect::store::MemoryStore;
 use atlassian_connect::{ConnectConfig, TenantStore};
 use connect_runtime::config::HostRule;

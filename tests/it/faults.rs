@@ -225,7 +225,7 @@ async fn a_database_outage_is_503_with_nothing_stored_and_recovers_without_a_res
         )
         .build(config, store.clone())
         .expect("app");
-    let server = connect_runtime::http::spawn(built.filter(), ([127, 0, 0, 1], 0).into())
+    let server = connect_runtime::__private::spawn(built.filter(), ([127, 0, 0, 1], 0).into())
         .await
         .expect("server");
     let app = host.connect(&server.url()).await.expect("descriptor");

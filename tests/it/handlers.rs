@@ -3,6 +3,7 @@
 //! policy refusing what it must.
 
 use crate::common::Running;
+use atlassian_connect::TenantStore;
 use atlassian_connect::prelude::*;
 use connect_testing::Site;
 use serde::Deserialize;

@@ -6,7 +6,7 @@
 use crate::common::{TestApp, assert_security_headers};
 use crate::connections::serve_with_limits;
 use atlassian_connect::prelude::*;
-use connect_runtime::http::{ConnectionLimits, RunningServer};
+use connect_runtime::__private::{ConnectionLimits, RunningServer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -4,11 +4,12 @@
 //! hosts, guards, and the reference library's verdict on the app's tokens.
 
 use crate::common::APP_BASE_URL;
-use atlassian_connect::guard::{Require, SiteAdmin, SpaceAdmin};
+use atlassian_connect::TenantStore;
+use atlassian_connect::extract::{Require, SiteAdmin, SpaceAdmin};
 use atlassian_connect::prelude::*;
-use connect_runtime::client::ClientError;
+use connect_runtime::__private::{RunningServer, spawn};
+use connect_runtime::ClientError;
 use connect_runtime::config::{HostRule, RetryPolicy};
-use connect_runtime::http::{RunningServer, spawn};
 use connect_runtime::store::MemoryStore;
 use connect_testing::{AppUnderTest, Caller, ProductHost, RateLimit, Site, TokenSpec};
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 //! The differential test installs the npm package itself (`npm ci` in `tests/qsh_reference`)
 //! when `node_modules` is missing, so `cargo test` alone is enough on a machine with Node.js.
 
-use connect_runtime::auth::qsh::{canonical_request, query_string_hash};
+use connect_runtime::__private::qsh::{canonical_request, query_string_hash};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;

@@ -7,7 +7,7 @@ use crate::common::{Running, assert_security_headers};
 use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
 use atlassian_connect::testing::Site;
-use atlassian_connect::{BuildError, WarpReply};
+use atlassian_connect::{Error, WarpReply};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -375,7 +375,7 @@ fn a_state_the_app_was_not_given_fails_the_build_with_its_name() {
     assert!(
         matches!(
             error,
-            BuildError::MissingState {
+            Error::MissingState {
                 handler: "add_note",
                 ..
             }
@@ -397,7 +397,7 @@ fn a_state_the_app_was_not_given_fails_the_build_with_its_name() {
             Arc::new(MemoryStore::default()),
         )
         .unwrap_err();
-    assert!(matches!(error, BuildError::DuplicateState(_)), "{error}");
+    assert!(matches!(error, Error::DuplicateState(_)), "{error}");
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! Scenarios driven by the simulated product host, reading as the product's side of the story.
 
 use crate::common::{self, test_app, test_routes};
+use connect_runtime::__private::spawn;
 use connect_runtime::TenantStore;
 use connect_runtime::config::{ConnectConfig, HostRule};
-use connect_runtime::http::spawn;
 use connect_runtime::store::MemoryStore;
 use connect_testing::{ProductHost, Site};
 use serde_json::json;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 struct Running {
     app: connect_testing::AppUnderTest,
     store: Arc<MemoryStore>,
-    _server: connect_runtime::http::RunningServer,
+    _server: connect_runtime::__private::RunningServer,
 }
 
 /// The test app, configured to fetch install keys from `host`'s CDN.

@@ -109,20 +109,20 @@ async fn postgres_store_conforms() {
 
 /// `GET /page` behind the SharedSecret policy, as `#[connect::route(GET, "/page", auth = jwt)]`
 /// generates it.
-fn verified_page() -> connect_runtime::handler::Handler {
-    use connect_runtime::handler::{Handler, HandlerKind, RouteSpec, route_call};
-    use connect_runtime::{IntoResponse, RoutePolicy};
+fn verified_page() -> connect_runtime::__private::Handler {
+    use connect_runtime::__private::{Handler, HandlerKind, RouteSpec, route_call};
+    use connect_runtime::IntoResponse;
+    use connect_runtime::policy::Jwt;
     Handler {
         name: "page",
-        kind: HandlerKind::Route {
-            module: None,
-            route: RouteSpec {
-                method: warp::http::Method::GET,
-                path: "/page",
-                policy: RoutePolicy::SharedSecret,
-                call: route_call(|_| async { Ok("verified".into_response()) }),
-            },
-        },
+        kind: HandlerKind::route::<Jwt>(
+            None,
+            RouteSpec::new(
+                warp::http::Method::GET,
+                "/page",
+                route_call(|_| async { Ok("verified".into_response()) }),
+            ),
+        ),
         requires: |_| {},
     }
 }
@@ -155,7 +155,7 @@ async fn instances_sharing_postgres_serve_each_others_installs() {
             .handlers([verified_page()])
             .build(config, Arc::clone(&store))
             .expect("app");
-        let server = connect_runtime::http::spawn(app.filter(), ([127, 0, 0, 1], 0).into())
+        let server = connect_runtime::__private::spawn(app.filter(), ([127, 0, 0, 1], 0).into())
             .await
             .expect("server");
         let under_test = host.connect(&server.url()).await.expect("descriptor");

@@ -31,10 +31,10 @@ pub enum Auth {
 impl Auth {
     fn marker(self, paths: &Paths) -> TokenStream {
         match self {
-            Auth::Jwt => paths.jwt(),
-            Auth::Context => paths.context_token(),
-            Auth::None => paths.public(),
-            Auth::Forge => paths.forge_invocation(),
+            Auth::Jwt => paths.policy("Jwt"),
+            Auth::Context => paths.policy("ContextJwt"),
+            Auth::None => paths.policy("Public"),
+            Auth::Forge => paths.policy("ForgeInvocation"),
         }
     }
 }
@@ -132,7 +132,7 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
         call_args.push(local);
     }
     let value = local("__value");
-    let respond = respanned(paths.respond(), handler.output.span());
+    let respond = respanned(paths.response_conversion(), handler.output.span());
     let value_at_output = Ident::new(
         "__value",
         Span::mixed_site().located_at(handler.output.span()),
@@ -159,26 +159,24 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
     let route_spec = paths.route_spec();
     let route_call = paths.route_call();
     let method_ty = paths.method();
-    let policy_marker = paths.policy_marker();
     let connect_request = paths.connect_request();
     let route_value = quote! {
-            #route_spec {
-                method: #method_ty::#method,
-                path: #path,
-                policy: <#marker as #policy_marker>::POLICY,
-                call: #route_call(|#request: #connect_request| async move {
-                    #(#bindings)*
-                    let #value = #ident(#(#call_args),*).await;
-                    #result::Ok(#response)
-                }),
-            }
+        #route_spec::new(
+            #method_ty::#method,
+            #path,
+            #route_call(|#request: #connect_request| async move {
+                #(#bindings)*
+                let #value = #ident(#(#call_args),*).await;
+                #result::Ok(#response)
+            }),
+        )
     };
     let kind = match &route.forge {
         Some((forge_module, key)) => {
             module_key = quote!(#option::Some(#key));
             quote!(#handler_kind::Forge { module: #forge_module, route: #route_value })
         }
-        None => quote!(#handler_kind::Route { module: #module, route: #route_value }),
+        None => quote!(#handler_kind::route::<#marker>(#module, #route_value)),
     };
     let handler_fn = handler_fn(handler, paths, &declares, kind);
     hidden_item(
@@ -223,8 +221,7 @@ fn handler_fn(
 pub fn hook_item(handler: &HandlerFn, event: &str, paths: &Paths) -> TokenStream {
     let ident = handler.ident();
     let variant = Ident::new(event, Span::call_site());
-    let tenant = local("__tenant");
-    let state = local("__state");
+    let hook = local("__hook");
     let requirements = local("__requirements");
     let from_hook = paths.hook_extractor_trait();
     let mut bindings = Vec::new();
@@ -234,7 +231,7 @@ pub fn hook_item(handler: &HandlerFn, event: &str, paths: &Paths) -> TokenStream
         let local = format_ident!("__arg{}", index, span = Span::mixed_site());
         let ty = &arg.ty;
         bindings.push(quote_spanned! {ty.span()=>
-            let #local = <#ty as #from_hook>::from_hook(&#tenant, &#state)?;
+            let #local = <#ty as #from_hook>::from_hook(&#hook)?;
         });
         declares.push(quote_spanned! {ty.span()=>
             <#ty as #from_hook>::declare(#requirements);
@@ -252,13 +249,12 @@ pub fn hook_item(handler: &HandlerFn, event: &str, paths: &Paths) -> TokenStream
     let handler_kind = paths.handler_kind();
     let lifecycle_event = paths.lifecycle_event();
     let hook_call = paths.hook_call();
-    let tenant_ty = paths.tenant();
-    let state_map = paths.state_map();
+    let hook_request = paths.hook_request();
     let kind = quote! {
         #handler_kind::Hook {
             event: #lifecycle_event::#variant,
-            call: #hook_call(|#tenant: #tenant_ty, #state: ::std::sync::Arc<#state_map>| async move {
-                let _ = (&#tenant, &#state);
+            call: #hook_call(|#hook: #hook_request| async move {
+                let _ = &#hook;
                 #(#bindings)*
                 let #value = #ident(#(#call_args),*).await;
                 #outcome

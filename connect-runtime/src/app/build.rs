@@ -2,86 +2,22 @@
 //! route table, verifier, lifecycle and state.
 
 use super::definition::App;
+use super::error::Error;
 use super::forge::ForgeRuntime;
 use super::table::{ForgeTarget, Route, RouteTable, Target};
 use crate::auth::Verifier;
 use crate::auth::invocation::InvocationVerifier;
 use crate::client::{ClientError, HostClient, Outbound};
-use crate::config::{ConfigError, ConnectConfig};
-use crate::handler::HandlerKind;
-use crate::handler::guard::Licensing;
-use crate::lifecycle::Lifecycle;
+use crate::config::ConnectConfig;
+use crate::handler::{Core, HandlerKind, HookCall, HookRequest};
 use crate::lifecycle::installations::Installations;
-use crate::state::{Requirements, StateMap};
+use crate::lifecycle::{Lifecycle, LifecycleEvent};
+use crate::state::Requirements;
 use crate::store::{Tenant, TenantStore};
 use bytes::Bytes;
 use connect_descriptor::forge::{ForgeModule, INSTALLED_EVENT};
-use connect_descriptor::{
-    Descriptor, KeyError, Manifest, ManifestError, ModulesError, PathPattern, UrlError,
-};
+use connect_descriptor::{Descriptor, Manifest, PathPattern};
 use std::sync::Arc;
-use warp::http::Method;
-
-/// Why an app could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// The app key breaks its rule.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// Two modules collide, or a raw module does not fit its type.
-    #[error(transparent)]
-    Modules(#[from] ModulesError),
-    /// A handler's module arguments are invalid (only possible for hand-built handlers: the
-    /// attributes check the same rules at compile time).
-    #[error("handler `{handler}`: {reason}")]
-    Module {
-        /// The handler.
-        handler: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The configuration is unusable.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The HTTP client for the key CDN or the product could not be built.
-    #[error("HTTP client: {0}")]
-    HttpClient(#[from] reqwest::Error),
-    /// A handler's route path is not a valid pattern.
-    #[error("handler `{handler}`: {error}")]
-    Path {
-        /// The handler.
-        handler: &'static str,
-        /// What is wrong with its path.
-        error: UrlError,
-    },
-    /// Two routes serve the same method and path.
-    #[error("two routes serve {method} {path}")]
-    DuplicateRoute {
-        /// The method.
-        method: Method,
-        /// The path.
-        path: String,
-    },
-    /// A handler takes `State<T>` but the app was given no `T`.
-    #[error(
-        "handler `{handler}` takes `State<{type_name}>`, but the app has no such state: add `.state(...)` with a `{type_name}` to the App"
-    )]
-    MissingState {
-        /// The handler.
-        handler: &'static str,
-        /// The missing type.
-        type_name: &'static str,
-    },
-    /// Two values of one type were given to `App::state`.
-    #[error("`App::state` was given two `{0}` values: an app holds one value per type")]
-    DuplicateState(&'static str),
-    /// The descriptor could not be serialised.
-    #[error("descriptor JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    /// The Forge manifest cannot be derived (checked when `FORGE_APP_ID` is set).
-    #[error("Forge manifest: {0}")]
-    Manifest(#[from] ManifestError),
-}
 
 /// One Connect app, built: its descriptor, configuration, tenants, verifier and route table.
 ///
@@ -100,8 +36,8 @@ pub(crate) struct Inner {
     pub(crate) verifier: Arc<Verifier>,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) table: RouteTable,
-    pub(crate) state: Arc<StateMap>,
-    pub(crate) outbound: Arc<Outbound>,
+    /// The framework's services and the app's state, shared with every request.
+    pub(crate) core: Arc<Core>,
     /// The Forge side, when `FORGE_APP_ID` is set.
     pub(crate) forge: Option<ForgeRuntime>,
     /// The Forge manifest, when `FORGE_APP_ID` is set.
@@ -126,10 +62,10 @@ impl ConnectApp {
         app: App,
         config: ConnectConfig,
         store: Arc<dyn TenantStore>,
-    ) -> Result<Self, BuildError> {
+    ) -> Result<Self, Error> {
         config.validate()?;
         if let Some(duplicate) = app.duplicate_states.first() {
-            return Err(BuildError::DuplicateState(duplicate));
+            return Err(Error::DuplicateState(duplicate));
         }
         let descriptor = app.descriptor(config.base_url.as_str())?;
         let forge_app_id = config.forge.app_id.clone();
@@ -147,38 +83,30 @@ impl ConnectApp {
                 .iter()
                 .find(|(id, _)| !app.state.contains(*id))
             {
-                return Err(BuildError::MissingState {
+                return Err(Error::MissingState {
                     handler: handler.name,
                     type_name,
                 });
             }
             match &handler.kind {
-                HandlerKind::Route { route, .. } => {
-                    if route.policy == crate::auth::RoutePolicy::ForgeInvocation {
-                        return Err(BuildError::Module {
-                            handler: handler.name,
-                            reason: "the ForgeInvocation policy belongs to `#[forge::...]` handlers (HandlerKind::Forge)".to_owned(),
-                        });
-                    }
-                    let path =
-                        PathPattern::parse(route.path).map_err(|error| BuildError::Path {
-                            handler: handler.name,
-                            error,
-                        })?;
+                HandlerKind::Route { route, auth, .. } => {
+                    let path = PathPattern::parse(route.path).map_err(|error| Error::Path {
+                        handler: handler.name,
+                        error,
+                    })?;
                     table.add(Route {
                         method: route.method.clone(),
                         path,
-                        target: Target::Handler(route.policy, Arc::clone(&route.call)),
+                        target: Target::Handler(*auth, Arc::clone(&route.call)),
                     })?;
                 }
                 // Forge routes exist only for an app with a Forge app id: without one, no token
                 // could name this app as its audience.
                 HandlerKind::Forge { module, route } if forge_app_id.is_some() => {
-                    let path =
-                        PathPattern::parse(route.path).map_err(|error| BuildError::Path {
-                            handler: handler.name,
-                            error,
-                        })?;
+                    let path = PathPattern::parse(route.path).map_err(|error| Error::Path {
+                        handler: handler.name,
+                        error,
+                    })?;
                     let links_installations = matches!(
                         module,
                         ForgeModule::Trigger { events, .. } if events.contains(&INSTALLED_EVENT)
@@ -207,26 +135,32 @@ impl ConnectApp {
             descriptor.scopes.iter().map(|scope| scope.as_str()),
             &config.client,
         )?);
-        let mut state = app.state;
-        // The framework's own values: private types, so they cannot collide with the app's.
-        state.insert(Arc::clone(&outbound));
-        state.insert(Licensing {
-            enabled: descriptor.enable_licensing == Some(true),
+        let core = Arc::new(Core {
+            state: app.state,
+            outbound,
+            licensing: descriptor.enable_licensing == Some(true),
+            installations: Installations {
+                app_key: descriptor.key.as_str().into(),
+                store: Arc::clone(&store),
+            },
         });
-        state.insert(Installations {
-            app_key: descriptor.key.as_str().into(),
-            store: Arc::clone(&store),
-        });
+        // Each hook bound to the app's services: the lifecycle calls it with the tenant alone.
+        let hooks = hooks
+            .into_iter()
+            .map(|(event, call): (LifecycleEvent, HookCall)| {
+                let core = Arc::clone(&core);
+                let bound: crate::lifecycle::HookCall = Arc::new(move |tenant| {
+                    call(HookRequest {
+                        tenant,
+                        core: Arc::clone(&core),
+                    })
+                });
+                (event, bound)
+            })
+            .collect();
         let config = Arc::new(config);
-        let state = Arc::new(state);
         let verifier = Verifier::new(descriptor.key.as_str(), &config, Arc::clone(&store))?;
-        let lifecycle = Lifecycle::new(
-            descriptor.key.as_str(),
-            Arc::clone(&config),
-            store,
-            hooks,
-            Arc::clone(&state),
-        );
+        let lifecycle = Lifecycle::new(descriptor.key.as_str(), Arc::clone(&config), store, hooks);
         let forge = match forge_app_id {
             Some(app_id) => Some(ForgeRuntime::new(InvocationVerifier::new(
                 app_id,
@@ -248,8 +182,7 @@ impl ConnectApp {
                 verifier: Arc::new(verifier),
                 lifecycle,
                 table,
-                state,
-                outbound,
+                core,
                 forge,
                 manifest,
                 mount,
@@ -261,7 +194,7 @@ impl ConnectApp {
     /// connection pool, retry policy and token caches: for work outside a request, such as a
     /// background job. Handlers and hooks take a `HostClient` argument instead.
     pub fn client_for(&self, tenant: &Tenant) -> Result<HostClient, ClientError> {
-        HostClient::new(Arc::clone(&self.inner.outbound), tenant)
+        HostClient::new(Arc::clone(&self.inner.core.outbound), tenant)
     }
 
     /// The app key.

@@ -1,7 +1,8 @@
 //! [`App`]: what a user's `main` writes: the app's identity, its `handlers![...]`, its shared
 //! state, and (rarely) raw modules the attributes do not model.
 
-use super::build::{BuildError, ConnectApp};
+use super::build::ConnectApp;
+use super::error::Error;
 use crate::config::ConnectConfig;
 use crate::handler::{Handler, HandlerKind};
 use crate::state::StateMap;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 /// ```no_run
 /// use connect_runtime::{App, Scope};
 ///
-/// # async fn run() -> Result<(), connect_runtime::RunError> {
+/// # async fn run() -> Result<(), connect_runtime::Error> {
 /// App::new("com.example.hello", "Hello")
 ///     .vendor("Example", "https://example.com")
 ///     .scopes([Scope::Read])
@@ -139,7 +140,7 @@ impl App {
     ///
     /// ```
     /// use connect_runtime::App;
-    /// use connect_runtime::descriptor::RemoteSettings;
+    /// use connect_descriptor::RemoteSettings;
     ///
     /// let app = App::new("com.example.notes", "Notes")
     ///     .forge_remote(RemoteSettings::default().storage(true));
@@ -182,7 +183,7 @@ impl App {
 
     /// The descriptor this app serves at `base_url`, after every check of [`App::build`] that
     /// concerns it (keys, modules).
-    pub fn descriptor(&self, base_url: &str) -> Result<Descriptor, BuildError> {
+    pub fn descriptor(&self, base_url: &str) -> Result<Descriptor, Error> {
         let key = AppKey::parse(self.key.clone())?;
         let mut descriptor = Descriptor::new(key, self.name.clone(), base_url);
         descriptor.description = self.description.clone();
@@ -202,7 +203,7 @@ impl App {
             let module = spec
                 .module_type
                 .build(&spec.args, spec.doc)
-                .map_err(|errors| BuildError::Module {
+                .map_err(|errors| Error::Module {
                     handler: handler.name,
                     reason: errors
                         .iter()
@@ -231,7 +232,7 @@ impl App {
 
     /// The Forge manifest of this app served at `base_url` as Forge app `app_id`: the
     /// descriptor's modules as `connectModules`, plus the Forge handlers' modules.
-    pub fn manifest(&self, base_url: &str, app_id: ForgeAppId) -> Result<Manifest, BuildError> {
+    pub fn manifest(&self, base_url: &str, app_id: ForgeAppId) -> Result<Manifest, Error> {
         let descriptor = self.descriptor(base_url)?;
         let mut settings = ManifestSettings::new(app_id);
         settings.product = self.product;
@@ -252,7 +253,7 @@ impl App {
         self,
         config: ConnectConfig,
         store: Arc<dyn TenantStore>,
-    ) -> Result<ConnectApp, BuildError> {
+    ) -> Result<ConnectApp, Error> {
         crate::auth::crypto::install_provider();
         ConnectApp::build(self, config, store)
     }

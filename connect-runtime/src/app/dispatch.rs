@@ -8,15 +8,16 @@ use super::build::ConnectApp;
 use super::filters::{authorization, forge_tokens, raw_query};
 use super::forge::{EVENT_BUDGET, is_installed_event};
 use super::table::{ForgeTarget, Found, Route, Target};
+use crate::auth::AuthError;
 use crate::auth::invocation::ForgeTokens;
 use crate::auth::verifier::{QshRule, RequestTarget};
-use crate::auth::{AuthError, Context, RoutePolicy};
 use crate::error::{ConnectError, recover};
-use crate::handler::ConnectRequest;
+use crate::handler::{ConnectRequest, ForgeContext, Verified};
 use crate::http::body::read_limited;
-use crate::http::{IntoResponse, Response};
+use crate::http::{AppError, IntoResponse, Response};
 use crate::lifecycle::LifecycleEvent;
-use crate::lifecycle::installations::{Installations, Relink};
+use crate::lifecycle::installations::Relink;
+use crate::policy::ConnectAuth;
 use bytes::{Buf, Bytes};
 use futures_util::Stream;
 use std::sync::Arc;
@@ -84,11 +85,11 @@ pub(crate) fn dispatch(
                         "internal error",
                     );
                 };
-                let target = RequestTarget {
+                let target = Arc::new(RequestTarget {
                     method,
                     path: path.as_str().to_owned(),
                     query,
-                };
+                });
                 let incoming = Incoming {
                     target,
                     authorization,
@@ -128,7 +129,7 @@ fn find(apps: &[ConnectApp], method: Method, path: FullPath) -> Option<Matched> 
 }
 
 struct Incoming {
-    target: RequestTarget,
+    target: Arc<RequestTarget>,
     authorization: Option<String>,
     forge_tokens: ForgeTokens,
     content_length: Option<u64>,
@@ -179,35 +180,27 @@ where
             Ok(IntoResponse::into_response(StatusCode::NO_CONTENT))
         }
         Target::Forge(forge) => run_forge(app, route, forge, incoming, body).await,
-        Target::Handler(policy, call) => {
-            let context: Option<Context> = match policy {
-                RoutePolicy::SharedSecret => Some(
-                    verifier
-                        .verify_tenant(target, authorization, QshRule::ThisRequest)
-                        .await?,
-                ),
-                RoutePolicy::Context => Some(
-                    verifier
-                        .verify_tenant(target, authorization, QshRule::ThisRequestOrContext)
-                        .await?,
-                ),
-                RoutePolicy::None => None,
-                // Forge handlers are `Target::Forge`, and the builder refuses this policy on
-                // any other handler; refused here too rather than run unverified.
-                RoutePolicy::ForgeInvocation => {
-                    return Err(ConnectError::Unauthorized(AuthError::MissingBearer));
+        Target::Handler(auth, call) => {
+            let rule = match auth {
+                ConnectAuth::SharedSecret => Some(QshRule::ThisRequest),
+                ConnectAuth::Context => Some(QshRule::ThisRequestOrContext),
+                ConnectAuth::None => None,
+            };
+            let verified = match rule {
+                Some(rule) => {
+                    Verified::Connect(verifier.verify_tenant(target, authorization, rule).await?)
                 }
+                None => Verified::Nothing,
             };
             let body = read_body(app, BodyKind::Handler, incoming.declared_body(), body).await?;
             catching_panics(
                 route,
                 call(ConnectRequest {
-                    context,
-                    forge: None,
+                    verified,
                     target: incoming.target,
                     path_params: incoming.params,
                     body,
-                    state: Arc::clone(&inner.state),
+                    core: Arc::clone(&inner.core),
                 }),
             )
             .await
@@ -219,11 +212,13 @@ where
 /// the route) instead of unwinding into the server.
 async fn catching_panics(
     route: &Route,
-    handler: impl std::future::Future<Output = Result<Response, ConnectError>>,
+    handler: impl std::future::Future<Output = Result<Response, AppError>>,
 ) -> Result<Response, ConnectError> {
     use futures_util::FutureExt as _;
     match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
-        Ok(result) => result,
+        // A handler's error (its own or an extractor's) is answered here: it is the app's
+        // answer, not a failure of the framework's.
+        Ok(result) => Ok(result.unwrap_or_else(IntoResponse::into_response)),
         Err(panic) => Err(ConnectError::Panicked {
             route: format!("{} {}", route.method, route.path.as_str()),
             message: crate::http::stack::panic_message(&*panic).to_owned(),
@@ -307,23 +302,27 @@ where
     // trigger links only as an ordinary invocation would (through `ForgeContext::tenant`).
     if target.links_installations
         && is_installed_event(&body)
-        && let Some(installations) = inner.state.get::<Installations>()
-        && let Err(error) = installations.resolve(&invocation, Relink::Installed).await
+        && let Err(error) = inner
+            .core
+            .installations
+            .resolve(&invocation, Relink::Installed)
+            .await
     {
         // The link is retried by the next lookup (`ForgeContext::tenant`); the event is not
         // refused for it.
         tracing::warn!(%error, "could not link the Forge installation to its Connect tenant");
     }
     let started = std::time::Instant::now();
+    let forge_context =
+        ForgeContext::new(invocation, inner.core.installations.clone(), body.clone());
     let result = catching_panics(
         route,
         (target.call)(ConnectRequest {
-            context: None,
-            forge: Some(invocation),
+            verified: Verified::Forge(forge_context),
             target: incoming.target,
             path_params: incoming.params,
             body,
-            state: Arc::clone(&inner.state),
+            core: Arc::clone(&inner.core),
         }),
     )
     .await;

@@ -8,6 +8,7 @@ use crate::auth::invocation::ForgeTokens;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::ConnectError;
 use std::convert::Infallible;
+use std::sync::Arc;
 use warp::filters::path::FullPath;
 use warp::{Filter, Rejection};
 
@@ -38,14 +39,16 @@ pub(super) fn forge_tokens() -> impl Filter<Extract = (ForgeTokens,), Error = In
 }
 
 /// The method, raw path and raw query of the request.
-fn request_target() -> impl Filter<Extract = (RequestTarget,), Error = Infallible> + Clone {
+fn request_target() -> impl Filter<Extract = (Arc<RequestTarget>,), Error = Infallible> + Clone {
     warp::method()
         .and(warp::path::full())
         .and(raw_query())
-        .map(|method, path: FullPath, query| RequestTarget {
-            method,
-            path: path.as_str().to_owned(),
-            query,
+        .map(|method, path: FullPath, query| {
+            Arc::new(RequestTarget {
+                method,
+                path: path.as_str().to_owned(),
+                query,
+            })
         })
 }
 
@@ -68,10 +71,10 @@ impl ConnectApp {
         &self,
         rule: QshRule,
     ) -> impl Filter<Extract = (Context,), Error = Rejection> + Clone + use<> {
-        let verifier = std::sync::Arc::clone(&self.inner.verifier);
+        let verifier = Arc::clone(&self.inner.verifier);
         request_target().and(authorization()).and_then(
-            move |target: RequestTarget, authorization: Option<String>| {
-                let verifier = std::sync::Arc::clone(&verifier);
+            move |target: Arc<RequestTarget>, authorization: Option<String>| {
+                let verifier = Arc::clone(&verifier);
                 async move {
                     verifier
                         .verify_tenant(&target, authorization.as_deref(), rule)

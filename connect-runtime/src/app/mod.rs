@@ -2,7 +2,8 @@
 //! descriptor and one route table), the one dispatch that serves it, and [`App::run`].
 //!
 //! - `definition`: [`App`], the builder.
-//! - `build`: [`ConnectApp`] and [`BuildError`].
+//! - `build`: [`ConnectApp`].
+//! - `error`: [`Error`], why building or running failed.
 //! - `table`: the route table (framework routes and handlers, each with its policy).
 //! - `dispatch`: the warp filter that serves one or several apps.
 //! - `filters`: the policies as warp filters for hand-built routes.
@@ -12,12 +13,14 @@
 mod build;
 mod definition;
 mod dispatch;
+mod error;
 mod filters;
 mod forge;
 mod run;
 mod table;
 
-pub use build::{BuildError, ConnectApp};
+pub use build::ConnectApp;
 pub use definition::App;
 pub use dispatch::apps_filter;
-pub use run::{Command, Exit, RunError};
+pub use error::Error;
+pub use run::{Command, Exit, serve};

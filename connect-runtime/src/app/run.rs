@@ -9,54 +9,28 @@
 //! ```
 
 use super::definition::App;
-use super::dispatch::apps_filter;
-use crate::config::{ConfigError, ConnectConfig, ServerSettings};
+use crate::config::{ConnectConfig, ServerSettings};
+use crate::http::Response;
 use crate::http::{init_logging, serve_with};
-use crate::store::{self, StoreError};
+use crate::store;
 use connect_descriptor::Descriptor;
 use std::io::Write;
 use std::net::SocketAddr;
+use warp::filters::BoxedFilter;
 
-use super::build::BuildError;
-
-/// Why running an app failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// A variable is invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The tenant store could not be opened.
-    #[error("tenant store: {0}")]
-    Store(#[from] StoreError),
-    /// The app definition is invalid.
-    #[error(transparent)]
-    Build(#[from] BuildError),
-    /// The port could not be bound, or the output could not be written.
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// The descriptor or its schema could not be serialised.
-    #[error("JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    /// The manifest could not be rendered.
-    #[error("YAML: {0}")]
-    Yaml(String),
-    /// The command cannot run as configured, or is unknown: [`Exit`] prints this and exits
-    /// with status 2.
-    #[error("{0}")]
-    Usage(String),
-}
+use super::error::Error;
 
 /// The end of an app binary's `main`: `Ok` exits 0; an error is printed to stderr as
-/// `error: ...` and exits 2 for a usage error ([`RunError::Usage`]), 1 otherwise.
+/// `error: ...` and exits 2 for a usage error ([`Error::Usage`]), 1 otherwise.
 ///
 /// `main` returns it (`async fn main() -> Exit { app.run().await.into() }`) so that the
 /// process's status comes from `main`, not from inside the framework.
 #[derive(Debug)]
 #[must_use = "return it from `main`: it is the process's exit status"]
-pub struct Exit(Result<(), RunError>);
+pub struct Exit(Result<(), Error>);
 
-impl From<Result<(), RunError>> for Exit {
-    fn from(result: Result<(), RunError>) -> Self {
+impl From<Result<(), Error>> for Exit {
+    fn from(result: Result<(), Error>) -> Self {
         Self(result)
     }
 }
@@ -68,7 +42,7 @@ impl std::process::Termination for Exit {
             Err(error) => {
                 eprintln!("error: {error}");
                 std::process::ExitCode::from(match error {
-                    RunError::Usage(_) => 2,
+                    Error::Usage(_) => 2,
                     _ => 1,
                 })
             }
@@ -130,7 +104,7 @@ impl Command {
 impl App {
     /// What a user's `main` calls: runs the command of the process's arguments (`serve` by
     /// default, `descriptor`, `schema`, `manifest`, `--help`). It returns rather than exits:
-    /// an unknown command is [`RunError::Usage`] (with the usage text), which [`Exit`] turns
+    /// an unknown command is [`Error::Usage`] (with the usage text), which [`Exit`] turns
     /// into status 2.
     ///
     /// ```no_run
@@ -141,15 +115,15 @@ impl App {
     ///     App::new("com.example.app", "App").run().await.into()
     /// }
     /// ```
-    pub async fn run(self) -> Result<(), RunError> {
+    pub async fn run(self) -> Result<(), Error> {
         match Command::parse(std::env::args().skip(1)) {
             Ok(command) => self.run_command(command).await,
-            Err(problem) => Err(RunError::Usage(format!("{problem}\n\n{USAGE}"))),
+            Err(problem) => Err(Error::Usage(format!("{problem}\n\n{USAGE}"))),
         }
     }
 
     /// Runs `command`.
-    pub async fn run_command(self, command: Command) -> Result<(), RunError> {
+    pub async fn run_command(self, command: Command) -> Result<(), Error> {
         let mut out = std::io::stdout().lock();
         match command {
             Command::Serve => {
@@ -165,14 +139,14 @@ impl App {
             Command::Manifest(file) => {
                 let config = ConnectConfig::from_env()?;
                 let Some(app_id) = config.forge.app_id.clone() else {
-                    return Err(RunError::Usage(
+                    return Err(Error::Usage(
                         "the manifest needs the Forge app id: run `forge register` once, then set FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> (and CONNECT_BASE_URL to the app's public URL)".to_owned(),
                     ));
                 };
                 let yaml = self
                     .manifest(config.base_url.as_str(), app_id)?
                     .to_yaml()
-                    .map_err(|error| RunError::Yaml(error.to_string()))?;
+                    .map_err(|error| Error::Yaml(error.to_string()))?;
                 match file {
                     Some(path) => {
                         std::fs::write(&path, yaml)?;
@@ -190,7 +164,7 @@ impl App {
 
     /// Reads the environment (`PORT`, `CONNECT_BASE_URL`, `DATABASE_URL`, `RUST_LOG`, ...),
     /// opens the store, and serves until Ctrl-C.
-    pub async fn serve_from_env(self) -> Result<(), RunError> {
+    pub async fn serve_from_env(self) -> Result<(), Error> {
         init_logging();
         let settings = ServerSettings::from_env()?;
         let config = ConnectConfig::from_env()?;
@@ -207,14 +181,30 @@ impl App {
             "descriptor at {}/atlassian-connect.json",
             app.config().base_url.as_str().trim_end_matches('/')
         );
-        serve_with(
-            apps_filter([app]),
-            SocketAddr::from((settings.bind_addr, settings.port)),
-            settings.limits,
-        )
-        .await?;
-        Ok(())
+        serve(app.filter(), &settings).await
     }
+}
+
+/// Serves `filter` ([`ConnectApp::filter`](super::ConnectApp::filter),
+/// [`apps_filter`](super::apps_filter) for several apps on one port, or
+/// [`ConnectApp::filter_with`](super::ConnectApp::filter_with)) on the address, port and
+/// connection limits of `settings`, until Ctrl-C or SIGTERM; then the requests in flight
+/// finish. Logging is set up from `RUST_LOG` if the app has not set it up.
+///
+/// [`App::run`] does this for one app; call it for anything else, such as two apps on one
+/// port.
+pub async fn serve(
+    filter: BoxedFilter<(Response,)>,
+    settings: &ServerSettings,
+) -> Result<(), Error> {
+    init_logging();
+    serve_with(
+        filter,
+        SocketAddr::from((settings.bind_addr, settings.port)),
+        settings.limits,
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

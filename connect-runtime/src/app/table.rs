@@ -2,13 +2,13 @@
 //! each with the one policy its target implies.
 //!
 //! A [`Target`] carries its policy, so the set is closed: the install policy exists only on
-//! the framework's `/installed` and `/uninstalled` entries, and a handler's
-//! [`RoutePolicy`] cannot name it.
+//! the framework's `/installed` and `/uninstalled` entries, a handler's [`ConnectAuth`]
+//! cannot name it, and the Forge policy is a target of its own.
 
-use super::build::BuildError;
-use crate::auth::{Policy, RoutePolicy};
+use super::error::Error;
 use crate::handler::RouteCall;
 use crate::lifecycle::LifecycleEvent;
+use crate::policy::ConnectAuth;
 use connect_descriptor::PathPattern;
 use warp::http::Method;
 
@@ -22,7 +22,7 @@ pub(crate) enum Target {
     /// `POST /enabled`, `/disabled`: the `SharedSecret` policy.
     Toggle(LifecycleEvent),
     /// A handler, with its policy.
-    Handler(RoutePolicy, RouteCall),
+    Handler(ConnectAuth, RouteCall),
     /// A Forge handler: the `ForgeInvocation` policy.
     Forge(ForgeTarget),
 }
@@ -51,13 +51,14 @@ impl ForgeTarget {
 }
 
 impl Target {
-    pub(crate) fn policy(&self) -> Policy {
+    /// How the route is verified, for `Debug`.
+    fn verification(&self) -> &'static str {
         match self {
-            Target::Descriptor => Policy::None,
-            Target::Install(_) => Policy::Asymmetric,
-            Target::Toggle(_) => Policy::SharedSecret,
-            Target::Handler(policy, _) => (*policy).into(),
-            Target::Forge(_) => Policy::ForgeInvocation,
+            Target::Descriptor | Target::Handler(ConnectAuth::None, _) => "public",
+            Target::Install(_) => "RS256 install token",
+            Target::Toggle(_) | Target::Handler(ConnectAuth::SharedSecret, _) => "JWT",
+            Target::Handler(ConnectAuth::Context, _) => "JWT or context JWT",
+            Target::Forge(_) => "Forge Invocation Token",
         }
     }
 }
@@ -99,10 +100,10 @@ impl std::fmt::Debug for RouteTable {
         f.debug_list()
             .entries(self.routes.iter().map(|route| {
                 format!(
-                    "{} {} ({:?})",
+                    "{} {} ({})",
                     route.method,
                     route.path.as_str(),
-                    route.target.policy()
+                    route.target.verification()
                 )
             }))
             .finish()
@@ -146,13 +147,13 @@ impl RouteTable {
     }
 
     /// Adds a handler's route; the same method and path twice is refused.
-    pub(crate) fn add(&mut self, route: Route) -> Result<(), BuildError> {
+    pub(crate) fn add(&mut self, route: Route) -> Result<(), Error> {
         if self
             .routes
             .iter()
             .any(|r| r.method == route.method && r.path == route.path)
         {
-            return Err(BuildError::DuplicateRoute {
+            return Err(Error::DuplicateRoute {
                 method: route.method,
                 path: route.path.as_str().to_owned(),
             });

@@ -188,11 +188,6 @@ impl InvocationVerifier {
         })
     }
 
-    /// The app id tokens must be issued for.
-    pub fn app_id(&self) -> &ForgeAppId {
-        &self.app_id
-    }
-
     /// Verifies the FIT of `authorization` (`Bearer <FIT>`) and takes `tokens` along.
     pub async fn verify(
         &self,

@@ -7,19 +7,16 @@
 //! - [`verifier`]: the three verification procedures (asymmetric, shared secret, context).
 //! - [`jwks`]: the Forge JWKS client, refetched at most once per interval.
 //! - [`invocation`]: verifying Forge Invocation Tokens (the `ForgeInvocation` policy).
-//! - [`policy`]: the closed set of [`Policy`]s a route can have.
 
 pub mod crypto;
 pub mod invocation;
 pub mod jwks;
 pub mod jwt;
 pub mod keys;
-pub mod policy;
 pub mod qsh;
 pub mod token;
 pub mod verifier;
 
-pub use policy::{Policy, RoutePolicy};
 pub use verifier::{Context, License, VerifiedInstall, Verifier};
 
 use crate::store::StoreError;

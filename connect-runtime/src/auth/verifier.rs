@@ -48,29 +48,44 @@ pub enum QshRule {
     ThisRequestOrContext,
 }
 
-/// A request from a verified tenant: what handlers of `SharedSecret` and `Context` routes get.
+/// A request from a verified tenant: what handlers of [`Jwt`](crate::policy::Jwt) and
+/// [`ContextJwt`](crate::policy::ContextJwt) routes get.
+///
+/// Built once per request by the route's policy and shared: cloning it (each extractor that
+/// reads it does) copies one `Arc`, never the claims or the tenant.
 #[derive(Debug, Clone)]
 pub struct Context {
+    verified: Arc<VerifiedRequest>,
+}
+
+#[derive(Debug)]
+struct VerifiedRequest {
     tenant: Arc<Tenant>,
     claims: Claims,
-    target: RequestTarget,
+    target: Arc<RequestTarget>,
 }
 
 impl Context {
     /// The verified tenant (installed, not uninstalled).
     pub fn tenant(&self) -> &Tenant {
-        &self.tenant
+        &self.verified.tenant
+    }
+
+    /// The verified tenant, shared with the tenant store's cache.
+    pub(crate) fn shared_tenant(&self) -> &Arc<Tenant> {
+        &self.verified.tenant
     }
 
     /// The verified claims of the request's token.
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        &self.verified.claims
     }
 
     /// The user's account id: `sub`, or `context.user.accountId` of older tokens.
     pub fn account_id(&self) -> Option<&str> {
-        self.claims.sub.as_deref().or_else(|| {
-            self.claims
+        let claims = self.claims();
+        claims.sub.as_deref().or_else(|| {
+            claims
                 .context
                 .as_ref()?
                 .pointer("/user/accountId")?
@@ -80,25 +95,25 @@ impl Context {
 
     /// The `context` claim (user, issue, project...), when the token has one.
     pub fn context_claim(&self) -> Option<&serde_json::Value> {
-        self.claims.context.as_ref()
+        self.claims().context.as_ref()
     }
 
     /// Whether the token was a context token (`qsh: context-qsh`).
     pub fn is_context_token(&self) -> bool {
-        self.claims.is_context_token()
+        self.claims().is_context_token()
     }
 
     /// The first value of query parameter `name` (decoded), e.g. a context variable such as
     /// `issueKey` of a module URL `/panel?issueKey={issue.key}`.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.target.query.as_bytes())
+        url::form_urlencoded::parse(self.verified.target.query.as_bytes())
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.into_owned())
     }
 
     /// The request this context was verified for.
     pub fn request(&self) -> &RequestTarget {
-        &self.target
+        &self.verified.target
     }
 
     /// The site's license of this app, from the `lic` query parameter of a page load.
@@ -220,7 +235,7 @@ impl Verifier {
     /// its stored secret, `exp`/`iat` within the leeway, `qsh` by `rule`.
     pub async fn verify_tenant(
         &self,
-        target: &RequestTarget,
+        target: &Arc<RequestTarget>,
         authorization: Option<&str>,
         rule: QshRule,
     ) -> Result<Context, VerifyError> {
@@ -245,9 +260,11 @@ impl Verifier {
             (_, false) => target.check_qsh(&claims, &self.base_path)?,
         }
         Ok(Context {
-            tenant,
-            claims,
-            target: target.clone(),
+            verified: Arc::new(VerifiedRequest {
+                tenant,
+                claims,
+                target: Arc::clone(target),
+            }),
         })
     }
 }

@@ -20,7 +20,7 @@ use warp::http::Method;
 /// appear in logs or `Debug`.
 ///
 /// ```
-/// use connect_runtime::client::ForgeClient;
+/// use connect_runtime::forge::ForgeClient;
 /// use connect_runtime::AppError;
 ///
 /// // On Jira, apiBaseUrl is `https://api.atlassian.com/ex/jira/<cloudId>`.

@@ -132,7 +132,7 @@ impl Outbound {
 /// Cheap to clone.
 ///
 /// ```
-/// use connect_runtime::client::HostClient;
+/// use connect_runtime::HostClient;
 /// use connect_runtime::AppError;
 /// use serde::Deserialize;
 ///

@@ -2,7 +2,7 @@
 //!
 //! Answers are cached briefly per (tenant, user, permission): an admin settings page makes
 //! several AJAX calls, and each would otherwise cost a REST call against the app's rate limit.
-//! A revoked permission is honoured within the cache's time to live: [`PERMISSION_TTL`] (30 s)
+//! A revoked permission is honoured within the cache's time to live: [`DEFAULT_PERMISSION_TTL`](crate::config::DEFAULT_PERMISSION_TTL) (30 s)
 //! by default, `CONNECT_PERMISSION_CACHE_SECS` (`ClientConfig::permission_ttl`) otherwise; 0
 //! turns the cache off, which is what a test that grants and revokes permissions wants.
 
@@ -13,8 +13,6 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a permission answer is trusted by default.
-pub const PERMISSION_TTL: Duration = crate::config::DEFAULT_PERMISSION_TTL;
 const CACHE_CAPACITY: u64 = 50_000;
 
 /// A permission a user holds on the tenant's site.
@@ -90,7 +88,7 @@ impl PermissionCache {
 
 impl HostClient {
     /// Whether the user this client acts as ([`as_user`](HostClient::as_user)) holds
-    /// `permission`, asked of the product as that user and cached for [`PERMISSION_TTL`]
+    /// `permission`, asked of the product as that user and cached for [`DEFAULT_PERMISSION_TTL`](crate::config::DEFAULT_PERMISSION_TTL)
     /// (`CONNECT_PERMISSION_CACHE_SECS`; 0 asks every time). Failed checks are not cached.
     pub async fn has_permission(&self, permission: &Permission) -> Result<bool, ClientError> {
         let user = self.user.as_ref().ok_or(ClientError::NoUser)?;

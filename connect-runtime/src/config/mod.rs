@@ -1,8 +1,8 @@
 //! Configuration from environment variables, validated at start-up. Each subsystem owns its
-//! settings, how they are read and how they are checked: [`http`] (listening, connection
-//! limits), [`auth`] (host rules, the transport rule), [`store`] (pool, sealing keys),
-//! [`client`] (outbound calls), [`forge`]; this module holds what verifies requests
-//! ([`ConnectConfig`]) and what a server needs ([`ServerSettings`]).
+//! settings, how they are read and how they are checked, in a file of its own: `http`
+//! ([`ConnectionLimits`]), `auth` ([`HostRule`]), `store` ([`PoolSettings`],
+//! [`SealingKeys`]), `client` ([`ClientConfig`]), `forge` ([`ForgeConfig`]); this module holds
+//! what verifies requests ([`ConnectConfig`]) and what a server needs ([`ServerSettings`]).
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
@@ -34,12 +34,12 @@
 //! | `FORGE_JWKS_MIN_REFRESH_SECS` | least time between two JWKS fetches (unknown kids within it are refused without a fetch) | 30 |
 //! | `FORGE_ALLOWED_API_HOSTS` | more hosts a FIT's `app.apiBaseUrl` may name (`http://` only for loopback) | none (`api.atlassian.com`, `api.stg.atlassian.com` only) |
 
-pub mod auth;
-pub mod client;
+mod auth;
+mod client;
 mod env;
-pub mod forge;
-pub mod http;
-pub mod store;
+mod forge;
+mod http;
+mod store;
 
 pub use auth::{HostRule, https_or_loopback_http};
 pub use client::{

@@ -1,67 +1,22 @@
 //! Typed handler arguments, and which routes may have them.
 //!
-//! [`FromRequest`] is generic over the route's policy marker: `Context` and `Tenant` exist only
-//! for verified policies ([`Jwt`], [`ContextToken`]), so a handler on an `auth = none` route that
+//! [`FromRequest`] is generic over the route's [`Policy`]: `Context` and `Tenant` exist only
+//! for policies that verify a tenant ([`Jwt`](crate::policy::Jwt),
+//! [`ContextJwt`](crate::policy::ContextJwt)), so a handler on an `auth = none` route that
 //! asks for one does not compile. Body, query and state extractors work everywhere.
 //! [`FromHook`] is the same for lifecycle hooks, which take the stored `Tenant`, a `HostClient`
 //! for it and `State<T>` values.
 
-use super::ConnectRequest;
-use crate::auth::{Context, RoutePolicy};
-use crate::client::{HostClient, Outbound};
+use super::{ConnectRequest, Core, HookRequest, Verified};
+use crate::auth::Context;
+use crate::client::HostClient;
 use crate::error::ConnectError;
-use crate::http::Json;
-use crate::state::{Requirements, State, StateMap};
+use crate::http::{AppError, Json};
+use crate::policy::{Policy, VerifiesTenant};
+use crate::state::{Requirements, State};
 use crate::store::Tenant;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-
-/// A route's auth policy at the type level. Only the policies a handler route can have exist
-/// as markers, so the install policy cannot be asked for.
-pub trait PolicyMarker: Send + Sync + 'static {
-    /// The runtime policy.
-    const POLICY: RoutePolicy;
-}
-
-/// A policy that verifies a tenant, so its handlers may extract one.
-#[diagnostic::on_unimplemented(
-    message = "this route verifies no Connect tenant, so its handler cannot take `Context`, `Tenant`, `HostClient` or a guard",
-    label = "needs a route verified with a Connect JWT",
-    note = "use `auth = jwt` (request-bound tokens) or `auth = context` (`AP.context.getToken()` tokens), or drop this argument",
-    note = "on a `#[forge::...]` route, take `ForgeContext` (its `tenant()` resolves the Connect tenant) and `ForgeClient` instead"
-)]
-pub trait VerifiedPolicy: PolicyMarker {}
-
-/// `auth = jwt`: HS256 with the tenant's secret and the request's qsh (pages, webhooks).
-#[derive(Debug)]
-pub struct Jwt;
-/// `auth = context`: HS256, qsh of the request or `context-qsh`.
-#[derive(Debug)]
-pub struct ContextToken;
-/// `auth = none`.
-#[derive(Debug)]
-pub struct Public;
-/// `#[forge::...]` routes: a Forge Invocation Token, verified with the Forge JWKS. Its
-/// handlers take [`ForgeContext`](super::ForgeContext) and
-/// [`ForgeClient`](crate::client::ForgeClient); no Connect tenant is verified, so `Context`,
-/// `Tenant` and `HostClient` are not available (use `ForgeContext::tenant`).
-#[derive(Debug)]
-pub struct ForgeInvocation;
-
-impl PolicyMarker for Jwt {
-    const POLICY: RoutePolicy = RoutePolicy::SharedSecret;
-}
-impl PolicyMarker for ContextToken {
-    const POLICY: RoutePolicy = RoutePolicy::Context;
-}
-impl PolicyMarker for Public {
-    const POLICY: RoutePolicy = RoutePolicy::None;
-}
-impl PolicyMarker for ForgeInvocation {
-    const POLICY: RoutePolicy = RoutePolicy::ForgeInvocation;
-}
-impl VerifiedPolicy for Jwt {}
-impl VerifiedPolicy for ContextToken {}
 
 /// A value a handler can take as an argument on a route with policy `P`.
 #[diagnostic::on_unimplemented(
@@ -71,12 +26,12 @@ impl VerifiedPolicy for ContextToken {}
     note = "`Context`, `Tenant`, `HostClient` and guards need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`",
     note = "`ForgeContext` and `ForgeClient` exist only on `#[forge::remote]`, `#[forge::trigger]` and `#[forge::scheduled_trigger]` routes"
 )]
-pub trait FromRequest<P: PolicyMarker>: Sized {
-    /// Extracts the value, or refuses the request. Async, so that a guard can ask the product
-    /// (a permission check) before the handler runs.
+pub trait FromRequest<P: Policy>: Sized {
+    /// Extracts the value, or refuses the request with the error's answer. Async, so that a
+    /// guard can ask the product (a permission check) before the handler runs.
     fn from_request(
         request: &ConnectRequest,
-    ) -> impl Future<Output = Result<Self, ConnectError>> + Send;
+    ) -> impl Future<Output = Result<Self, AppError>> + Send;
 
     /// Declares what the extractor needs from the app, checked when the app is built.
     fn declare(_requirements: &mut Requirements) {}
@@ -90,32 +45,32 @@ pub trait FromRequest<P: PolicyMarker>: Sized {
 )]
 pub trait FromHook: Sized {
     /// Extracts the value.
-    fn from_hook(tenant: &Tenant, state: &StateMap) -> Result<Self, ConnectError>;
+    fn from_hook(hook: &HookRequest) -> Result<Self, AppError>;
 
     /// Declares what the extractor needs from the app, checked when the app is built.
     fn declare(_requirements: &mut Requirements) {}
 }
 
 impl FromHook for Tenant {
-    fn from_hook(tenant: &Tenant, _: &StateMap) -> Result<Self, ConnectError> {
-        Ok(tenant.clone())
+    fn from_hook(hook: &HookRequest) -> Result<Self, AppError> {
+        Ok(hook.tenant.clone())
     }
 }
 
-fn state<T: Send + Sync + 'static>(map: &StateMap) -> Result<State<T>, ConnectError> {
+fn state<T: Send + Sync + 'static>(core: &Core) -> Result<State<T>, AppError> {
     // Unreachable once built: `App::build` refused an app missing a declared state type.
-    map.get::<T>().ok_or_else(|| {
+    core.state.get::<T>().ok_or_else(|| {
         tracing::error!(
             state = std::any::type_name::<T>(),
             "a handler's `State` is missing from its app"
         );
-        ConnectError::Internal("a declared `State` missing from a built app")
+        ConnectError::Internal("a declared `State` missing from a built app").into()
     })
 }
 
 impl<T: Send + Sync + 'static> FromHook for State<T> {
-    fn from_hook(_: &Tenant, map: &StateMap) -> Result<Self, ConnectError> {
-        state(map)
+    fn from_hook(hook: &HookRequest) -> Result<Self, AppError> {
+        state(&hook.core)
     }
 
     fn declare(requirements: &mut Requirements) {
@@ -123,9 +78,9 @@ impl<T: Send + Sync + 'static> FromHook for State<T> {
     }
 }
 
-impl<P: PolicyMarker, T: Send + Sync + 'static> FromRequest<P> for State<T> {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        state(&request.state)
+impl<P: Policy, T: Send + Sync + 'static> FromRequest<P> for State<T> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        state(&request.core)
     }
 
     fn declare(requirements: &mut Requirements) {
@@ -133,48 +88,55 @@ impl<P: PolicyMarker, T: Send + Sync + 'static> FromRequest<P> for State<T> {
     }
 }
 
+/// The verified context of a request on a [`VerifiesTenant`] route.
 pub(crate) fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
-    // Unreachable by construction (verified policies always set it); refuse rather than panic.
-    request.context.as_ref().ok_or(ConnectError::Internal(
-        "a verified extractor on a request without a verified context",
-    ))
-}
-
-impl<P: VerifiedPolicy> FromRequest<P> for Context {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        verified(request).cloned()
+    // Unreachable by construction (those policies always set it); refuse rather than panic.
+    match &request.verified {
+        Verified::Connect(context) => Ok(context),
+        _ => Err(ConnectError::Internal(
+            "a verified extractor on a request without a verified context",
+        )),
     }
 }
 
-impl<P: VerifiedPolicy> FromRequest<P> for Tenant {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        verified(request).map(|context| context.tenant().clone())
+impl<P: VerifiesTenant> FromRequest<P> for Context {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(verified(request)?.clone())
     }
 }
 
-/// The client of the app's outbound side for `tenant`.
-pub(crate) fn host_client(map: &StateMap, tenant: &Tenant) -> Result<HostClient, ConnectError> {
-    // Every built app holds its `Outbound`; a missing one is a bug, refused rather than a panic.
-    let outbound = map
-        .get::<Arc<Outbound>>()
-        .ok_or(ConnectError::Internal("an app without an outbound client"))?;
-    Ok(HostClient::new(Arc::clone(&outbound), tenant)?)
+impl<P: VerifiesTenant> FromRequest<P> for Tenant {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(verified(request)?.tenant().clone())
+    }
 }
 
-impl<P: VerifiedPolicy> FromRequest<P> for HostClient {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        host_client(&request.state, verified(request)?.tenant())
+impl<P: VerifiesTenant> FromRequest<P> for Arc<Tenant> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(Arc::clone(verified(request)?.shared_tenant()))
+    }
+}
+
+impl<P: VerifiesTenant> FromRequest<P> for HostClient {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(HostClient::new(
+            Arc::clone(&request.core.outbound),
+            verified(request)?.tenant(),
+        )?)
     }
 }
 
 impl FromHook for HostClient {
-    fn from_hook(tenant: &Tenant, state: &StateMap) -> Result<Self, ConnectError> {
-        host_client(state, tenant)
+    fn from_hook(hook: &HookRequest) -> Result<Self, AppError> {
+        Ok(HostClient::new(
+            Arc::clone(&hook.core.outbound),
+            &hook.tenant,
+        )?)
     }
 }
 
-impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Json<T> {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+impl<P: Policy, T: DeserializeOwned + Send> FromRequest<P> for Json<T> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         let invalid =
             |problem: String| ConnectError::BadRequest(format!("invalid JSON body: {problem}"));
         let mut deserializer = serde_json::Deserializer::from_slice(&request.body);
@@ -195,9 +157,9 @@ impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Json<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query<T>(pub T);
 
-impl<P: PolicyMarker, T: DeserializeOwned + Send> FromRequest<P> for Query<T> {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        serde_urlencoded_from(&request.target.query).map(Query)
+impl<P: Policy, T: DeserializeOwned + Send> FromRequest<P> for Query<T> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(serde_urlencoded_from(&request.target.query).map(Query)?)
     }
 }
 
@@ -233,17 +195,17 @@ fn json_problem(error: &serde_path_to_error::Error<serde_json::Error>) -> String
 pub fn context_param<T: std::str::FromStr>(
     request: &ConnectRequest,
     names: &[&str],
-) -> Result<T, ConnectError> {
+) -> Result<T, AppError> {
     let value = names
         .iter()
         .find_map(|name| request.param(name))
         .ok_or_else(|| {
             ConnectError::BadRequest(format!("missing context parameter `{}`", names[0]))
         })?;
-    value.parse().map_err(|_| {
+    Ok(value.parse().map_err(|_| {
         ConnectError::BadRequest(format!(
             "context parameter `{}` has the wrong format",
             names[0]
         ))
-    })
+    })?)
 }

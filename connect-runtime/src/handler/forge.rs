@@ -2,12 +2,15 @@
 //! [`ForgeClient`] (product calls with its tokens). Both exist only for the
 //! [`ForgeInvocation`] policy, so asking for one on a Connect route does not compile.
 
-use super::ConnectRequest;
-use super::extract::{ForgeInvocation, FromRequest};
+use super::extract::FromRequest;
+use super::{ConnectRequest, Verified};
+use crate::auth::License;
 use crate::auth::invocation::{FitClaims, VerifiedInvocation};
-use crate::client::{ForgeClient, Outbound};
+use crate::client::ForgeClient;
 use crate::error::ConnectError;
+use crate::http::AppError;
 use crate::lifecycle::installations::{self, Installations, Relink};
+use crate::policy::ForgeInvocation;
 use crate::store::Tenant;
 use bytes::Bytes;
 use std::sync::{Arc, OnceLock};
@@ -17,7 +20,7 @@ use url::Url;
 /// (for UI invocations) the user and the UI context.
 ///
 /// ```
-/// use connect_runtime::handler::ForgeContext;
+/// use connect_runtime::forge::ForgeContext;
 /// use connect_runtime::{AppError, Json};
 ///
 /// // A `#[forge::remote(...)]` handler: which installation called, and its Connect tenant.
@@ -29,10 +32,17 @@ use url::Url;
 ///     })))
 /// }
 /// ```
+///
+/// Built once per request by the Forge policy and shared: cloning it copies one `Arc`.
 #[derive(Debug, Clone)]
 pub struct ForgeContext {
+    verified: Arc<VerifiedForge>,
+}
+
+#[derive(Debug)]
+struct VerifiedForge {
     invocation: VerifiedInvocation,
-    installations: Option<Installations>,
+    installations: Installations,
     /// The request body, for `retryContext`: read only when a handler asks.
     body: Bytes,
     retry: OnceLock<Option<RetryContext>>,
@@ -56,9 +66,30 @@ struct EventEnvelope {
 }
 
 impl ForgeContext {
+    /// The verified invocation of a request, with what `tenant()` and `retry_count()` need.
+    pub(crate) fn new(
+        invocation: VerifiedInvocation,
+        installations: Installations,
+        body: Bytes,
+    ) -> Self {
+        Self {
+            verified: Arc::new(VerifiedForge {
+                invocation,
+                installations,
+                body,
+                retry: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The verified invocation.
+    pub(crate) fn invocation(&self) -> &VerifiedInvocation {
+        &self.verified.invocation
+    }
+
     /// The verified claims, whole.
     pub fn claims(&self) -> &FitClaims {
-        self.invocation.claims()
+        self.verified.invocation.claims()
     }
 
     /// `app.installationId`: the installation (survives upgrades, changes on reinstall). Key
@@ -97,25 +128,36 @@ impl ForgeContext {
         Some(self.claims().app.module.as_ref()?.kind.as_str())
     }
 
-    /// `app.license` (production installations of paid apps only), as sent.
-    pub fn license(&self) -> Option<&serde_json::Value> {
-        self.claims().app.license.as_ref()
+    /// The installation's license of the app, from the verified `app.license.active`: the
+    /// same name and type as [`Context::license`](crate::Context::license) on Connect routes.
+    /// Forge sends `app.license` for paid apps only, so a free app, a development install and
+    /// a token without it read as [`License::Unknown`].
+    pub fn license(&self) -> License {
+        match self
+            .license_claim()
+            .and_then(|license| license.get("active")?.as_bool())
+        {
+            Some(true) => License::Active,
+            Some(false) => License::Unlicensed,
+            None => License::Unknown,
+        }
     }
 
-    /// `app.license.active`, when Forge sent a license.
-    pub fn license_active(&self) -> Option<bool> {
-        self.license()?.get("active")?.as_bool()
+    /// The raw `app.license` claim (`active`, `type`, `isEvaluation`, ...), when Forge sent
+    /// one.
+    pub fn license_claim(&self) -> Option<&serde_json::Value> {
+        self.claims().app.license.as_ref()
     }
 
     /// The site's cloud id (from the verified `apiBaseUrl`).
     pub fn cloud_id(&self) -> Option<&str> {
-        installations::product_and_cloud_id(&self.invocation).map(|(_, cloud_id)| cloud_id)
+        installations::product_and_cloud_id(self.invocation()).map(|(_, cloud_id)| cloud_id)
     }
 
     /// The product invoking the app, `jira` or `confluence` (from the verified `apiBaseUrl`,
     /// `https://api.atlassian.com/ex/<product>/<cloudId>`).
     pub fn product(&self) -> Option<&str> {
-        installations::product_and_cloud_id(&self.invocation).map(|(product, _)| product)
+        installations::product_and_cloud_id(self.invocation()).map(|(product, _)| product)
     }
 
     /// `context.siteUrl` (UI invocations): the site, equal to the Connect tenant's baseUrl.
@@ -151,11 +193,14 @@ impl ForgeContext {
     /// `retryContext` of the body (event bodies may carry it; anything else has none), parsed
     /// on first use.
     fn retry_context(&self) -> Option<&RetryContext> {
-        self.retry
+        let verified = &*self.verified;
+        verified
+            .retry
             .get_or_init(|| {
-                self.body
+                verified
+                    .body
                     .starts_with(b"{")
-                    .then(|| serde_json::from_slice::<EventEnvelope>(&self.body).ok())
+                    .then(|| serde_json::from_slice::<EventEnvelope>(&verified.body).ok())
                     .flatten()
                     .and_then(|envelope| envelope.retry_context)
             })
@@ -169,52 +214,44 @@ impl ForgeContext {
 
     /// The verified `app.apiBaseUrl`.
     pub fn api_base_url(&self) -> &Url {
-        self.invocation.api_base_url()
+        self.invocation().api_base_url()
     }
 
     /// The Connect tenant of this installation's site, when the app was installed there
     /// through Connect too: matched by installation id, else by cloud id (and then linked,
     /// unless the tenant is linked to another installation already).
-    pub async fn tenant(&self) -> Result<Option<Arc<Tenant>>, ConnectError> {
-        match &self.installations {
-            Some(installations) => Ok(installations
-                .resolve(&self.invocation, Relink::IfUnlinked)
-                .await?),
-            None => Ok(None),
-        }
+    pub async fn tenant(&self) -> Result<Option<Arc<Tenant>>, AppError> {
+        Ok(self
+            .verified
+            .installations
+            .resolve(self.invocation(), Relink::IfUnlinked)
+            .await
+            .map_err(ConnectError::from)?)
     }
 }
 
-fn invocation(request: &ConnectRequest) -> Result<&VerifiedInvocation, ConnectError> {
+fn forge(request: &ConnectRequest) -> Result<&ForgeContext, ConnectError> {
     // Unreachable by construction (the Forge policy always sets it); refuse rather than panic.
-    request.forge.as_ref().ok_or(ConnectError::Internal(
-        "a Forge extractor on a request without a verified invocation",
-    ))
+    match &request.verified {
+        Verified::Forge(forge) => Ok(forge),
+        _ => Err(ConnectError::Internal(
+            "a Forge extractor on a request without a verified invocation",
+        )),
+    }
 }
 
 impl FromRequest<ForgeInvocation> for ForgeContext {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        Ok(ForgeContext {
-            invocation: invocation(request)?.clone(),
-            installations: request
-                .state
-                .get::<Installations>()
-                .map(|found| (*found).clone()),
-            body: request.body.clone(),
-            retry: OnceLock::new(),
-        })
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(forge(request)?.clone())
     }
 }
 
 impl FromRequest<ForgeInvocation> for ForgeClient {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
-        let outbound = request
-            .state
-            .get::<Arc<Outbound>>()
-            .ok_or(ConnectError::Internal("an app without an outbound client"))?;
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         Ok(ForgeClient::new(
-            Arc::clone(&outbound),
-            invocation(request)?,
-        )?)
+            Arc::clone(&request.core.outbound),
+            forge(request)?.invocation(),
+        )
+        .map_err(ConnectError::from)?)
     }
 }

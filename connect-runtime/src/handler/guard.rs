@@ -8,17 +8,14 @@
 //!   cached briefly.
 
 use super::ConnectRequest;
-use super::extract::{FromRequest, VerifiedPolicy, host_client, verified};
+use super::extract::{FromRequest, verified};
 use crate::auth::{Context, License};
-use crate::client::Permission;
+use crate::client::{HostClient, Permission};
 use crate::error::ConnectError;
+use crate::http::AppError;
+use crate::policy::VerifiesTenant;
 use std::marker::PhantomData;
-
-/// Whether the app declared `enableLicensing` (set by `App::licensing`); read by [`Licensed`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Licensing {
-    pub(crate) enabled: bool,
-}
+use std::sync::Arc;
 
 /// Refuses page loads from sites whose license of the app is not active, with a 403 page that
 /// tells the user to renew.
@@ -29,7 +26,8 @@ pub(crate) struct Licensing {
 /// load of a Marketplace-licensed app.
 ///
 /// ```
-/// use connect_runtime::{Html, Licensed};
+/// use connect_runtime::Html;
+/// use connect_runtime::extract::Licensed;
 ///
 /// // The handler of `#[connect::general_page(key = "reports", name = "Reports", url = "/reports")]`:
 /// async fn reports(_: Licensed) -> Html<&'static str> {
@@ -39,15 +37,11 @@ pub(crate) struct Licensing {
 #[derive(Debug, Clone, Copy)]
 pub struct Licensed;
 
-impl<P: VerifiedPolicy> FromRequest<P> for Licensed {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+impl<P: VerifiesTenant> FromRequest<P> for Licensed {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         let context = verified(request)?;
-        let enabled = request
-            .state
-            .get::<Licensing>()
-            .is_some_and(|licensing| licensing.enabled);
-        if enabled && context.license() == License::Unlicensed {
-            return Err(ConnectError::Unlicensed);
+        if request.core.licensing && context.license() == License::Unlicensed {
+            return Err(ConnectError::Unlicensed.into());
         }
         Ok(Licensed)
     }
@@ -56,20 +50,20 @@ impl<P: VerifiedPolicy> FromRequest<P> for Licensed {
 /// A rule naming the product permission a [`Require`] guard checks, from the verified request.
 pub trait Rule: Send + Sync + 'static {
     /// The permission the calling user must hold for `context`.
-    fn permission(context: &Context) -> Result<Permission, ConnectError>;
+    fn permission(context: &Context) -> Result<Permission, AppError>;
 }
 
 /// Requires the calling user (the token's `sub`) to hold the permission rule `R` names, asked
 /// of the product as that user (so the app needs the `ACT_AS_USER` scope) and cached per
 /// (tenant, user, permission) for 30 s
-/// ([`PERMISSION_TTL`](crate::client::permission::PERMISSION_TTL); `CONNECT_PERMISSION_CACHE_SECS`
+/// ([`DEFAULT_PERMISSION_TTL`](crate::config::DEFAULT_PERMISSION_TTL); `CONNECT_PERMISSION_CACHE_SECS`
 /// changes it, and 0 turns the cache off: set `config.client.permission_ttl` to zero in a test
 /// that revokes a permission and expects the next request refused). Refused with 403 and a
 /// message naming the permission.
 ///
 /// ```
 /// use connect_runtime::Json;
-/// use connect_runtime::handler::guard::{Require, SiteAdmin};
+/// use connect_runtime::extract::{Require, SiteAdmin};
 /// use warp::http::StatusCode;
 ///
 /// // The handler of `#[connect::route(PUT, "/api/settings", auth = context)]`:
@@ -87,21 +81,24 @@ impl<R> std::fmt::Debug for Require<R> {
     }
 }
 
-impl<P: VerifiedPolicy, R: Rule> FromRequest<P> for Require<R> {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, ConnectError> {
+impl<P: VerifiesTenant, R: Rule> FromRequest<P> for Require<R> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         let context = verified(request)?;
         let account = context.account_id().ok_or_else(|| {
             ConnectError::Forbidden("this request carries no user to check permissions of".into())
         })?;
         let permission = R::permission(context)?;
-        let client = host_client(&request.state, context.tenant())?.as_user(account);
-        if client.has_permission(&permission).await? {
+        let client = HostClient::new(Arc::clone(&request.core.outbound), context.tenant())
+            .map_err(ConnectError::from)?
+            .as_user(account);
+        if client
+            .has_permission(&permission)
+            .await
+            .map_err(ConnectError::from)?
+        {
             Ok(Require(PhantomData))
         } else {
-            Err(ConnectError::Forbidden(format!(
-                "this needs {}",
-                permission.describe()
-            )))
+            Err(ConnectError::Forbidden(format!("this needs {}", permission.describe())).into())
         }
     }
 }
@@ -112,7 +109,7 @@ impl<P: VerifiedPolicy, R: Rule> FromRequest<P> for Require<R> {
 pub struct SiteAdmin;
 
 impl Rule for SiteAdmin {
-    fn permission(context: &Context) -> Result<Permission, ConnectError> {
+    fn permission(context: &Context) -> Result<Permission, AppError> {
         Ok(match context.tenant().product_type.as_deref() {
             Some("confluence") => Permission::ConfluenceAdmin,
             _ => Permission::jira_admin(),
@@ -127,12 +124,12 @@ impl Rule for SiteAdmin {
 pub struct ProjectAdmin;
 
 impl Rule for ProjectAdmin {
-    fn permission(context: &Context) -> Result<Permission, ConnectError> {
+    fn permission(context: &Context) -> Result<Permission, AppError> {
         let project = context_value(context, &["projectKey", "project.key"], "/jira/project/key")
             .ok_or_else(|| {
-            ConnectError::BadRequest(
+            AppError::from(ConnectError::BadRequest(
                 "no project in this request (projectKey parameter or context)".into(),
-            )
+            ))
         })?;
         Ok(Permission::JiraProject {
             permission: "ADMINISTER_PROJECTS".into(),
@@ -147,12 +144,12 @@ impl Rule for ProjectAdmin {
 pub struct SpaceAdmin;
 
 impl Rule for SpaceAdmin {
-    fn permission(context: &Context) -> Result<Permission, ConnectError> {
+    fn permission(context: &Context) -> Result<Permission, AppError> {
         let space = context_value(context, &["spaceKey", "space.key"], "/confluence/space/key")
             .ok_or_else(|| {
-                ConnectError::BadRequest(
+                AppError::from(ConnectError::BadRequest(
                     "no space in this request (spaceKey parameter or context)".into(),
-                )
+                ))
             })?;
         Ok(Permission::ConfluenceSpaceAdmin { space })
     }

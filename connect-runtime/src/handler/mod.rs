@@ -9,19 +9,16 @@ pub mod extract;
 pub mod forge;
 pub mod guard;
 
-pub use extract::{
-    ContextToken, ForgeInvocation, FromHook, FromRequest, Jwt, PolicyMarker, Public, Query,
-    VerifiedPolicy, context_param,
-};
+pub use extract::{FromHook, FromRequest, context_param};
 pub use forge::ForgeContext;
-pub use guard::{Licensed, ProjectAdmin, Require, Rule, SiteAdmin, SpaceAdmin};
 
-use crate::auth::invocation::VerifiedInvocation;
+use crate::auth::Context;
 use crate::auth::verifier::RequestTarget;
-use crate::auth::{Context, RoutePolicy};
-use crate::error::ConnectError;
-use crate::http::{AppError, IntoResponse, Response};
-use crate::lifecycle::{HookCall, LifecycleEvent};
+use crate::client::Outbound;
+use crate::http::{AppError, Response};
+use crate::lifecycle::installations::Installations;
+use crate::lifecycle::{HookFuture, LifecycleEvent};
+use crate::policy::{ConnectAuth, ConnectRoute};
 use crate::state::{Requirements, StateMap};
 use crate::store::Tenant;
 use bytes::Bytes;
@@ -30,26 +27,73 @@ use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use warp::http::Method;
 
+/// The framework's services every extractor reaches, typed (not in the app's `StateMap`):
+/// built once with the app, shared by `Arc` with every request and hook.
+#[derive(Debug)]
+pub(crate) struct Core {
+    /// The app's own `State<T>` values.
+    pub(crate) state: StateMap,
+    /// The outbound side: `HostClient`, `ForgeClient`, permission checks.
+    pub(crate) outbound: Arc<Outbound>,
+    /// Whether the app declared `enableLicensing`, read by `Licensed`.
+    pub(crate) licensing: bool,
+    /// Forge installations linked to Connect tenants, for `ForgeContext::tenant`.
+    pub(crate) installations: Installations,
+}
+
+/// What a route's policy verified: nothing, a Connect tenant's token, or a Forge invocation.
+/// One value per request, shared by `Arc`: extractors clone the handle, never the claims.
+#[derive(Debug, Clone)]
+pub(crate) enum Verified {
+    /// [`Public`](crate::policy::Public).
+    Nothing,
+    /// [`Jwt`](crate::policy::Jwt), [`ContextJwt`](crate::policy::ContextJwt).
+    Connect(Context),
+    /// [`ForgeInvocation`](crate::policy::ForgeInvocation).
+    Forge(ForgeContext),
+}
+
 /// A request after its route's policy ran: what extractors read from.
 #[derive(Debug)]
 pub struct ConnectRequest {
-    pub(crate) context: Option<Context>,
-    pub(crate) forge: Option<VerifiedInvocation>,
-    pub(crate) target: RequestTarget,
+    pub(crate) verified: Verified,
+    pub(crate) target: Arc<RequestTarget>,
     pub(crate) path_params: Vec<(String, String)>,
     pub(crate) body: Bytes,
-    pub(crate) state: Arc<StateMap>,
+    pub(crate) core: Arc<Core>,
 }
 
 impl ConnectRequest {
-    /// The verified context, when the route's policy verifies one.
+    /// The verified Connect context, on [`Jwt`](crate::policy::Jwt) and
+    /// [`ContextJwt`](crate::policy::ContextJwt) routes.
     pub fn context(&self) -> Option<&Context> {
-        self.context.as_ref()
+        match &self.verified {
+            Verified::Connect(context) => Some(context),
+            _ => None,
+        }
     }
 
-    /// The request target (method, raw path, raw query).
-    pub fn target(&self) -> &RequestTarget {
-        &self.target
+    /// The verified Forge invocation, on `#[forge::...]` routes.
+    pub fn forge(&self) -> Option<&ForgeContext> {
+        match &self.verified {
+            Verified::Forge(forge) => Some(forge),
+            _ => None,
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.target.method
+    }
+
+    /// The path as received (not decoded).
+    pub fn path(&self) -> &str {
+        &self.target.path
+    }
+
+    /// The raw query string, without `?` (empty when there is none).
+    pub fn query(&self) -> &str {
+        &self.target.query
     }
 
     /// The body.
@@ -72,10 +116,26 @@ impl ConnectRequest {
     }
 }
 
+/// A lifecycle event after the framework verified and stored it: what hook arguments read.
+#[derive(Debug)]
+pub struct HookRequest {
+    pub(crate) tenant: Tenant,
+    pub(crate) core: Arc<Core>,
+}
+
+impl HookRequest {
+    /// The verified and stored tenant.
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+}
+
 /// The future a route call returns.
-pub type RouteFuture = BoxFuture<'static, Result<Response, ConnectError>>;
+pub type RouteFuture = BoxFuture<'static, Result<Response, AppError>>;
 /// A route's call: extract the arguments, run the handler, make the response.
 pub type RouteCall = Arc<dyn Fn(ConnectRequest) -> RouteFuture + Send + Sync>;
+/// A lifecycle hook's call, as generated: extract the arguments, run the hook.
+pub type HookCall = Arc<dyn Fn(HookRequest) -> HookFuture + Send + Sync>;
 
 /// A module declared by an attribute: its type and arguments, turned into the typed module by
 /// [`ModuleType::build`] when the app is built (the same function the macro checked them with).
@@ -89,17 +149,21 @@ pub struct ModuleSpec {
     pub doc: Option<&'static str>,
 }
 
-/// A route: method, path (relative to the app's mount path), policy and call.
+/// A route: method, path (relative to the app's mount path) and call. Its policy is the
+/// [`HandlerKind`]'s: a Connect route's, or the Forge policy of a Forge route.
 #[derive(Clone)]
 pub struct RouteSpec {
-    /// The HTTP method.
-    pub method: Method,
-    /// The path with `{variable}` segments, e.g. `/issue/{issue.key}`.
-    pub path: &'static str,
-    /// How requests are verified.
-    pub policy: RoutePolicy,
-    /// The call.
-    pub call: RouteCall,
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    pub(crate) call: RouteCall,
+}
+
+impl RouteSpec {
+    /// The route `method path`, running `call`. `path` has `{variable}` segments, e.g.
+    /// `/issue/{issue.key}`.
+    pub fn new(method: Method, path: &'static str, call: RouteCall) -> Self {
+        Self { method, path, call }
+    }
 }
 
 impl std::fmt::Debug for RouteSpec {
@@ -107,7 +171,6 @@ impl std::fmt::Debug for RouteSpec {
         f.debug_struct("RouteSpec")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
@@ -115,19 +178,23 @@ impl std::fmt::Debug for RouteSpec {
 /// What a handler's kind is.
 #[derive(Clone)]
 pub enum HandlerKind {
-    /// A route, with the descriptor module it serves (none for `#[connect::route]`).
+    /// A route, with the descriptor module it serves (none for `#[connect::route]`). Built
+    /// with [`HandlerKind::route`], which takes its policy from the type.
     Route {
         /// The module.
         module: Option<ModuleSpec>,
         /// The route.
         route: RouteSpec,
+        /// How the dispatch verifies it: a Connect policy, never the Forge one.
+        auth: ConnectAuth,
     },
     /// A Forge Remote route (`#[forge::...]`), with the Forge module it declares. Routed only
     /// when the app has a Forge app id (`FORGE_APP_ID`).
     Forge {
         /// The endpoint, trigger or scheduled trigger.
         module: ForgeModule,
-        /// The route; its policy is always [`RoutePolicy::ForgeInvocation`].
+        /// The route; its policy is always
+        /// [`ForgeInvocation`](crate::policy::ForgeInvocation).
         route: RouteSpec,
     },
     /// A lifecycle hook, run after the framework verified and stored the event.
@@ -137,6 +204,18 @@ pub enum HandlerKind {
         /// The call.
         call: HookCall,
     },
+}
+
+impl HandlerKind {
+    /// A Connect route verified by policy `P` ([`Jwt`](crate::policy::Jwt),
+    /// [`ContextJwt`](crate::policy::ContextJwt) or [`Public`](crate::policy::Public)).
+    pub fn route<P: ConnectRoute>(module: Option<ModuleSpec>, route: RouteSpec) -> Self {
+        HandlerKind::Route {
+            module,
+            route,
+            auth: P::AUTH,
+        }
+    }
 }
 
 /// One handler of an app.
@@ -155,7 +234,7 @@ impl std::fmt::Debug for Handler {
         let mut s = f.debug_struct("Handler");
         s.field("name", &self.name);
         match &self.kind {
-            HandlerKind::Route { module, route } => {
+            HandlerKind::Route { module, route, .. } => {
                 s.field("module", &module.as_ref().map(|m| m.module_type));
                 s.field("route", route)
             }
@@ -203,28 +282,22 @@ pub const fn same_key(a: Option<&str>, b: Option<&str>) -> bool {
     true
 }
 
-/// Builds a [`RouteCall`] from an async closure (used by generated code).
+/// Builds a `RouteCall` from an async closure (used by generated code).
 pub fn route_call<F, Fut>(call: F) -> RouteCall
 where
     F: Fn(ConnectRequest) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<Response, ConnectError>> + Send + 'static,
+    Fut: std::future::Future<Output = Result<Response, AppError>> + Send + 'static,
 {
     Arc::new(move |request| Box::pin(call(request)))
 }
 
-/// Builds a [`HookCall`] from an async closure (used by generated code).
+/// Builds a `HookCall` from an async closure (used by generated code).
 pub fn hook_call<F, Fut>(call: F) -> HookCall
 where
-    F: Fn(Tenant, Arc<StateMap>) -> Fut + Send + Sync + 'static,
+    F: Fn(HookRequest) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
 {
-    Arc::new(move |tenant, state| Box::pin(call(tenant, state)))
-}
-
-/// The response of a handler's return value. Generated code calls it spanned at the handler's
-/// return type, so a type that is no response is reported there.
-pub fn respond<R: IntoResponse>(value: R) -> Response {
-    value.into_response()
+    Arc::new(move |hook| Box::pin(call(hook)))
 }
 
 /// What a lifecycle hook may return: `()` or `Result<(), E>` with `E` convertible into

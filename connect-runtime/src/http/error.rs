@@ -25,6 +25,20 @@ pub struct AppError {
     status: StatusCode,
     message: Cow<'static, str>,
     source: Option<Box<dyn Error + Send + Sync>>,
+    /// A refusal of the framework's own (a guard, an extractor): answered and logged as the
+    /// framework answers its errors.
+    framework: Option<Box<dyn FrameworkError>>,
+}
+
+/// An error of the framework carried through an [`AppError`] (from an extractor or a guard):
+/// it keeps its own status, message, log level and answer.
+pub(crate) trait FrameworkError: fmt::Debug + fmt::Display + Send + Sync + 'static {
+    /// The status it answers with.
+    fn status(&self) -> StatusCode;
+    /// The message the client sees.
+    fn public_message(&self) -> String;
+    /// Logs it and makes its answer.
+    fn respond(self: Box<Self>) -> Response;
 }
 
 impl AppError {
@@ -34,6 +48,17 @@ impl AppError {
             status,
             message: message.into(),
             source: None,
+            framework: None,
+        }
+    }
+
+    /// Carries a framework error, answered as the framework answers it.
+    pub(crate) fn framework(error: impl FrameworkError) -> Self {
+        Self {
+            status: error.status(),
+            message: Cow::Owned(error.public_message()),
+            source: None,
+            framework: Some(Box::new(error)),
         }
     }
 
@@ -96,6 +121,7 @@ impl<E: Into<Box<dyn Error + Send + Sync>>> From<E> for AppError {
             status,
             message: Cow::Borrowed(message),
             source: Some(source),
+            framework: None,
         }
     }
 }
@@ -106,21 +132,26 @@ impl fmt::Debug for AppError {
             .field("status", &self.status)
             .field("message", &self.message)
             .field("source", &self.source)
+            .field("framework", &self.framework)
             .finish()
     }
 }
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.source {
-            Some(source) => write!(f, "{}: {source}", self.message),
-            None => f.write_str(&self.message),
+        match (&self.framework, &self.source) {
+            (Some(framework), _) => fmt::Display::fmt(framework, f),
+            (None, Some(source)) => write!(f, "{}: {source}", self.message),
+            (None, None) => f.write_str(&self.message),
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let Some(framework) = self.framework {
+            return framework.respond();
+        }
         self.log("handler failed");
         error_response(self.status, &self.message)
     }

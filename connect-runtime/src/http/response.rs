@@ -47,12 +47,6 @@ pub trait IntoResponse {
     fn into_response(self) -> Response;
 }
 
-impl IntoResponse for Response {
-    fn into_response(self) -> Response {
-        self
-    }
-}
-
 fn with_content_type(body: impl Into<Bytes>, content_type: &'static str) -> Response {
     let mut response = Response::new(body.into().into());
     response

@@ -2,11 +2,11 @@
 //! for tests).
 //!
 //! The connection handling is ours rather than warp's, for what a server facing the internet
-//! needs and warp does not set: the HTTP stack around the filter ([`stack`](super::stack)), a
+//! needs and warp does not set: the HTTP stack around the filter (`stack`), a
 //! first-byte timeout (a connection that sends nothing is cut after a few seconds) distinct
 //! from the header-read timeout that also closes idle keep-alive connections, a cap on open
 //! connections kept below the open-file limit (silent connections give way to new ones when it
-//! is reached), lingering close ([`conn`](super::conn)), client mistakes logged at DEBUG rather
+//! is reached), lingering close (`conn`), client mistakes logged at DEBUG rather
 //! than ERROR, the security headers on the error answers hyper writes by itself, and a
 //! graceful drain on shutdown.
 

@@ -12,15 +12,15 @@ use crate::auth::jwt::unix_now;
 use crate::auth::{AuthError, Context, VerifiedInstall};
 use crate::config::ConnectConfig;
 use crate::http::AppError;
-use crate::state::StateMap;
 use crate::store::{StoreError, Tenant, TenantStore};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 /// The future a lifecycle hook returns.
 pub type HookFuture = BoxFuture<'static, Result<(), AppError>>;
-/// A lifecycle hook's call, with the verified and stored tenant and the app's state.
-pub type HookCall = Arc<dyn Fn(Tenant, Arc<StateMap>) -> HookFuture + Send + Sync>;
+/// A lifecycle hook's call with the verified and stored tenant (bound to the app's services
+/// when the app is built).
+pub type HookCall = Arc<dyn Fn(Tenant) -> HookFuture + Send + Sync>;
 
 /// Why a lifecycle event was not applied.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +51,6 @@ pub struct Lifecycle {
     config: Arc<ConnectConfig>,
     store: Arc<dyn TenantStore>,
     hooks: Arc<[(LifecycleEvent, HookCall)]>,
-    state: Arc<StateMap>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -77,14 +76,12 @@ impl Lifecycle {
         config: Arc<ConnectConfig>,
         store: Arc<dyn TenantStore>,
         hooks: Vec<(LifecycleEvent, HookCall)>,
-        state: Arc<StateMap>,
     ) -> Self {
         Self {
             app_key: app_key.into(),
             config,
             store,
             hooks: hooks.into(),
-            state,
         }
     }
 
@@ -192,7 +189,7 @@ impl Lifecycle {
             .iter()
             .filter(|(hook_event, _)| *hook_event == event)
         {
-            call(tenant.clone(), Arc::clone(&self.state))
+            call(tenant.clone())
                 .await
                 .map_err(|error| LifecycleError::Hook {
                     event: event.name(),

@@ -12,4 +12,4 @@ pub mod payload;
 pub mod transitions;
 
 pub use events::{HookCall, HookFuture, Lifecycle, LifecycleError};
-pub use payload::{LifecycleEvent, LifecyclePayload, PayloadError};
+pub use payload::{LifecycleEvent, PayloadError};

@@ -7,7 +7,7 @@
 
 mod memory;
 mod postgres;
-pub mod sealing;
+mod sealing;
 mod sqlite;
 
 pub use crate::config::PoolSettings;

@@ -2,8 +2,8 @@
 //! everything a test needs to act as Jira, or as an attacker.
 #![allow(dead_code)]
 
+use connect_runtime::__private::{RunningServer, spawn};
 use connect_runtime::config::{ConnectConfig, HostRule};
-use connect_runtime::http::{RunningServer, spawn};
 use connect_runtime::store::MemoryStore;
 use connect_runtime::{App, ConnectApp, Context};
 use connect_testing::{AppUnderTest, KeyCdn, KeyPair, ProductHost, TokenSpec, install_payload};

@@ -7,7 +7,7 @@ mod attacks;
 mod flows;
 mod manifest;
 
-use atlassian_connect::http::{self as server, RunningServer};
+use atlassian_connect::__private::{self as server, RunningServer};
 use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
 use atlassian_connect::{ConnectApp, TenantStore};

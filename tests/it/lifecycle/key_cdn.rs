@@ -162,7 +162,7 @@ async fn a_flood_of_distinct_forged_kids_keeps_at_most_16_fetches_in_flight() {
     }
     let in_flight = app.cdn.max_in_flight();
     assert!(
-        in_flight <= connect_runtime::auth::keys::MAX_CONCURRENT_FETCHES,
+        in_flight <= connect_runtime::__private::MAX_CONCURRENT_FETCHES,
         "{in_flight} fetches in flight at once"
     );
     assert!(in_flight > 0);
