@@ -1,7 +1,7 @@
 //! The app `bench/run.sh` measures: one handler behind an authenticated route and a public
 //! one, so the difference between the two is what authentication costs.
 //!
-//! - `GET /bench/jwt` (`auth = jwt`): the SharedSecret policy (HS256 with the tenant's secret,
+//! - `GET /bench/jwt` (`auth = jwt`): the `Jwt` policy (HS256 with the tenant's secret,
 //!   `qsh` of the request), then the handler.
 //! - `GET /bench/public` (`auth = none`): the same handler, nothing verified: the framework's
 //!   own ceiling.

@@ -25,7 +25,7 @@
 //! a route path binds `issue_key` as well. The argument's type is any `T: FromStr`; a missing or
 //! malformed value answers 400.
 
-/// A page in the product's navigation (`generalPages`). GET, verified with the tenant's shared secret and the request's `qsh` (`SharedSecret`).
+/// A page in the product's navigation (`generalPages`). GET, verified with the tenant's shared secret and the request's `qsh` ([`policy::Jwt`](crate::policy::Jwt)).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -52,7 +52,7 @@
 #[doc(inline)]
 pub use connect_macros::general_page;
 
-/// An administration page (`adminPages`). GET, `SharedSecret`.
+/// An administration page (`adminPages`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -78,7 +78,7 @@ pub use connect_macros::general_page;
 #[doc(inline)]
 pub use connect_macros::admin_page;
 
-/// The app's configure page (`configurePage`, one per app). GET, `SharedSecret`.
+/// The app's configure page (`configurePage`, one per app). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -102,7 +102,7 @@ pub use connect_macros::admin_page;
 #[doc(inline)]
 pub use connect_macros::configure_page;
 
-/// A Jira project page (`jiraProjectPages`). GET, `SharedSecret`.
+/// A Jira project page (`jiraProjectPages`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -128,7 +128,7 @@ pub use connect_macros::configure_page;
 #[doc(inline)]
 pub use connect_macros::project_page;
 
-/// A web panel (`webPanels`). GET, `SharedSecret`.
+/// A web panel (`webPanels`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -155,7 +155,7 @@ pub use connect_macros::project_page;
 #[doc(inline)]
 pub use connect_macros::web_panel;
 
-/// A web item whose URL the app serves (`webItems`). GET, `SharedSecret`.
+/// A web item whose URL the app serves (`webItems`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -183,7 +183,7 @@ pub use connect_macros::web_panel;
 #[doc(inline)]
 pub use connect_macros::web_item;
 
-/// A Jira issue glance (`jiraIssueGlances`); its panel URL is the route. GET, `SharedSecret`.
+/// A Jira issue glance (`jiraIssueGlances`); its panel URL is the route. GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -209,7 +209,7 @@ pub use connect_macros::web_item;
 #[doc(inline)]
 pub use connect_macros::issue_glance;
 
-/// A Jira issue content (`jiraIssueContents`). GET, `SharedSecret`.
+/// A Jira issue content (`jiraIssueContents`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -235,7 +235,7 @@ pub use connect_macros::issue_glance;
 #[doc(inline)]
 pub use connect_macros::issue_content;
 
-/// A dialog (`dialogs`). GET, `SharedSecret`.
+/// A dialog (`dialogs`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -258,7 +258,7 @@ pub use connect_macros::issue_content;
 #[doc(inline)]
 pub use connect_macros::dialog;
 
-/// A webhook (`webhooks`): the descriptor entry and its POST route. Verified with the tenant's shared secret (`SharedSecret`); the body arrives through `Json<T>`.
+/// A webhook (`webhooks`): the descriptor entry and its POST route. Verified with the tenant's shared secret ([`policy::Jwt`](crate::policy::Jwt)); the body arrives through `Json<T>`.
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -284,7 +284,7 @@ pub use connect_macros::dialog;
 #[doc(inline)]
 pub use connect_macros::webhook;
 
-/// A Confluence dynamic content macro (`dynamicContentMacros`). GET, `SharedSecret`. The handler's doc comment becomes the macro's description.
+/// A Confluence dynamic content macro (`dynamicContentMacros`). GET, [`policy::Jwt`](crate::policy::Jwt). The handler's doc comment becomes the macro's description.
 ///
 /// | argument | | meaning |
 /// |---|---|---|
@@ -337,7 +337,7 @@ pub use connect_macros::dynamic_content_macro;
 #[doc(inline)]
 pub use connect_macros::static_content_macro;
 
-/// A Confluence space tools tab (`spaceToolsTabs`). GET, `SharedSecret`.
+/// A Confluence space tools tab (`spaceToolsTabs`). GET, [`policy::Jwt`](crate::policy::Jwt).
 ///
 /// | argument | | meaning |
 /// |---|---|---|

@@ -1,5 +1,5 @@
 //! The Forge attribute macros: Forge Remote routes beside the Connect modules, verified with a
-//! Forge Invocation Token (the `ForgeInvocation` policy), each declaring its module in the
+//! Forge Invocation Token ([`policy::ForgeInvocation`](crate::policy::ForgeInvocation)), each declaring its module in the
 //! Forge manifest (`App::run()`'s `manifest` command).
 //!
 //! Their handlers take [`ForgeContext`](crate::forge::ForgeContext) (the verified invocation; its

@@ -8,6 +8,73 @@ use std::fmt;
 /// Longest key of a Forge remote or endpoint module (the manifest validator's limit).
 pub const MAX_FORGE_KEY_LEN: usize = 23;
 
+/// A Forge attribute of handlers (`#[forge::remote]`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ForgeKind {
+    /// `#[forge::remote]`: an endpoint.
+    Remote,
+    /// `#[forge::trigger]`: a trigger with its endpoint.
+    Trigger,
+    /// `#[forge::scheduled_trigger]`: a scheduled trigger with its endpoint.
+    ScheduledTrigger,
+}
+
+/// One row of the Forge attribute table: the attribute and the arguments it takes.
+#[derive(Debug)]
+pub struct ForgeKindSpec {
+    /// The kind.
+    pub kind: ForgeKind,
+    /// The attribute as written (`forge::remote`).
+    pub attr: &'static str,
+    /// The arguments it accepts, in the order error messages list them.
+    pub args: &'static [&'static str],
+    /// A complete example, quoted by error messages.
+    pub example: &'static str,
+}
+
+/// Every Forge attribute, in the order of [`ForgeKind`].
+pub static FORGE_KINDS: &[ForgeKindSpec] = &[
+    ForgeKindSpec {
+        kind: ForgeKind::Remote,
+        attr: "forge::remote",
+        args: &[
+            "key",
+            "path",
+            "method",
+            "system_token",
+            "user_token",
+            "crate",
+        ],
+        example: "#[forge::remote(key = \"notes-remote\", path = \"/forge/notes\", system_token)]",
+    },
+    ForgeKindSpec {
+        kind: ForgeKind::Trigger,
+        attr: "forge::trigger",
+        args: &[
+            "key",
+            "events",
+            "path",
+            "system_token",
+            "unchecked",
+            "crate",
+        ],
+        example: "#[forge::trigger(key = \"lifecycle\", events = [\"avi:forge:installed:app\"], path = \"/forge/lifecycle\")]",
+    },
+    ForgeKindSpec {
+        kind: ForgeKind::ScheduledTrigger,
+        attr: "forge::scheduled_trigger",
+        args: &["key", "interval", "path", "system_token", "crate"],
+        example: "#[forge::scheduled_trigger(key = \"hourly\", interval = \"hour\", path = \"/forge/hourly\")]",
+    },
+];
+
+impl ForgeKind {
+    /// Its row of [`FORGE_KINDS`].
+    pub fn spec(self) -> &'static ForgeKindSpec {
+        &FORGE_KINDS[self as usize]
+    }
+}
+
 /// What is wrong with a Forge value. The message says what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ForgeError {

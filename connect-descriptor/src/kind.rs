@@ -1,5 +1,6 @@
-//! The module-kind table: one row per module attribute, saying which arguments it takes, how
-//! each lands in the module's JSON, and which HTTP method the product calls its URL with.
+//! What a row of the module-kind table says: which arguments an attribute takes, how each
+//! lands in the module's JSON, and which HTTP method the product calls its URL with. The table
+//! itself, [`KINDS`], is written once, in `table.rs`.
 //!
 //! [`ModuleType::build`] turns attribute arguments into a typed [`Module`]. The macros call it
 //! at compile time (so every mistake is reported at the user's token) and the generated code
@@ -7,7 +8,8 @@
 //! descriptor serves come from one function.
 
 use crate::known;
-use crate::module::{Module, ModulesError};
+use crate::module::Module;
+pub use crate::table::{KINDS, ModuleType};
 use crate::url::UrlPattern;
 use serde_json::{Map, Value, json};
 
@@ -53,7 +55,7 @@ pub struct Field {
     pub default: Option<&'static str>,
 }
 
-const fn req(arg: &'static str, shape: Shape) -> Field {
+pub(crate) const fn req(arg: &'static str, shape: Shape) -> Field {
     Field {
         arg,
         required: true,
@@ -62,7 +64,7 @@ const fn req(arg: &'static str, shape: Shape) -> Field {
     }
 }
 
-const fn opt(arg: &'static str, shape: Shape) -> Field {
+pub(crate) const fn opt(arg: &'static str, shape: Shape) -> Field {
     Field {
         arg,
         required: false,
@@ -71,7 +73,7 @@ const fn opt(arg: &'static str, shape: Shape) -> Field {
     }
 }
 
-const fn def(arg: &'static str, shape: Shape, default: &'static str) -> Field {
+pub(crate) const fn def(arg: &'static str, shape: Shape, default: &'static str) -> Field {
     Field {
         arg,
         required: false,
@@ -89,15 +91,45 @@ pub enum UrlAt {
     Target,
 }
 
-/// The product a module type belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An Atlassian product an app is installed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Product {
-    /// Jira and Confluence both.
+    /// Jira.
+    Jira,
+    /// Confluence.
+    Confluence,
+}
+
+impl Product {
+    /// Its name in URLs and manifests: `jira`, `confluence`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Jira => "jira",
+            Product::Confluence => "confluence",
+        }
+    }
+}
+
+/// The products a module type exists in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliesTo {
+    /// Jira and Confluence.
     Both,
     /// Jira only.
     Jira,
     /// Confluence only.
     Confluence,
+}
+
+impl AppliesTo {
+    /// Whether a module of this type can be in an app of `product`.
+    pub fn includes(self, product: Product) -> bool {
+        match self {
+            AppliesTo::Both => true,
+            AppliesTo::Jira => product == Product::Jira,
+            AppliesTo::Confluence => product == Product::Confluence,
+        }
+    }
 }
 
 /// One row of the table.
@@ -117,249 +149,11 @@ pub struct KindSpec {
     pub url_at: UrlAt,
     /// Whether the handler's doc comment becomes `description` (only where the schema has it).
     pub doc_description: bool,
-    /// The product.
-    pub product: Product,
+    /// The products it exists in.
+    pub applies_to: AppliesTo,
     /// Accepted arguments, in the order error messages list them.
     pub fields: &'static [Field],
 }
-
-/// A module type the attributes generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum ModuleType {
-    GeneralPage,
-    AdminPage,
-    ConfigurePage,
-    ProjectPage,
-    WebPanel,
-    WebItem,
-    IssueGlance,
-    IssueContent,
-    Dialog,
-    Webhook,
-    DynamicContentMacro,
-    StaticContentMacro,
-    SpaceToolsTab,
-}
-
-const EXTRA: Field = opt("extra", Shape::Extra);
-const UNCHECKED: Field = opt("unchecked", Shape::Unchecked);
-
-macro_rules! kind {
-    ($ty:ident, $attr:literal, $key:literal, $method:literal, $url_at:ident, $product:ident,
-     single = $single:literal, doc = $doc:literal, [$($field:expr),* $(,)?]) => {
-        KindSpec {
-            module_type: ModuleType::$ty,
-            attr: $attr,
-            descriptor_key: $key,
-            single: $single,
-            method: $method,
-            url_at: UrlAt::$url_at,
-            doc_description: $doc,
-            product: Product::$product,
-            fields: &[$($field,)* EXTRA, UNCHECKED],
-        }
-    };
-}
-
-const KEY: Field = req("key", Shape::Key);
-const NAME: Field = req("name", Shape::I18n("name"));
-const URL: Field = req("url", Shape::Url);
-const WEIGHT: Field = opt("weight", Shape::Int("weight"));
-const OUTPUT_TYPE: Field = def("output_type", Shape::Str("outputType"), "block");
-const BODY_TYPE: Field = def("body_type", Shape::Str("bodyType"), "none");
-
-/// Every module attribute.
-pub static KINDS: &[KindSpec] = &[
-    kind!(
-        GeneralPage,
-        "general_page",
-        "generalPages",
-        "GET",
-        Url,
-        Both,
-        single = false,
-        doc = false,
-        [
-            KEY,
-            NAME,
-            URL,
-            opt("location", Shape::Location),
-            WEIGHT,
-            opt("icon", Shape::Icon("icon", 16))
-        ]
-    ),
-    kind!(
-        AdminPage,
-        "admin_page",
-        "adminPages",
-        "GET",
-        Url,
-        Both,
-        single = false,
-        doc = false,
-        [KEY, NAME, URL, opt("location", Shape::Location), WEIGHT]
-    ),
-    kind!(
-        ConfigurePage,
-        "configure_page",
-        "configurePage",
-        "GET",
-        Url,
-        Both,
-        single = true,
-        doc = false,
-        [KEY, NAME, URL]
-    ),
-    kind!(
-        ProjectPage,
-        "project_page",
-        "jiraProjectPages",
-        "GET",
-        Url,
-        Jira,
-        single = false,
-        doc = false,
-        [
-            KEY,
-            NAME,
-            URL,
-            opt("icon_url", Shape::Str("iconUrl")),
-            WEIGHT
-        ]
-    ),
-    kind!(
-        WebPanel,
-        "web_panel",
-        "webPanels",
-        "GET",
-        Url,
-        Both,
-        single = false,
-        doc = false,
-        [
-            KEY,
-            NAME,
-            URL,
-            req("location", Shape::Location),
-            WEIGHT,
-            opt("tooltip", Shape::I18n("tooltip"))
-        ]
-    ),
-    kind!(
-        WebItem,
-        "web_item",
-        "webItems",
-        "GET",
-        Url,
-        Both,
-        single = false,
-        doc = false,
-        [
-            KEY,
-            NAME,
-            URL,
-            req("location", Shape::Location),
-            WEIGHT,
-            opt("tooltip", Shape::I18n("tooltip")),
-            opt("context", Shape::Str("context"))
-        ]
-    ),
-    kind!(
-        IssueGlance,
-        "issue_glance",
-        "jiraIssueGlances",
-        "GET",
-        Target,
-        Jira,
-        single = false,
-        doc = false,
-        [
-            KEY,
-            NAME,
-            URL,
-            req("icon", Shape::Icon("icon", 24)),
-            req("content", Shape::GlanceLabel)
-        ]
-    ),
-    kind!(
-        IssueContent,
-        "issue_content",
-        "jiraIssueContents",
-        "GET",
-        Target,
-        Jira,
-        single = false,
-        doc = false,
-        [
-            KEY,
-            NAME,
-            URL,
-            req("icon", Shape::Icon("icon", 24)),
-            req("tooltip", Shape::I18n("tooltip"))
-        ]
-    ),
-    kind!(
-        Dialog,
-        "dialog",
-        "dialogs",
-        "GET",
-        Url,
-        Both,
-        single = false,
-        doc = false,
-        [KEY, URL]
-    ),
-    kind!(
-        Webhook,
-        "webhook",
-        "webhooks",
-        "POST",
-        Url,
-        Both,
-        single = false,
-        doc = false,
-        [
-            req("event", Shape::Event),
-            URL,
-            opt("filter", Shape::Str("filter")),
-            opt("exclude_body", Shape::Bool("excludeBody"))
-        ]
-    ),
-    kind!(
-        DynamicContentMacro,
-        "dynamic_content_macro",
-        "dynamicContentMacros",
-        "GET",
-        Url,
-        Confluence,
-        single = false,
-        doc = true,
-        [KEY, NAME, URL, OUTPUT_TYPE, BODY_TYPE]
-    ),
-    kind!(
-        StaticContentMacro,
-        "static_content_macro",
-        "staticContentMacros",
-        "GET",
-        Url,
-        Confluence,
-        single = false,
-        doc = true,
-        [KEY, NAME, URL, OUTPUT_TYPE, BODY_TYPE]
-    ),
-    kind!(
-        SpaceToolsTab,
-        "space_tools_tab",
-        "spaceToolsTabs",
-        "GET",
-        Url,
-        Confluence,
-        single = false,
-        doc = false,
-        [KEY, NAME, URL, opt("location", Shape::Location)]
-    ),
-];
 
 /// An argument's value, as the attribute wrote it.
 #[derive(Debug, Clone, PartialEq)]
@@ -407,10 +201,8 @@ impl std::fmt::Display for ArgError {
 impl ModuleType {
     /// Its row of [`KINDS`].
     pub fn spec(self) -> &'static KindSpec {
-        KINDS
-            .iter()
-            .find(|spec| spec.module_type == self)
-            .unwrap_or(&KINDS[0])
+        // The table lists the kinds in the enum's order (generated together; tested).
+        &KINDS[self as usize]
     }
 
     /// The type of attribute `attr` (`general_page`).
@@ -498,35 +290,6 @@ impl ModuleType {
                 at,
                 message: format!("`#[connect::{}]`: {error}", spec.attr),
             }]
-        })
-    }
-
-    /// A module of this type from its descriptor JSON.
-    pub fn from_json(self, entry: Value) -> Result<Module, ModulesError> {
-        let spec = self.spec();
-        let invalid = |error: serde_json::Error| ModulesError::Invalid {
-            kind: spec.descriptor_key.to_owned(),
-            reason: error.to_string(),
-        };
-        macro_rules! typed {
-            ($variant:ident) => {
-                Module::$variant(serde_json::from_value(entry).map_err(invalid)?)
-            };
-        }
-        Ok(match self {
-            ModuleType::GeneralPage => typed!(GeneralPage),
-            ModuleType::AdminPage => typed!(AdminPage),
-            ModuleType::ConfigurePage => typed!(ConfigurePage),
-            ModuleType::ProjectPage => typed!(ProjectPage),
-            ModuleType::WebPanel => typed!(WebPanel),
-            ModuleType::WebItem => typed!(WebItem),
-            ModuleType::IssueGlance => typed!(IssueGlance),
-            ModuleType::IssueContent => typed!(IssueContent),
-            ModuleType::Dialog => typed!(Dialog),
-            ModuleType::Webhook => typed!(Webhook),
-            ModuleType::DynamicContentMacro => typed!(DynamicContentMacro),
-            ModuleType::StaticContentMacro => typed!(StaticContentMacro),
-            ModuleType::SpaceToolsTab => typed!(SpaceToolsTab),
         })
     }
 }
@@ -660,6 +423,7 @@ mod tests {
     #[test]
     fn every_attribute_and_descriptor_key_is_unique() {
         for (i, a) in KINDS.iter().enumerate() {
+            assert_eq!(a.module_type as usize, i, "KINDS follows the enum's order");
             assert_eq!(a.module_type.spec().attr, a.attr);
             for b in &KINDS[i + 1..] {
                 assert_ne!(a.attr, b.attr);

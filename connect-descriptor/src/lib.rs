@@ -19,12 +19,13 @@ pub mod known;
 pub mod manifest;
 pub mod module;
 pub mod scope;
+mod table;
 pub mod url;
 
 pub use descriptor::{ApiMigrations, Authentication, Descriptor, Lifecycle, Vendor};
 pub use forge::{ForgeAppId, ForgeError, ForgeModule, Interval};
 pub use key::{AppKey, KeyError, ModuleKey};
-pub use kind::Product;
+pub use kind::{AppliesTo, Product};
 pub use kind::{ArgError, ArgValue, ErrorAt, ModuleType};
 pub use manifest::{Manifest, ManifestError, ManifestSettings, Operation, RemoteSettings};
 pub use module::{Module, Modules, ModulesError};

@@ -13,7 +13,7 @@
 
 use crate::descriptor::Descriptor;
 use crate::forge::{ForgeAppId, ForgeModule, Interval, check_key};
-use crate::kind::{ModuleType, Product};
+use crate::kind::{AppliesTo, ModuleType, Product};
 use crate::scope::Scope;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -328,15 +328,6 @@ pub fn trigger_endpoint_key(key: &str) -> String {
     format!("{key}-ep")
 }
 
-/// The Forge product name of `product` (`jira`, `confluence`).
-fn product_name(product: Product) -> Result<&'static str, ManifestError> {
-    match product {
-        Product::Jira => Ok("jira"),
-        Product::Confluence => Ok("confluence"),
-        Product::Both => Err(ManifestError::AmbiguousProduct),
-    }
-}
-
 /// The manifest scope of Connect scope `scope` in `product`: `read:connect-jira`.
 pub fn connect_scope(scope: Scope, product: &str) -> Option<String> {
     (scope != Scope::None).then(|| {
@@ -353,10 +344,10 @@ pub fn infer_product(descriptor: &Descriptor) -> Result<Product, ManifestError> 
     let mut jira = false;
     let mut confluence = false;
     for module_type in module_types(descriptor) {
-        match module_type.spec().product {
-            Product::Jira => jira = true,
-            Product::Confluence => confluence = true,
-            Product::Both => {}
+        match module_type.spec().applies_to {
+            AppliesTo::Jira => jira = true,
+            AppliesTo::Confluence => confluence = true,
+            AppliesTo::Both => {}
         }
     }
     match (jira, confluence) {
@@ -387,7 +378,7 @@ impl Manifest {
             Some(product) => product,
             None => infer_product(descriptor)?,
         };
-        let product_name = product_name(product)?;
+        let product_name = product.as_str();
         let mut keys: Vec<String> = descriptor.modules.keys().map(str::to_owned).collect();
         let claim = |key: String, keys: &mut Vec<String>| {
             if keys.contains(&key) {
@@ -530,8 +521,7 @@ fn connect_modules(
     let mut webhook_number = 0;
     for (kind, value) in modules {
         if let Some(module_type) = ModuleType::by_descriptor_key(&kind) {
-            let own = module_type.spec().product;
-            if own != Product::Both && own != product {
+            if !module_type.spec().applies_to.includes(product) {
                 return Err(ManifestError::WrongProduct {
                     module_type: kind,
                     product: product_name,

@@ -3,9 +3,10 @@
 //! Every module struct keeps the fields it does not model in `extra` (flattened into its JSON),
 //! so `extra = r#"{...}"#` on an attribute and [`Modules::add_json`] can carry what Atlassian
 //! adds before the framework does. Module types the framework does not model at all live in
-//! [`Modules::other`].
+//! [`Modules::other`]. [`Module`] and [`Modules`] are generated from the module-kind table.
 
 use crate::key::ModuleKey;
+pub use crate::table::{Module, Modules};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -239,25 +240,6 @@ pub struct SpaceToolsTab {
     pub extra: Extra,
 }
 
-/// One module of any modelled type, as an attribute produces it.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
-pub enum Module {
-    GeneralPage(Page),
-    AdminPage(Page),
-    ConfigurePage(Page),
-    ProjectPage(ProjectPage),
-    WebPanel(WebFragment),
-    WebItem(WebFragment),
-    IssueGlance(IssueGlance),
-    IssueContent(IssueContent),
-    Dialog(Dialog),
-    Webhook(Webhook),
-    DynamicContentMacro(ContentMacro),
-    StaticContentMacro(ContentMacro),
-    SpaceToolsTab(SpaceToolsTab),
-}
-
 /// Two modules that cannot both be in one descriptor.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModulesError {
@@ -277,76 +259,10 @@ pub enum ModulesError {
     },
 }
 
-/// The descriptor's `modules`: arrays by module type.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(missing_docs)]
-pub struct Modules {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub general_pages: Vec<Page>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub admin_pages: Vec<Page>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub configure_page: Option<Page>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub jira_project_pages: Vec<ProjectPage>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub web_panels: Vec<WebFragment>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub web_items: Vec<WebFragment>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub jira_issue_glances: Vec<IssueGlance>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub jira_issue_contents: Vec<IssueContent>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dialogs: Vec<Dialog>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub webhooks: Vec<Webhook>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dynamic_content_macros: Vec<ContentMacro>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub static_content_macros: Vec<ContentMacro>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub space_tools_tabs: Vec<SpaceToolsTab>,
-    /// Module types the framework does not model, as raw JSON by type.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
-}
-
 impl Modules {
     /// Whether no module is declared.
     pub fn is_empty(&self) -> bool {
         self.keys().next().is_none() && self.webhooks.is_empty() && self.other.is_empty()
-    }
-
-    /// Adds `module`, refusing a key already used and a second single-object module.
-    pub fn add(&mut self, module: Module) -> Result<(), ModulesError> {
-        if let Some(key) = module.key() {
-            if self.keys().any(|existing| existing == key.as_str()) {
-                return Err(ModulesError::DuplicateKey(key.clone()));
-            }
-        }
-        match module {
-            Module::GeneralPage(m) => self.general_pages.push(m),
-            Module::AdminPage(m) => self.admin_pages.push(m),
-            Module::ConfigurePage(m) => {
-                if self.configure_page.is_some() {
-                    return Err(ModulesError::DuplicateSingle("configurePage"));
-                }
-                self.configure_page = Some(m);
-            }
-            Module::ProjectPage(m) => self.jira_project_pages.push(m),
-            Module::WebPanel(m) => self.web_panels.push(m),
-            Module::WebItem(m) => self.web_items.push(m),
-            Module::IssueGlance(m) => self.jira_issue_glances.push(m),
-            Module::IssueContent(m) => self.jira_issue_contents.push(m),
-            Module::Dialog(m) => self.dialogs.push(m),
-            Module::Webhook(m) => self.webhooks.push(m),
-            Module::DynamicContentMacro(m) => self.dynamic_content_macros.push(m),
-            Module::StaticContentMacro(m) => self.static_content_macros.push(m),
-            Module::SpaceToolsTab(m) => self.space_tools_tabs.push(m),
-        }
-        Ok(())
     }
 
     /// Adds a raw JSON entry of module type `kind` (e.g. `generalPages`): typed and checked
@@ -381,32 +297,7 @@ impl Modules {
 
     /// Every module key, modelled and raw.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        let pages = self
-            .general_pages
-            .iter()
-            .chain(&self.admin_pages)
-            .chain(&self.configure_page)
-            .map(|m| &m.key);
-        let fragments = self
-            .web_panels
-            .iter()
-            .chain(&self.web_items)
-            .map(|m| &m.key);
-        let macros = self
-            .dynamic_content_macros
-            .iter()
-            .chain(&self.static_content_macros)
-            .map(|m| &m.key);
-        pages
-            .chain(self.jira_project_pages.iter().map(|m| &m.key))
-            .chain(fragments)
-            .chain(self.jira_issue_glances.iter().map(|m| &m.key))
-            .chain(self.jira_issue_contents.iter().map(|m| &m.key))
-            .chain(self.dialogs.iter().map(|m| &m.key))
-            .chain(macros)
-            .chain(self.space_tools_tabs.iter().map(|m| &m.key))
-            .map(ModuleKey::as_str)
-            .chain(self.raw_keys())
+        self.typed_keys().chain(self.raw_keys())
     }
 
     fn raw_keys(&self) -> impl Iterator<Item = &str> + '_ {
@@ -418,19 +309,84 @@ impl Modules {
     }
 }
 
-impl Module {
-    /// The module's key (webhooks have none).
-    pub fn key(&self) -> Option<&ModuleKey> {
-        Some(match self {
-            Module::GeneralPage(m) | Module::AdminPage(m) | Module::ConfigurePage(m) => &m.key,
-            Module::ProjectPage(m) => &m.key,
-            Module::WebPanel(m) | Module::WebItem(m) => &m.key,
-            Module::IssueGlance(m) => &m.key,
-            Module::IssueContent(m) => &m.key,
-            Module::Dialog(m) => &m.key,
-            Module::DynamicContentMacro(m) | Module::StaticContentMacro(m) => &m.key,
-            Module::SpaceToolsTab(m) => &m.key,
-            Module::Webhook(_) => return None,
-        })
+/// A module struct's key, for [`Module::key`] and duplicate detection.
+pub(crate) trait Keyed {
+    /// The key (webhooks have none).
+    fn module_key(&self) -> Option<&ModuleKey>;
+}
+
+macro_rules! keyed {
+    ($($ty:ty),*) => {$(
+        impl Keyed for $ty {
+            fn module_key(&self) -> Option<&ModuleKey> {
+                Some(&self.key)
+            }
+        }
+    )*};
+}
+
+keyed!(
+    Page,
+    ProjectPage,
+    WebFragment,
+    IssueGlance,
+    IssueContent,
+    Dialog,
+    ContentMacro,
+    SpaceToolsTab
+);
+
+impl Keyed for Webhook {
+    fn module_key(&self) -> Option<&ModuleKey> {
+        None
+    }
+}
+
+/// Where [`Modules`] holds a module type: an array, or one object (`configurePage`).
+pub(crate) trait Slot {
+    /// The module struct.
+    type Item;
+    /// Adds `module`; a second one in a single-object slot is refused.
+    fn put(&mut self, module: Self::Item, kind: &'static str) -> Result<(), ModulesError>;
+    /// The modules held.
+    fn items(&self) -> impl Iterator<Item = &Self::Item>;
+    /// Whether it holds none (then it is left out of the JSON).
+    fn is_vacant(&self) -> bool;
+}
+
+impl<T> Slot for Vec<T> {
+    type Item = T;
+
+    fn put(&mut self, module: T, _: &'static str) -> Result<(), ModulesError> {
+        self.push(module);
+        Ok(())
+    }
+
+    fn items(&self) -> impl Iterator<Item = &T> {
+        self.iter()
+    }
+
+    fn is_vacant(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T> Slot for Option<T> {
+    type Item = T;
+
+    fn put(&mut self, module: T, kind: &'static str) -> Result<(), ModulesError> {
+        if self.is_some() {
+            return Err(ModulesError::DuplicateSingle(kind));
+        }
+        *self = Some(module);
+        Ok(())
+    }
+
+    fn items(&self) -> impl Iterator<Item = &T> {
+        self.iter()
+    }
+
+    fn is_vacant(&self) -> bool {
+        self.is_none()
     }
 }

@@ -7,6 +7,10 @@
 //! `project.key`). The macros parse URLs with this module at compile time, the runtime matches
 //! requests with the same [`PathPattern`].
 
+/// The HTTP methods a route can have (`#[connect::route(METHOD, ...)]`,
+/// `#[forge::remote(method = ...)]`).
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH"];
+
 /// A URL or path that cannot be a module URL or a route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {

@@ -47,37 +47,9 @@ macro_rules! module_attributes {
     )*};
 }
 
-module_attributes! {
-    /// A Jira or Confluence general page: `key`, `name`, `url`; optional `location`,
-    /// `weight`, `icon`. GET, verified with the tenant's shared secret and `qsh`.
-    general_page,
-    /// An administration page: `key`, `name`, `url`; optional `location`, `weight`.
-    admin_page,
-    /// The app's configure page (one per app): `key`, `name`, `url`.
-    configure_page,
-    /// A Jira project page: `key`, `name`, `url`; optional `icon_url`, `weight`.
-    project_page,
-    /// A web panel: `key`, `name`, `url`, `location`; optional `weight`, `tooltip`.
-    web_panel,
-    /// A web item whose URL the app serves: `key`, `name`, `url`, `location`.
-    web_item,
-    /// A Jira issue glance: `key`, `name`, `url` (its `target.url`), `icon`, `content` (label).
-    issue_glance,
-    /// A Jira issue content: `key`, `name`, `url`, `icon`, `tooltip`.
-    issue_content,
-    /// A dialog: `key`, `url`.
-    dialog,
-    /// A webhook: `event`, `url`; optional `filter`, `exclude_body`. POST, verified with the
-    /// tenant's shared secret; the body arrives through `Json<T>`.
-    webhook,
-    /// A Confluence dynamic content macro: `key`, `name`, `url`; optional `output_type`
-    /// (`block`), `body_type` (`none`). The doc comment becomes its description.
-    dynamic_content_macro,
-    /// A Confluence static content macro: as `dynamic_content_macro`.
-    static_content_macro,
-    /// A Confluence space tools tab: `key`, `name`, `url`; optional `location`.
-    space_tools_tab,
-}
+// One attribute per row of the module-kind table (`connect-descriptor/src/table.rs`), with
+// the row's doc comment.
+connect_descriptor::for_each_module_attr!(module_attributes);
 
 /// An app route that is not a module: `#[connect::route(GET, "/api/notes", auth = context)]`.
 /// `auth` is `jwt` (default), `context` (accepts `AP.context.getToken()` tokens) or `none`.

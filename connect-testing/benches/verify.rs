@@ -1,8 +1,8 @@
-//! The per-request cost of the SharedSecret policy, against a baseline measured in the same
+//! The per-request cost of the `Jwt` policy, against a baseline measured in the same
 //! run: bare jsonwebtoken HS256 decoding (signature and `exp`, nothing Connect-specific).
 //!
 //! And the `ForgeInvocation` policy (RS256 FIT, key from a cached JWKS) against the
-//! SharedSecret policy and bare jsonwebtoken RS256 decoding, in one group.
+//! `Jwt` policy and bare jsonwebtoken RS256 decoding, in one group.
 //!
 //! ```text
 //! cargo bench -p connect-testing --bench verify

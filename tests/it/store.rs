@@ -107,7 +107,7 @@ async fn postgres_store_conforms() {
     check(store::open(&url).await.expect("open").as_ref()).await;
 }
 
-/// `GET /page` behind the SharedSecret policy, as `#[connect::route(GET, "/page", auth = jwt)]`
+/// `GET /page` behind the `Jwt` policy, as `#[connect::route(GET, "/page", auth = jwt)]`
 /// generates it.
 fn verified_page() -> connect_runtime::__private::Handler {
     use connect_runtime::__private::{Handler, HandlerKind, RouteSpec, route_call};

@@ -11,68 +11,13 @@ use crate::internals::ctxt::Ctxt;
 use crate::paths::Paths;
 use connect_descriptor::PathPattern;
 use connect_descriptor::forge::{self as rules, Interval};
+use connect_descriptor::url::METHODS;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ItemFn, Lit};
 
-/// Which Forge attribute.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `#[forge::remote]`.
-    Remote,
-    /// `#[forge::trigger]`.
-    Trigger,
-    /// `#[forge::scheduled_trigger]`.
-    ScheduledTrigger,
-}
-
-impl Kind {
-    fn attr(self) -> &'static str {
-        match self {
-            Kind::Remote => "forge::remote",
-            Kind::Trigger => "forge::trigger",
-            Kind::ScheduledTrigger => "forge::scheduled_trigger",
-        }
-    }
-
-    fn allowed(self) -> &'static [&'static str] {
-        match self {
-            Kind::Remote => &[
-                "key",
-                "path",
-                "method",
-                "system_token",
-                "user_token",
-                "crate",
-            ],
-            Kind::Trigger => &[
-                "key",
-                "events",
-                "path",
-                "system_token",
-                "unchecked",
-                "crate",
-            ],
-            Kind::ScheduledTrigger => &["key", "interval", "path", "system_token", "crate"],
-        }
-    }
-
-    fn example(self) -> &'static str {
-        match self {
-            Kind::Remote => {
-                "#[forge::remote(key = \"notes-remote\", path = \"/forge/notes\", system_token)]"
-            }
-            Kind::Trigger => {
-                "#[forge::trigger(key = \"lifecycle\", events = [\"avi:forge:installed:app\"], path = \"/forge/lifecycle\")]"
-            }
-            Kind::ScheduledTrigger => {
-                "#[forge::scheduled_trigger(key = \"hourly\", interval = \"hour\", path = \"/forge/hourly\")]"
-            }
-        }
-    }
-}
-
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// Which Forge attribute: a row of the Forge attribute table.
+pub use connect_descriptor::forge::ForgeKind as Kind;
 
 /// Trigger keys leave room for the `-ep` of the endpoint the framework declares for them.
 const MAX_TRIGGER_KEY_LEN: usize = rules::MAX_FORGE_KEY_LEN - 3;
@@ -81,15 +26,16 @@ const MAX_TRIGGER_KEY_LEN: usize = rules::MAX_FORGE_KEY_LEN - 3;
 pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> {
     let handler = HandlerFn::from_item(item);
     let cx = Ctxt::new();
-    let attr_name = kind.attr();
+    let attr_name = kind.spec().attr;
     check::signature(&cx, &handler, attr_name);
-    let (positional, named) = attr::named(&cx, attr_name, args, kind.allowed(), BareIdents::Flags);
+    let (positional, named) =
+        attr::named(&cx, attr_name, args, kind.spec().args, BareIdents::Flags);
     for value in positional {
         cx.error_at(
             value.span(),
             format!(
                 "`#[{attr_name}]` takes named arguments only: {}",
-                kind.allowed().join(", ")
+                kind.spec().args.join(", ")
             ),
         );
     }
@@ -113,7 +59,10 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
     let missing = |name: &str| {
         cx.error_spanned_by(
             handler.ident(),
-            format!("`#[{attr_name}]` needs `{name}`, e.g. `{}`", kind.example()),
+            format!(
+                "`#[{attr_name}]` needs `{name}`, e.g. `{}`",
+                kind.spec().example
+            ),
         );
     };
     let key = match find("key") {
@@ -262,8 +211,8 @@ fn events(
             handler.ident(),
             format!(
                 "`#[{}]` needs `events`, e.g. `{}`",
-                kind.attr(),
-                kind.example()
+                kind.spec().attr,
+                kind.spec().example
             ),
         );
         return None;
@@ -308,8 +257,8 @@ fn interval(cx: &Ctxt, handler: &HandlerFn, named: Option<&Named>, kind: Kind) -
             handler.ident(),
             format!(
                 "`#[{}]` needs `interval`, e.g. `{}`",
-                kind.attr(),
-                kind.example()
+                kind.spec().attr,
+                kind.spec().example
             ),
         );
         return None;

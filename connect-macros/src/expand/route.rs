@@ -11,7 +11,7 @@ use connect_descriptor::{PathPattern, UrlPattern};
 use proc_macro2::TokenStream;
 use syn::{ItemFn, Lit};
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH"];
+use connect_descriptor::url::METHODS;
 const AUTH: &[(&str, Auth)] = &[
     ("jwt", Auth::Jwt),
     ("context", Auth::Context),

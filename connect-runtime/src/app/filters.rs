@@ -53,7 +53,7 @@ fn request_target() -> impl Filter<Extract = (Arc<RequestTarget>,), Error = Infa
 }
 
 impl ConnectApp {
-    /// The `SharedSecret` policy for a hand-built route (page loads, webhooks): extracts the
+    /// The [`Jwt`](crate::policy::Jwt) policy for a hand-built route (page loads, webhooks): extracts the
     /// verified [`Context`] or rejects with 401.
     pub fn shared_secret(
         &self,

@@ -17,9 +17,9 @@ use warp::http::Method;
 pub(crate) enum Target {
     /// `GET /atlassian-connect.json`, public.
     Descriptor,
-    /// `POST /installed`, `/uninstalled`: the `Asymmetric` policy.
+    /// `POST /installed`, `/uninstalled`: the install policy (RS256).
     Install(LifecycleEvent),
-    /// `POST /enabled`, `/disabled`: the `SharedSecret` policy.
+    /// `POST /enabled`, `/disabled`: the [`Jwt`](crate::policy::Jwt) policy.
     Toggle(LifecycleEvent),
     /// A handler, with its policy.
     Handler(ConnectAuth, RouteCall),

@@ -210,7 +210,7 @@ impl Verifier {
         &self.store
     }
 
-    /// `Asymmetric` policy: RS256 only, key by `kid` from the key CDN, `aud` is this app,
+    /// The install policy: RS256 only, key by `kid` from the key CDN, `aud` is this app,
     /// `qsh` of this request, `exp`/`iat` within the leeway. Context tokens are refused.
     pub async fn verify_install(
         &self,
@@ -230,7 +230,8 @@ impl Verifier {
         Ok(VerifiedInstall { claims })
     }
 
-    /// `SharedSecret` (with [`QshRule::ThisRequest`]) and `Context` (with
+    /// The [`Jwt`](crate::policy::Jwt) (with [`QshRule::ThisRequest`]) and
+    /// [`ContextJwt`](crate::policy::ContextJwt) (with
     /// [`QshRule::ThisRequestOrContext`]) policies: HS256 only, tenant by `iss`, signature with
     /// its stored secret, `exp`/`iat` within the leeway, `qsh` by `rule`.
     pub async fn verify_tenant(

@@ -173,7 +173,7 @@ pub fn test_app() -> App {
         .module("webhooks", json!({"event": "jira:issue_created", "url": "/webhooks/issue-created"}))
 }
 
-/// The test app's own routes: a page (SharedSecret), a webhook (SharedSecret), a context route.
+/// The test app's own routes: a page (`Jwt`), a webhook (`Jwt`), a context route (`ContextJwt`).
 pub fn test_routes(
     app: &ConnectApp,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection>
