@@ -131,6 +131,24 @@ pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, AuthError> {
         .map_err(|_| AuthError::Malformed)
 }
 
+/// Runs `read` on a segment decoded into a stack buffer (a heap one above 1 KiB): the
+/// header, claims and signature of a Connect token are read once and never kept, so the hot
+/// path need not allocate for them.
+fn with_decoded<T>(
+    segment: &str,
+    read: impl FnOnce(&[u8]) -> Result<T, AuthError>,
+) -> Result<T, AuthError> {
+    let mut buffer = [0u8; 1024];
+    if base64::decoded_len_estimate(segment.len()) <= buffer.len() {
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(segment, &mut buffer)
+            .map_err(|_| AuthError::Malformed)?;
+        read(&buffer[..len])
+    } else {
+        read(&decode_segment(segment)?)
+    }
+}
+
 impl<'a> UnverifiedHs256<'a> {
     /// Splits `token` into its three parts, requires `alg: HS256`, decodes the claims.
     pub fn parse(token: &'a str) -> Result<Self, AuthError> {
@@ -140,19 +158,22 @@ impl<'a> UnverifiedHs256<'a> {
             payload,
             signature,
         } = Compact::split(token)?;
-        let header = decode_segment(header)?;
-        let header: AlgorithmOnly<'_> =
-            serde_json::from_slice(&header).map_err(|_| AuthError::Malformed)?;
-        // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
-        if header.alg != "HS256" {
-            return Err(AuthError::WrongAlgorithm { expected: "HS256" });
-        }
-        if header.crit.is_some() {
-            return Err(AuthError::CriticalHeader);
-        }
-        let payload = decode_segment(payload)?;
-        let claims = serde_json::from_slice(&payload)
-            .map_err(|_| AuthError::InvalidClaims("iss, iat, exp and qsh are required"))?;
+        with_decoded(header, |header| {
+            let header: AlgorithmOnly<'_> =
+                serde_json::from_slice(header).map_err(|_| AuthError::Malformed)?;
+            // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
+            if header.alg != "HS256" {
+                return Err(AuthError::WrongAlgorithm { expected: "HS256" });
+            }
+            if header.crit.is_some() {
+                return Err(AuthError::CriticalHeader);
+            }
+            Ok(())
+        })?;
+        let claims = with_decoded(payload, |payload| {
+            serde_json::from_slice(payload)
+                .map_err(|_| AuthError::InvalidClaims("iss, iat, exp and qsh are required"))
+        })?;
         Ok(Self {
             message,
             signature,
@@ -168,12 +189,13 @@ impl<'a> UnverifiedHs256<'a> {
     /// Checks the signature with `secret` (constant time), then `exp` and `iat` within
     /// `leeway_secs`; the claims are trustworthy only from here.
     pub fn verify(self, secret: &[u8], leeway_secs: u64) -> Result<Claims, AuthError> {
-        let signature = decode_segment(self.signature)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AuthError::Malformed)?;
         mac.update(self.message.as_bytes());
         // `verify_slice` compares in constant time.
-        mac.verify_slice(&signature)
-            .map_err(|_| AuthError::InvalidSignature)?;
+        with_decoded(self.signature, |signature| {
+            mac.verify_slice(signature)
+                .map_err(|_| AuthError::InvalidSignature)
+        })?;
         let now = unix_now();
         let leeway = i64::try_from(leeway_secs).unwrap_or(i64::MAX);
         if self.claims.exp.saturating_add(leeway) < now {
@@ -347,6 +369,30 @@ mod tests {
         let unverified = UnverifiedHs256::parse(&token).unwrap();
         assert_eq!(unverified.issuer(), "tenant");
         assert_eq!(unverified.verify(b"secret", 0).unwrap().qsh, "abc");
+    }
+
+    #[test]
+    fn claims_of_every_size_decode_on_the_stack_or_the_heap_alike() {
+        // Around the 1 KiB stack buffer and well above it: the same answer either way.
+        for filler in [0, 700, 740, 760, 780, 5000] {
+            let mut claims = page_claims(60);
+            claims["context"] = serde_json::json!({"filler": "x".repeat(filler)});
+            let token = hs256(claims, b"secret");
+            let verified = UnverifiedHs256::parse(&token)
+                .and_then(|unverified| unverified.verify(b"secret", 0))
+                .unwrap_or_else(|error| panic!("filler {filler}: {error}"));
+            assert_eq!(
+                verified.context.unwrap()["filler"].as_str().unwrap().len(),
+                filler
+            );
+            let last = if token.ends_with('A') { 'B' } else { 'A' };
+            let tampered = format!("{}{last}", &token[..token.len() - 1]);
+            assert!(
+                UnverifiedHs256::parse(&tampered)
+                    .and_then(|unverified| unverified.verify(b"secret", 0))
+                    .is_err()
+            );
+        }
     }
 
     #[test]

@@ -31,23 +31,24 @@ const JWT_PARAM: &str = "jwt";
 /// `path` is the request path exactly as sent (not decoded) and `query` the raw query string
 /// without the leading `?`.
 pub fn canonical_request(method: &str, path: &str, query: &str, base_path: &str) -> String {
-    let mut out = method.to_ascii_uppercase();
-    out.push('&');
-    out.push_str(&canonical_path(path, base_path));
-    out.push('&');
-    out.push_str(&canonical_query(query));
-    out
+    let mut out = Vec::with_capacity(method.len() + path.len() + query.len() + 2);
+    write_canonical(method, path, query, base_path, |piece| {
+        out.extend_from_slice(piece)
+    });
+    // Every piece is UTF-8 (the method upper-cased, the path as sent, the query encoded).
+    String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// Lower-case hex SHA-256 of [`canonical_request`].
 pub fn query_string_hash(method: &str, path: &str, query: &str, base_path: &str) -> String {
-    hex::encode(Sha256::digest(
-        canonical_request(method, path, query, base_path).as_bytes(),
-    ))
+    hex::encode(digest(method, path, query, base_path))
 }
 
-/// Whether `claimed` is the `qsh` of the request: hashes into a stack buffer, no allocation
-/// for the hex form (this runs on every verified request).
+/// Whether `claimed` is the `qsh` of the request. The canonical request is fed to the hash
+/// piece by piece and the hex form lives on the stack: a request whose query holds nothing
+/// to sort (none, or only the token) allocates nothing here. This runs on every verified
+/// request.
 pub fn query_string_hash_matches(
     method: &str,
     path: &str,
@@ -55,10 +56,63 @@ pub fn query_string_hash_matches(
     base_path: &str,
     claimed: &str,
 ) -> bool {
-    let digest = Sha256::digest(canonical_request(method, path, query, base_path).as_bytes());
     let mut hex = [0u8; 64];
     // 32 bytes always fit 64 hex digits.
-    hex::encode_to_slice(digest, &mut hex).is_ok() && hex.as_slice() == claimed.as_bytes()
+    hex::encode_to_slice(digest(method, path, query, base_path), &mut hex).is_ok()
+        && hex.as_slice() == claimed.as_bytes()
+}
+
+fn digest(method: &str, path: &str, query: &str, base_path: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    write_canonical(method, path, query, base_path, |piece| hasher.update(piece));
+    hasher.finalize().into()
+}
+
+/// Writes `METHOD&PATH&QUERY` to `sink` in pieces.
+fn write_canonical(
+    method: &str,
+    path: &str,
+    query: &str,
+    base_path: &str,
+    mut sink: impl FnMut(&[u8]),
+) {
+    if method.bytes().any(|byte| byte.is_ascii_lowercase()) {
+        sink(method.to_ascii_uppercase().as_bytes());
+    } else {
+        sink(method.as_bytes());
+    }
+    sink(b"&");
+    write_canonical_path(path, base_path, &mut sink);
+    sink(b"&");
+    if !query.is_empty() {
+        sink(canonical_query(query).as_bytes());
+    }
+}
+
+fn write_canonical_path(path: &str, base_path: &str, sink: &mut impl FnMut(&[u8])) {
+    // The reference strips the base path as a plain string prefix (even `/base` from `/basement`);
+    // the product computes the same, so we must too.
+    let relative = path.strip_prefix(base_path).unwrap_or(path);
+    if relative.is_empty() {
+        return sink(b"/");
+    }
+    let add_slash = !relative.starts_with('/');
+    // A trailing `/` is dropped unless it is the whole path.
+    let relative = match relative.strip_suffix('/') {
+        Some(trimmed) if add_slash || !trimmed.is_empty() => trimmed,
+        _ => relative,
+    };
+    if add_slash {
+        sink(b"/");
+    }
+    let mut pieces = relative.split('&');
+    if let Some(first) = pieces.next() {
+        sink(first.as_bytes());
+    }
+    for piece in pieces {
+        sink(b"%26");
+        sink(piece.as_bytes());
+    }
 }
 
 /// Splits a request target (`/path?query`) and hashes it; convenient for outbound calls and tests.
@@ -67,33 +121,15 @@ pub fn query_string_hash_of_target(method: &str, target: &str, base_path: &str) 
     query_string_hash(method, path, query, base_path)
 }
 
-fn canonical_path(path: &str, base_path: &str) -> String {
-    // The reference strips the base path as a plain string prefix (even `/base` from `/basement`);
-    // the product computes the same, so we must too.
-    let relative = path.strip_prefix(base_path).unwrap_or(path);
-    if relative.is_empty() {
-        return "/".to_owned();
-    }
-    let mut canonical = relative.replace('&', "%26");
-    if !canonical.starts_with('/') {
-        canonical.insert(0, '/');
-    }
-    if canonical.len() > 1 && canonical.ends_with('/') {
-        canonical.pop();
-    }
-    canonical
-}
-
 fn canonical_query(query: &str) -> String {
-    let mut params: Vec<(String, String)> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode_component(name), decode_component(value))
-        })
-        .filter(|(name, _)| name != JWT_PARAM)
-        .collect();
+    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(8);
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode_component(name);
+        if name != JWT_PARAM {
+            params.push((name, decode_component(value)));
+        }
+    }
     params.sort_by(|(a_name, a_value), (b_name, b_value)| {
         utf16_order(a_name, b_name).then_with(|| utf16_order(a_value, b_value))
     });
@@ -101,7 +137,7 @@ fn canonical_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len() + 16);
     let mut previous_name: Option<&str> = None;
     for (name, value) in &params {
-        if previous_name == Some(name.as_str()) {
+        if previous_name == Some(name.as_ref()) {
             out.push(',');
         } else {
             if previous_name.is_some() {
@@ -116,14 +152,14 @@ fn canonical_query(query: &str) -> String {
     out
 }
 
-/// `application/x-www-form-urlencoded` decoding as Node's `querystring` does it.
-fn decode_component(raw: &str) -> String {
-    let spaced: Cow<'_, str> = if raw.contains('+') {
-        Cow::Owned(raw.replace('+', " "))
-    } else {
-        Cow::Borrowed(raw)
-    };
-    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+/// `application/x-www-form-urlencoded` decoding as Node's `querystring` does it; borrowed
+/// when there is nothing to decode (most names and values).
+fn decode_component(raw: &str) -> Cow<'_, str> {
+    if !raw.bytes().any(|byte| byte == b'%' || byte == b'+') {
+        return Cow::Borrowed(raw);
+    }
+    let spaced = raw.replace('+', " ");
+    Cow::Owned(percent_decode_str(&spaced).decode_utf8_lossy().into_owned())
 }
 
 /// JavaScript's default string order: by UTF-16 code unit, not by code point.
@@ -157,6 +193,28 @@ mod tests {
             "",
             &hash.to_uppercase()
         ));
+    }
+
+    #[test]
+    fn paths_are_canonical_as_the_reference_makes_them() {
+        for (path, base, expected) in [
+            ("", "", "/"),
+            ("/", "", "/"),
+            ("a/", "", "/a"),
+            ("a", "", "/a"),
+            ("/", "/", "/"),
+            ("/p/", "", "/p"),
+            ("/a&b/c&&d/", "", "/a%26b/c%26%26d"),
+            ("/wiki/", "/wiki", "/"),
+            ("/basement", "/base", "/ment"),
+            ("//", "", "/"),
+        ] {
+            assert_eq!(
+                canonical_request("GET", path, "", base),
+                format!("GET&{expected}&"),
+                "{path} under {base}"
+            );
+        }
     }
 
     #[test]

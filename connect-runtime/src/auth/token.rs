@@ -1,16 +1,27 @@
 //! Finding the token in a request: `Authorization: JWT <token>` or `?jwt=<token>`.
 
 use super::AuthError;
+use std::borrow::Cow;
 
-/// The token of a request, from the `Authorization` header or the `jwt` query parameter.
+/// The token of a request, from the `Authorization` header or the `jwt` query parameter:
+/// borrowed from the header or the query when it needs no decoding (the usual case).
 ///
 /// A request that carries two different tokens (header and query, or the parameter twice) is
 /// refused rather than guessing which one the handler should trust.
-pub fn find_token(authorization: Option<&str>, raw_query: &str) -> Result<String, AuthError> {
-    let mut found: Option<String> = authorization.and_then(token_from_header).map(str::to_owned);
-    let from_query = url::form_urlencoded::parse(raw_query.as_bytes())
-        .filter(|(name, _)| name == "jwt")
-        .map(|(_, value)| value.into_owned());
+pub fn find_token<'a>(
+    authorization: Option<&'a str>,
+    raw_query: &'a str,
+) -> Result<Cow<'a, str>, AuthError> {
+    let mut found: Option<Cow<'a, str>> =
+        authorization.and_then(token_from_header).map(Cow::Borrowed);
+    let from_query = (!raw_query.is_empty())
+        .then(|| {
+            url::form_urlencoded::parse(raw_query.as_bytes())
+                .filter(|(name, _)| name == "jwt")
+                .map(|(_, value)| value)
+        })
+        .into_iter()
+        .flatten();
     for token in from_query {
         match &found {
             Some(existing) if *existing != token => return Err(AuthError::ConflictingTokens),
