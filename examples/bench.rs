@@ -65,7 +65,7 @@ async fn seed(database_url: &str, count: usize) -> anyhow::Result<()> {
             continue;
         }
         store
-            .save(&Tenant {
+            .save(&store::TenantRecord {
                 app_key: key.clone(),
                 client_key: client_key.clone(),
                 shared_secret: format!("bench-secret-{index}-0123456789abcdef").into(),

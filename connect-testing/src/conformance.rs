@@ -10,7 +10,7 @@
 //! Each scenario uses its own app key, so the suite can run on a database shared with other
 //! tests. It panics with a message naming the broken rule.
 
-use connect_runtime::store::{InstallationLink, InstallationQuery, Tenant, TenantStore};
+use connect_runtime::store::{InstallationLink, InstallationQuery, TenantRecord, TenantStore};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -27,8 +27,8 @@ pub async fn check(store: &dyn TenantStore) {
 }
 
 /// A tenant with every field set, including a 400-byte secret and a non-ASCII payload.
-pub fn sample_tenant(app_key: &str, client_key: &str) -> Tenant {
-    Tenant {
+pub fn sample_tenant(app_key: &str, client_key: &str) -> TenantRecord {
+    TenantRecord {
         app_key: app_key.to_owned(),
         client_key: client_key.to_owned(),
         shared_secret: SecretString::from(format!("{client_key}-{}", "s€cret".repeat(57))),
@@ -46,7 +46,7 @@ pub fn sample_tenant(app_key: &str, client_key: &str) -> Tenant {
     }
 }
 
-fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
+fn assert_same(actual: &TenantRecord, expected: &TenantRecord, rule: &str) {
     let differing = [
         ("app_key", actual.app_key == expected.app_key),
         ("client_key", actual.client_key == expected.client_key),
@@ -85,15 +85,15 @@ fn assert_same(actual: &Tenant, expected: &Tenant, rule: &str) {
     );
 }
 
-async fn get(store: &dyn TenantStore, app_key: &str, client_key: &str) -> Option<Tenant> {
+async fn get(store: &dyn TenantStore, app_key: &str, client_key: &str) -> Option<TenantRecord> {
     store
         .get(app_key, client_key)
         .await
         .unwrap_or_else(|error| panic!("get({app_key}, {client_key}) failed: {error}"))
-        .map(|tenant| Tenant::clone(&tenant))
+        .map(|tenant| tenant.into_record())
 }
 
-async fn save(store: &dyn TenantStore, tenant: &Tenant) {
+async fn save(store: &dyn TenantStore, tenant: &TenantRecord) {
     store
         .save(tenant)
         .await
@@ -185,7 +185,7 @@ async fn client_keys_are_case_sensitive(store: &dyn TenantStore) {
 }
 
 async fn concurrent_saves_are_all_kept(store: &dyn TenantStore) {
-    let tenants: Vec<Tenant> = (0..50)
+    let tenants: Vec<TenantRecord> = (0..50)
         .map(|i| sample_tenant("conformance.concurrent", &format!("client-{i}")))
         .collect();
     futures_util::future::join_all(tenants.iter().map(|tenant| store.save(tenant)))

@@ -60,9 +60,14 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// The tenants `echo` was handed, to compare with the store's.
+static ECHOED: Mutex<Vec<Tenant>> = Mutex::new(Vec::new());
+
 #[connect::route(POST, "/api/echo", auth = jwt)]
 async fn echo(body: Json<serde_json::Value>, tenant: Tenant) -> Json<serde_json::Value> {
-    Json(serde_json::json!({"tenant": tenant.client_key, "body": body.0}))
+    let answer = serde_json::json!({"tenant": tenant.client_key, "body": body.0});
+    ECHOED.lock().unwrap().push(tenant);
+    Json(answer)
 }
 
 async fn start() -> Running {
@@ -158,7 +163,10 @@ async fn path_and_query_parameters_are_typed() {
 #[tokio::test]
 async fn each_policy_refuses_what_it_must() {
     let Running {
-        host, app, _server, ..
+        host,
+        app,
+        store,
+        _server,
     } = start().await;
     let site = Site::jira("policies");
     host.install(&app, &site).await.unwrap();
@@ -208,6 +216,20 @@ async fn each_policy_refuses_what_it_must() {
         body,
         serde_json::json!({"tenant": site.client_key, "body": {"x": 1}})
     );
+    // The `Tenant` extractor handed out the store's own record, not a copy of it.
+    let stored = store
+        .get(app.key(), &site.client_key)
+        .await
+        .unwrap()
+        .unwrap();
+    let handed = ECHOED
+        .lock()
+        .unwrap()
+        .iter()
+        .rfind(|tenant| tenant.client_key == site.client_key)
+        .cloned()
+        .unwrap();
+    assert!(Tenant::ptr_eq(&handed, &stored));
 
     // Handler routes take bodies larger than the lifecycle limit (a webhook carries a whole
     // issue), up to their own.

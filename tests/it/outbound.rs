@@ -453,14 +453,13 @@ async fn the_authorization_server_checks_the_assertion_claims() {
     let setup = Setup::start().await;
     let api = setup.host.api();
     // A tenant whose stored secret or OAuth client differs from the product's: refused.
-    let mut tenant = connect_runtime::Tenant::clone(
-        &setup
-            .store
-            .get(KEY, &setup.jira.client_key)
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let mut tenant = setup
+        .store
+        .get(KEY, &setup.jira.client_key)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_record();
     tenant.shared_secret = "not-the-secret".to_owned().into();
     let error = setup
         .built

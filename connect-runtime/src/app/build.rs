@@ -13,7 +13,7 @@ use crate::handler::{Core, HandlerKind, HookCall, HookRequest};
 use crate::lifecycle::installations::Installations;
 use crate::lifecycle::{Lifecycle, LifecycleEvent};
 use crate::state::Requirements;
-use crate::store::{Tenant, TenantStore};
+use crate::store::{TenantRecord, TenantStore};
 use bytes::Bytes;
 use connect_descriptor::forge::{ForgeModule, INSTALLED_EVENT};
 use connect_descriptor::{Descriptor, Manifest, PathPattern};
@@ -193,7 +193,7 @@ impl ConnectApp {
     /// A [`HostClient`] for `tenant` (from [`TenantStore::get`]), sharing this app's
     /// connection pool, retry policy and token caches: for work outside a request, such as a
     /// background job. Handlers and hooks take a `HostClient` argument instead.
-    pub fn client_for(&self, tenant: &Tenant) -> Result<HostClient, ClientError> {
+    pub fn client_for(&self, tenant: &TenantRecord) -> Result<HostClient, ClientError> {
         HostClient::new(Arc::clone(&self.inner.core.outbound), tenant)
     }
 

@@ -60,7 +60,7 @@ pub struct Context {
 
 #[derive(Debug)]
 struct VerifiedRequest {
-    tenant: Arc<Tenant>,
+    tenant: Tenant,
     claims: Claims,
     target: Arc<RequestTarget>,
 }
@@ -68,11 +68,6 @@ struct VerifiedRequest {
 impl Context {
     /// The verified tenant (installed, not uninstalled).
     pub fn tenant(&self) -> &Tenant {
-        &self.verified.tenant
-    }
-
-    /// The verified tenant, shared with the tenant store's cache.
-    pub(crate) fn shared_tenant(&self) -> &Arc<Tenant> {
         &self.verified.tenant
     }
 

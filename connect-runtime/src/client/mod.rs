@@ -57,7 +57,7 @@ pub(crate) use request::transport_error;
 pub use response::ClientResponse;
 
 use crate::config::{ClientConfig, RetryPolicy};
-use crate::store::Tenant;
+use crate::store::TenantRecord;
 use oauth::{Grant, TokenKey, UserTokens};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -187,7 +187,7 @@ impl std::fmt::Debug for HostClient {
 
 impl HostClient {
     /// The client of `tenant`, sharing `outbound`'s pool and caches.
-    pub fn new(outbound: Arc<Outbound>, tenant: &Tenant) -> Result<Self, ClientError> {
+    pub fn new(outbound: Arc<Outbound>, tenant: &TenantRecord) -> Result<Self, ClientError> {
         Ok(Self {
             outbound,
             tenant: Arc::new(TenantLink {

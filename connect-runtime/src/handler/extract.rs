@@ -111,12 +111,6 @@ impl<P: VerifiesTenant> FromRequest<P> for Tenant {
     }
 }
 
-impl<P: VerifiesTenant> FromRequest<P> for Arc<Tenant> {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(Arc::clone(verified(request)?.shared_tenant()))
-    }
-}
-
 impl<P: VerifiesTenant> FromRequest<P> for HostClient {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         Ok(HostClient::new(

@@ -220,7 +220,7 @@ impl ForgeContext {
     /// The Connect tenant of this installation's site, when the app was installed there
     /// through Connect too: matched by installation id, else by cloud id (and then linked,
     /// unless the tenant is linked to another installation already).
-    pub async fn tenant(&self) -> Result<Option<Arc<Tenant>>, AppError> {
+    pub async fn tenant(&self) -> Result<Option<Tenant>, AppError> {
         Ok(self
             .verified
             .installations

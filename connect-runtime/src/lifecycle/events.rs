@@ -12,7 +12,7 @@ use crate::auth::jwt::unix_now;
 use crate::auth::{AuthError, Context, VerifiedInstall};
 use crate::config::ConnectConfig;
 use crate::http::AppError;
-use crate::store::{StoreError, Tenant, TenantStore};
+use crate::store::{StoreError, Tenant, TenantRecord, TenantStore};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -118,13 +118,15 @@ impl Lifecycle {
             .take()
             .ok_or_else(|| PayloadError::MissingField("sharedSecret".to_owned()))?;
         let app_key = &*self.app_key;
-        let existing = self
-            .store
-            .get(app_key, token.client_key())
-            .await?
-            .map(|tenant| Tenant::clone(&tenant));
+        let existing = self.store.get(app_key, token.client_key()).await?;
         let reinstall = existing.is_some();
-        let tenant = transitions::install(existing, app_key, parsed, secret, unix_now());
+        let tenant = Tenant::new(transitions::install(
+            existing.as_deref(),
+            app_key,
+            parsed,
+            secret,
+            unix_now(),
+        ));
         self.store.save(&tenant).await?;
         tracing::info!(
             app_key,
@@ -152,7 +154,7 @@ impl Lifecycle {
             );
             return Ok(());
         };
-        let tenant = transitions::uninstall(Tenant::clone(&tenant), unix_now());
+        let tenant = Tenant::new(transitions::uninstall(tenant.into_record(), unix_now()));
         self.store.save(&tenant).await?;
         tracing::info!(app_key, client_key = ?tenant.client_key, "verified uninstall: tenant marked uninstalled");
         self.run_hooks(LifecycleEvent::Uninstalled, &tenant).await
@@ -167,7 +169,11 @@ impl Lifecycle {
     ) -> Result<(), LifecycleError> {
         self.checked_payload(event, body, &context.tenant().client_key)?;
         let enabled = event == LifecycleEvent::Enabled;
-        let tenant = transitions::set_enabled(context.tenant().clone(), enabled, unix_now());
+        let tenant = Tenant::new(transitions::set_enabled(
+            TenantRecord::clone(context.tenant()),
+            enabled,
+            unix_now(),
+        ));
         self.store.save(&tenant).await?;
         tracing::info!(
             app_key = &*self.app_key,

@@ -49,7 +49,7 @@ impl Installations {
         &self,
         invocation: &VerifiedInvocation,
         relink: Relink,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    ) -> Result<Option<Tenant>, StoreError> {
         let installation_id = invocation.claims().app.installation_id.as_str();
         let (product, cloud_id) = product_and_cloud_id(invocation).unzip();
         let query = InstallationQuery {
@@ -81,13 +81,13 @@ impl Installations {
         self.store
             .link_installation(&self.app_key, &tenant.client_key, link)
             .await?;
-        let mut linked = Tenant::clone(&tenant);
+        let mut linked = tenant.into_record();
         link.apply_to(&mut linked);
         tracing::info!(
             tenant = ?linked.client_key,
             installation = ?installation_id,
             "linked the Forge installation to its Connect tenant"
         );
-        Ok(Some(Arc::new(linked)))
+        Ok(Some(Tenant::new(linked)))
     }
 }

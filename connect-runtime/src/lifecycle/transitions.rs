@@ -2,35 +2,34 @@
 //! stored row. Kept apart from I/O so every transition is unit-tested.
 
 use super::payload::ParsedPayload;
-use crate::store::Tenant;
+use crate::store::TenantRecord;
 use secrecy::SecretString;
 
 /// The row after a verified signed install: a new tenant, or the existing row with the new
 /// secret and site details (a reinstall or upgrade). An uninstalled tenant becomes installed
 /// again; `enabled` is left to the `enabled` event that follows an install.
 pub fn install(
-    existing: Option<Tenant>,
+    existing: Option<&TenantRecord>,
     app_key: &str,
     parsed: ParsedPayload,
     secret: SecretString,
     now: i64,
-) -> Tenant {
+) -> TenantRecord {
     let ParsedPayload {
         payload,
         stored_json,
     } = parsed;
     // A Forge link made before this install stays unless the payload names the installation.
-    let installation_id = payload.installation_id.clone().or_else(|| {
-        existing
-            .as_ref()
-            .and_then(|tenant| tenant.installation_id.clone())
-    });
-    let (installed_at, enabled) = match &existing {
+    let installation_id = payload
+        .installation_id
+        .clone()
+        .or_else(|| existing.and_then(|tenant| tenant.installation_id.clone()));
+    let (installed_at, enabled) = match existing {
         Some(tenant) if !tenant.uninstalled => (tenant.installed_at, tenant.enabled),
         Some(tenant) => (tenant.installed_at, false),
         None => (now, false),
     };
-    Tenant {
+    TenantRecord {
         app_key: app_key.to_owned(),
         client_key: payload.client_key,
         shared_secret: secret,
@@ -49,7 +48,7 @@ pub fn install(
 }
 
 /// The row after `enabled` (`true`) or `disabled` (`false`).
-pub fn set_enabled(mut tenant: Tenant, enabled: bool, now: i64) -> Tenant {
+pub fn set_enabled(mut tenant: TenantRecord, enabled: bool, now: i64) -> TenantRecord {
     tenant.enabled = enabled;
     tenant.updated_at = now;
     tenant
@@ -57,7 +56,7 @@ pub fn set_enabled(mut tenant: Tenant, enabled: bool, now: i64) -> Tenant {
 
 /// The row after a verified uninstall: kept (soft delete), marked uninstalled and disabled,
 /// its Forge link dropped (a reinstall is a new installation).
-pub fn uninstall(mut tenant: Tenant, now: i64) -> Tenant {
+pub fn uninstall(mut tenant: TenantRecord, now: i64) -> TenantRecord {
     tenant.uninstalled = true;
     tenant.installation_id = None;
     tenant.enabled = false;
@@ -98,7 +97,7 @@ mod tests {
             11,
         );
         let again = install(
-            Some(first),
+            Some(&first),
             "app",
             parsed("s2"),
             SecretString::from("s2"),
@@ -117,7 +116,7 @@ mod tests {
         );
         assert!(gone.uninstalled && !gone.enabled);
         let back = install(
-            Some(gone),
+            Some(&gone),
             "app",
             parsed("s3"),
             SecretString::from("s3"),

@@ -1,14 +1,14 @@
 //! In-memory tenant store, for tests and throwaway runs.
 
-use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
+use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantRecord, TenantStore};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 /// Tenants in a map (by app key, then clientKey, so a lookup allocates nothing); lost when
 /// the process exits.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    tenants: RwLock<HashMap<String, HashMap<String, Arc<Tenant>>>>,
+    tenants: RwLock<HashMap<String, HashMap<String, Tenant>>>,
 }
 
 impl MemoryStore {
@@ -16,12 +16,7 @@ impl MemoryStore {
     pub fn snapshot(&self) -> Vec<Tenant> {
         self.tenants
             .read()
-            .map(|apps| {
-                apps.values()
-                    .flat_map(HashMap::values)
-                    .map(|tenant| Tenant::clone(tenant))
-                    .collect()
-            })
+            .map(|apps| apps.values().flat_map(HashMap::values).cloned().collect())
             .unwrap_or_default()
     }
 }
@@ -32,11 +27,7 @@ fn poisoned<T>(_: T) -> StoreError {
 
 #[async_trait::async_trait]
 impl TenantStore for MemoryStore {
-    async fn get(
-        &self,
-        app_key: &str,
-        client_key: &str,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
         let apps = self.tenants.read().map_err(poisoned)?;
         Ok(apps
             .get(app_key)
@@ -44,11 +35,11 @@ impl TenantStore for MemoryStore {
             .cloned())
     }
 
-    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
+    async fn save(&self, tenant: &TenantRecord) -> Result<(), StoreError> {
         let mut apps = self.tenants.write().map_err(poisoned)?;
         apps.entry(tenant.app_key.clone())
             .or_default()
-            .insert(tenant.client_key.clone(), Arc::new(tenant.clone()));
+            .insert(tenant.client_key.clone(), Tenant::new(tenant.clone()));
         Ok(())
     }
 
@@ -56,7 +47,7 @@ impl TenantStore for MemoryStore {
         &self,
         app_key: &str,
         query: InstallationQuery<'_>,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    ) -> Result<Option<Tenant>, StoreError> {
         let apps = self.tenants.read().map_err(poisoned)?;
         Ok(apps
             .get(app_key)
@@ -78,9 +69,9 @@ impl TenantStore for MemoryStore {
             .get_mut(app_key)
             .and_then(|tenants| tenants.get_mut(client_key))
         {
-            let mut linked = Tenant::clone(tenant);
+            let mut linked = TenantRecord::clone(tenant);
             link.apply_to(&mut linked);
-            *tenant = Arc::new(linked);
+            *tenant = Tenant::new(linked);
         }
         Ok(())
     }

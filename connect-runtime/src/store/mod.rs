@@ -19,12 +19,13 @@ pub use sqlite::SqliteStore;
 use secrecy::SecretString;
 use std::sync::Arc;
 
-/// An installation of the app on one product site.
+/// An installation of the app on one product site, as stored: read it through a [`Tenant`]
+/// (which dereferences to it); build one to save a row.
 ///
 /// `Debug` shows the shared secret as `[REDACTED]`; read it with
 /// [`secrecy::ExposeSecret::expose_secret`].
 #[derive(Debug, Clone)]
-pub struct Tenant {
+pub struct TenantRecord {
     /// The app key this installation belongs to.
     pub app_key: String,
     /// The site's id (`clientKey` of the install payload; `iss` of its tokens).
@@ -57,6 +58,59 @@ pub struct Tenant {
     pub updated_at: i64,
 }
 
+/// A tenant as a handler, a hook or the store hands it out: the stored [`TenantRecord`]
+/// behind an `Arc`, so taking one (the `Tenant` extractor, a cache hit) costs a reference
+/// count, never a copy of the install payload. Fields read through `Deref`:
+/// `tenant.client_key`, `tenant.base_url`.
+///
+/// ```
+/// use connect_runtime::Tenant;
+///
+/// fn site(tenant: &Tenant) -> &str {
+///     &tenant.base_url
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Tenant(Arc<TenantRecord>);
+
+impl Tenant {
+    /// A tenant holding `record`.
+    pub fn new(record: TenantRecord) -> Self {
+        Self(Arc::new(record))
+    }
+
+    /// The record, to change and save: moved out when this is its only holder, copied
+    /// otherwise.
+    pub fn into_record(self) -> TenantRecord {
+        Arc::unwrap_or_clone(self.0)
+    }
+
+    /// Whether both hold the very same record (not merely equal ones).
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl std::ops::Deref for Tenant {
+    type Target = TenantRecord;
+
+    fn deref(&self) -> &TenantRecord {
+        &self.0
+    }
+}
+
+impl From<TenantRecord> for Tenant {
+    fn from(record: TenantRecord) -> Self {
+        Self::new(record)
+    }
+}
+
+impl std::fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        TenantRecord::fmt(&self.0, f)
+    }
+}
+
 /// A backend failure. Its message is for logs; clients see a generic 500.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -79,12 +133,11 @@ pub enum StoreError {
 pub trait TenantStore: Send + Sync + 'static {
     /// The tenant `client_key` of `app_key`, installed or not.
     ///
-    /// Shared (`Arc`): every verified request looks its tenant up, and a cached tenant must
-    /// cost a reference count, not a copy of its install payload.
-    async fn get(&self, app_key: &str, client_key: &str)
-    -> Result<Option<Arc<Tenant>>, StoreError>;
+    /// A [`Tenant`] is shared: every verified request looks its tenant up, and a cached
+    /// tenant must cost a reference count, not a copy of its install payload.
+    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError>;
     /// Inserts or replaces the row of (`tenant.app_key`, `tenant.client_key`).
-    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    async fn save(&self, tenant: &TenantRecord) -> Result<(), StoreError>;
 
     /// The Connect tenant of `app_key` a Forge invocation belongs to: the one linked to
     /// `query.installation_id`, or failing that, the one of the site `query.cloud_id`; only
@@ -97,7 +150,7 @@ pub trait TenantStore: Send + Sync + 'static {
         &self,
         app_key: &str,
         query: InstallationQuery<'_>,
-    ) -> Result<Option<Arc<Tenant>>, StoreError>;
+    ) -> Result<Option<Tenant>, StoreError>;
 
     /// Links tenant `client_key` of `app_key` to Forge installation `installation_id`, sets
     /// its cloud id when it has none, and its `updated_at` to `now`. Writes only those columns,
@@ -125,7 +178,7 @@ pub struct InstallationQuery<'a> {
 impl InstallationQuery<'_> {
     /// Whether `tenant` is a candidate: linked to the installation or of the site, and of the
     /// product (or of none recorded). The SQL stores say the same in their `WHERE`.
-    pub(crate) fn matches(&self, tenant: &Tenant) -> bool {
+    pub(crate) fn matches(&self, tenant: &TenantRecord) -> bool {
         let product_ok = match (self.product, tenant.product_type.as_deref()) {
             (Some(wanted), Some(product)) => wanted == product,
             _ => true,
@@ -136,7 +189,7 @@ impl InstallationQuery<'_> {
     }
 
     /// The order among candidates (smallest first); the SQL stores' `ORDER BY`.
-    pub(crate) fn rank(&self, tenant: &Tenant) -> (bool, bool, bool, i64) {
+    pub(crate) fn rank(&self, tenant: &TenantRecord) -> (bool, bool, bool, i64) {
         (
             tenant.uninstalled,
             tenant.installation_id.as_deref() != Some(self.installation_id),
@@ -160,7 +213,7 @@ pub struct InstallationLink<'a> {
 impl InstallationLink<'_> {
     /// What the link does to a tenant: what [`TenantStore::link_installation`] writes (the SQL
     /// stores say the same in their `UPDATE`).
-    pub fn apply_to(&self, tenant: &mut Tenant) {
+    pub fn apply_to(&self, tenant: &mut TenantRecord) {
         tenant.installation_id = Some(self.installation_id.to_owned());
         if tenant.cloud_id.is_none() {
             tenant.cloud_id = self.cloud_id.map(str::to_owned);

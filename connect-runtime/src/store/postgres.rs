@@ -6,10 +6,9 @@
 //! instance reads from the next request on (a reinstall's new secret is never served stale).
 
 use super::sealing::{self, SecretSealer};
-use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
+use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantRecord, TenantStore};
 use crate::config::PoolSettings;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::NoTls;
 
@@ -196,9 +195,9 @@ impl PostgresStore {
 fn tenant_from_row(
     row: &tokio_postgres::Row,
     sealer: Option<&SecretSealer>,
-) -> Result<Tenant, StoreError> {
+) -> Result<TenantRecord, StoreError> {
     let payload: String = row.get(10);
-    Ok(Tenant {
+    Ok(TenantRecord {
         app_key: row.get(0),
         client_key: row.get(1),
         shared_secret: sealing::from_store_form(sealer, row.get(2))?,
@@ -219,11 +218,7 @@ fn tenant_from_row(
 
 #[async_trait::async_trait]
 impl TenantStore for PostgresStore {
-    async fn get(
-        &self,
-        app_key: &str,
-        client_key: &str,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
         let client = self.client().await?;
         let statement = self.bounded(client.prepare_cached(SELECT_TENANT)).await?;
         let row = self
@@ -232,10 +227,10 @@ impl TenantStore for PostgresStore {
         row.as_ref()
             .map(|row| tenant_from_row(row, self.sealer.as_ref()))
             .transpose()
-            .map(|tenant| tenant.map(Arc::new))
+            .map(|tenant| tenant.map(Tenant::new))
     }
 
-    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
+    async fn save(&self, tenant: &TenantRecord) -> Result<(), StoreError> {
         let payload = serde_json::to_string(&tenant.install_payload)
             .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
         let stored_secret = sealing::store_form(self.sealer.as_ref(), &tenant.shared_secret)?;
@@ -268,7 +263,7 @@ impl TenantStore for PostgresStore {
         &self,
         app_key: &str,
         query: InstallationQuery<'_>,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    ) -> Result<Option<Tenant>, StoreError> {
         let client = self.client().await?;
         let statement = self
             .bounded(client.prepare_cached(SELECT_BY_INSTALLATION))
@@ -283,7 +278,7 @@ impl TenantStore for PostgresStore {
         row.as_ref()
             .map(|row| tenant_from_row(row, self.sealer.as_ref()))
             .transpose()
-            .map(|tenant| tenant.map(Arc::new))
+            .map(|tenant| tenant.map(Tenant::new))
     }
 
     async fn link_installation(

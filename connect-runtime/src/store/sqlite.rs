@@ -8,7 +8,7 @@
 //! PostgreSQL is the store for that).
 
 use super::sealing::{self, SecretSealer};
-use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
+use super::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantRecord, TenantStore};
 use rusqlite::{Connection, OptionalExtension, params};
 use secrecy::SecretString;
 use std::path::Path;
@@ -46,7 +46,7 @@ const CACHED_TENANTS: u64 = 10_000;
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
     /// Keyed by `app_key NUL client_key` (one allocation per lookup).
-    cache: moka::sync::Cache<String, Arc<Tenant>>,
+    cache: moka::sync::Cache<String, Tenant>,
     sealer: Option<SecretSealer>,
 }
 
@@ -193,10 +193,10 @@ const LINK_INSTALLATION: &str = "UPDATE connect_tenants
     WHERE app_key = ?1 AND client_key = ?2";
 
 /// The row's tenant (its secret still empty), install payload and stored secret.
-fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String, String)> {
+fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TenantRecord, String, String)> {
     let payload: String = row.get(10)?;
     let stored_secret: String = row.get(2)?;
-    let tenant = Tenant {
+    let tenant = TenantRecord {
         app_key: row.get(0)?,
         client_key: row.get(1)?,
         shared_secret: SecretString::from(String::new()),
@@ -217,13 +217,13 @@ fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Tenant, String,
 
 /// The tenant of a row read by [`tenant_from_row`]: its secret opened, its payload parsed.
 fn finish_row(
-    (mut tenant, payload, stored_secret): (Tenant, String, String),
+    (mut tenant, payload, stored_secret): (TenantRecord, String, String),
     sealer: Option<&SecretSealer>,
-) -> Result<Arc<Tenant>, StoreError> {
+) -> Result<Tenant, StoreError> {
     tenant.shared_secret = sealing::from_store_form(sealer, stored_secret)?;
     tenant.install_payload = serde_json::from_str(&payload)
         .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
-    Ok(Arc::new(tenant))
+    Ok(Tenant::new(tenant))
 }
 
 /// The cache key of a tenant: app keys and clientKeys never contain NUL.
@@ -237,11 +237,7 @@ fn cache_key(app_key: &str, client_key: &str) -> String {
 
 #[async_trait::async_trait]
 impl TenantStore for SqliteStore {
-    async fn get(
-        &self,
-        app_key: &str,
-        client_key: &str,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    async fn get(&self, app_key: &str, client_key: &str) -> Result<Option<Tenant>, StoreError> {
         let cache_key = cache_key(app_key, client_key);
         if let Some(tenant) = self.cache.get(&cache_key) {
             return Ok(Some(tenant));
@@ -264,13 +260,13 @@ impl TenantStore for SqliteStore {
             // Filled while the connection lock is held, so a concurrent save (which updates
             // the cache under the same lock) can never be overwritten by this older read.
             let tenant = finish_row(row, sealer.as_ref())?;
-            cache.insert(cache_key, Arc::clone(&tenant));
+            cache.insert(cache_key, tenant.clone());
             Ok(Some(tenant))
         })
         .await
     }
 
-    async fn save(&self, tenant: &Tenant) -> Result<(), StoreError> {
+    async fn save(&self, tenant: &TenantRecord) -> Result<(), StoreError> {
         let tenant = tenant.clone();
         let payload = serde_json::to_string(&tenant.install_payload)
             .map_err(|error| StoreError::Corrupt(format!("install_payload: {error}")))?;
@@ -302,7 +298,7 @@ impl TenantStore for SqliteStore {
                     ])
                 })
                 .map_err(db_error)?;
-            cache.insert(cache_key, Arc::new(tenant));
+            cache.insert(cache_key, Tenant::new(tenant));
             Ok(())
         })
         .await
@@ -312,7 +308,7 @@ impl TenantStore for SqliteStore {
         &self,
         app_key: &str,
         query: InstallationQuery<'_>,
-    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+    ) -> Result<Option<Tenant>, StoreError> {
         let sealer = self.sealer.clone();
         let (app_key, installation_id, cloud_id, product) = (
             app_key.to_owned(),

@@ -3,7 +3,7 @@ use atlassian_connect::prelude::*;
 
 #[connect::webhook(event = "jira:issue_teleported", url = "/webhooks/teleported", unchecked)]
 async fn teleported(tenant: Tenant) -> String {
-    tenant.client_key
+    tenant.client_key.clone()
 }
 
 #[connect::web_panel(key = "panel", name = "Panel", url = "/panel", location = "jira.brand.new.location", unchecked)]
