@@ -15,69 +15,14 @@ use warp::Filter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-/// How the JWKS endpoint answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JwksBehaviour {
-    /// The current key set.
-    Serve,
-    /// This status for every request (an outage).
-    Status(u16),
-}
+mod answers;
+mod model;
 
-/// One installation of the Forge app on a site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForgeInstallation {
-    /// `ari:cloud:ecosystem::installation/<uuid>`.
-    pub installation_id: String,
-    /// The site's cloud id.
-    pub cloud_id: String,
-    /// The site URL (the Connect tenant's baseUrl).
-    pub site_url: String,
-    /// `jira` or `confluence`.
-    pub product: String,
-}
-
-impl ForgeInstallation {
-    /// A Jira installation on `https://{name}.atlassian.net` with fresh ids.
-    pub fn jira(name: &str) -> Self {
-        Self {
-            installation_id: new_installation_id(),
-            cloud_id: uuid(),
-            site_url: format!("https://{name}.atlassian.net"),
-            product: "jira".to_owned(),
-        }
-    }
-
-    /// A fresh installation on the simulated Connect `site`: the same cloud id and URL, so a
-    /// Forge invocation and the site's Connect requests belong to one tenant.
-    pub fn of_site(site: &super::Site) -> Self {
-        Self {
-            installation_id: site
-                .installation_id
-                .clone()
-                .unwrap_or_else(new_installation_id),
-            cloud_id: site.cloud_id.clone(),
-            site_url: site.base_url.clone(),
-            product: site.product_type.clone(),
-        }
-    }
-}
-
-/// A fresh installation id, `ari:cloud:ecosystem::installation/<uuid>`.
-pub fn new_installation_id() -> String {
-    format!("ari:cloud:ecosystem::installation/{}", uuid())
-}
-
-/// A call the simulated product API received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForgeApiCall {
-    /// The method.
-    pub method: String,
-    /// The path, below `/ex/{product}/{cloudId}`.
-    pub path: String,
-    /// Which token authorized it: `system`, `user`, `invalid` or `none`.
-    pub token: String,
-}
+use answers::{api_answer, jwks_answer};
+use model::uuid;
+pub use model::{
+    ForgeApiCall, ForgeInstallation, Invocation, JwksBehaviour, new_forge_kid, new_installation_id,
+};
 
 struct PlatformState {
     /// The signing keys, current first; all are published.
@@ -108,62 +53,6 @@ impl std::fmt::Debug for ForgePlatform {
             .field("url", &self.server.url())
             .finish_non_exhaustive()
     }
-}
-
-/// What to send with an invocation.
-#[derive(Debug, Clone, Default)]
-pub struct Invocation {
-    /// Send a fresh system token (`x-forge-oauth-system`).
-    pub system_token: bool,
-    /// Send a fresh user token (`x-forge-oauth-user`) and the `principal`.
-    pub user_token: bool,
-    /// The JSON body.
-    pub body: Option<Value>,
-    /// `context.extension` of the token: what the UI module the call came from knows (an
-    /// issue panel's `{"issue": {"key": ...}, "project": {...}}`). `Null` leaves it out.
-    pub extension: Value,
-}
-
-impl Invocation {
-    /// Sets `context.extension.<path>` to `value`, `path` being dotted (`issue.key`), as
-    /// `connect-sim forge invoke --context issue.key=TEST-1` does.
-    ///
-    /// ```
-    /// let invocation = connect_testing::Invocation::default().with_context("issue.key", "TEST-1");
-    /// assert_eq!(invocation.extension["issue"]["key"], "TEST-1");
-    /// ```
-    pub fn with_context(mut self, path: &str, value: &str) -> Self {
-        let mut node = &mut self.extension;
-        for part in path.split('.') {
-            if !node.is_object() {
-                *node = Value::Object(serde_json::Map::new());
-            }
-            node = node
-                .as_object_mut()
-                .map(|object| object.entry(part).or_insert(Value::Null))
-                .unwrap_or_else(|| unreachable!("made an object above"));
-        }
-        *node = Value::from(value);
-        self
-    }
-}
-
-fn uuid() -> String {
-    let bytes: [u8; 16] = rand::random();
-    let hex = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-/// A fresh kid as Forge names its signing keys: `forge/invocation-token/wf-<uuid>`.
-pub fn new_forge_kid() -> String {
-    format!("forge/invocation-token/wf-{}", uuid())
 }
 
 impl ForgePlatform {
@@ -489,111 +378,4 @@ impl ForgePlatform {
         }
         self.deliver(url, installation, trigger_key, &event).await
     }
-}
-
-fn jwks_answer(state: &Mutex<PlatformState>) -> Response {
-    let mut state = state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    state.jwks_fetches += 1;
-    if let JwksBehaviour::Status(status) = state.behaviour {
-        return StatusCode::from_u16(status)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response();
-    }
-    let keys: Vec<Value> = state.keys.iter().filter_map(|keys| jwk(keys)).collect();
-    warp::reply::json(&json!({ "keys": keys })).into_response()
-}
-
-/// The public JWK of `keys`.
-fn jwk(keys: &KeyPair) -> Option<Value> {
-    let public = rsa::RsaPublicKey::from_public_key_pem(keys.public_pem()).ok()?;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    Some(json!({
-        "kty": "RSA",
-        "alg": "RS256",
-        "use": "sig",
-        "kid": keys.kid(),
-        "n": engine.encode(public.n().to_bytes_be()),
-        "e": engine.encode(public.e().to_bytes_be()),
-    }))
-}
-
-/// `system` or `user` for a product token one of `keys` signed and that has not expired.
-fn product_token_kind(keys: &[Arc<KeyPair>], token: &str) -> Option<&'static str> {
-    let header = jsonwebtoken::decode_header(token).ok()?;
-    let keys = keys
-        .iter()
-        .find(|keys| Some(keys.kid()) == header.kid.as_deref())?;
-    let key = jsonwebtoken::DecodingKey::from_rsa_pem(keys.public_pem().as_bytes()).ok()?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_required_spec_claims(&["exp"]);
-    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .ok()?
-        .claims;
-    match claims.get("token")?.as_str()? {
-        "system" => Some("system"),
-        "user" => Some("user"),
-        _ => None,
-    }
-}
-
-fn api_answer(
-    state: &Mutex<PlatformState>,
-    product: &str,
-    path: &str,
-    method: &warp::http::Method,
-    authorization: Option<String>,
-) -> Response {
-    let mut state = state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let token = authorization
-        .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let kind = match token {
-        None => "none",
-        Some(token) => product_token_kind(&state.keys, token).unwrap_or("invalid"),
-    };
-    let path = format!("/{path}");
-    state.calls.push(ForgeApiCall {
-        method: method.to_string(),
-        path: path.clone(),
-        token: kind.to_owned(),
-    });
-    if state.rate_limited > 0 {
-        state.rate_limited -= 1;
-        return warp::reply::with_header(
-            warp::reply::with_status(
-                warp::reply::json(&json!({"message": "Rate limited"})),
-                StatusCode::TOO_MANY_REQUESTS,
-            ),
-            "retry-after",
-            "1",
-        )
-        .into_response();
-    }
-    if matches!(kind, "none" | "invalid") {
-        return warp::reply::with_status(
-            warp::reply::json(&json!({"message": "Unauthorized"})),
-            StatusCode::UNAUTHORIZED,
-        )
-        .into_response();
-    }
-    let myself = (product == "jira" && path == "/rest/api/3/myself")
-        || (product == "confluence" && path == "/wiki/rest/api/user/current");
-    if myself {
-        let name = if kind == "system" {
-            state.display_name.clone()
-        } else {
-            "Forge User".to_owned()
-        };
-        return warp::reply::json(&json!({
-            "accountId": if kind == "system" { "557058:forge-bot" } else { "557058:forge-user" },
-            "displayName": name,
-        }))
-        .into_response();
-    }
-    warp::reply::json(&json!({"method": method.as_str(), "path": path, "token": kind}))
-        .into_response()
 }
