@@ -98,6 +98,7 @@ pub mod __private {
     pub use crate::auth::invocation::{ForgeTokens, InvocationVerifier};
     pub use crate::auth::keys::MAX_CONCURRENT_FETCHES;
     pub use crate::auth::qsh;
+    pub use crate::auth::query::QueryParams;
     pub use crate::auth::verifier::{QshRule, RequestTarget};
     pub use crate::handler::{
         ConnectRequest, FromHook, FromRequest, Handler, HandlerItem, HandlerKind, HookRequest,

@@ -5,6 +5,7 @@
 
 use crate::auth::jwt::UnverifiedHs256;
 use crate::auth::qsh::{canonical_request, query_string_hash, query_string_hash_matches};
+use crate::auth::query::QueryParams;
 use crate::auth::token::find_token;
 use crate::config::{ConnectConfig, HostRule};
 use crate::lifecycle::{LifecycleEvent, payload};
@@ -48,7 +49,27 @@ proptest! {
         header in proptest::option::of(any::<String>()),
         query in target_text(),
     ) {
-        let _ = find_token(header.as_deref(), &query);
+        let _ = find_token(header.as_deref(), &QueryParams::parse(query));
+    }
+
+    #[test]
+    fn the_shared_split_hashes_as_the_raw_query_does(
+        path in target_text(),
+        query in target_text(),
+    ) {
+        // The request's one split of its query (shared with the token lookup and the
+        // extractors) gives the qsh the reference algorithm gives the raw string.
+        let hash = query_string_hash("GET", &path, &query, "");
+        let params = QueryParams::parse(query.clone());
+        prop_assert!(crate::auth::qsh::params_hash_matches("GET", &path, &params, "", &hash));
+        let expected: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        let split: Vec<(String, String)> = params
+            .iter()
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        prop_assert_eq!(split, expected);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use connect_descriptor::ForgeAppId;
 use connect_runtime::__private::qsh::query_string_hash;
 use connect_runtime::__private::{
-    ForgeTokens, InvocationVerifier, QshRule, RequestTarget, Verifier,
+    ForgeTokens, InvocationVerifier, QshRule, QueryParams, RequestTarget, Verifier,
 };
 use connect_runtime::config::ConnectConfig;
 use connect_runtime::config::HostRule;
@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
     let target = Arc::new(RequestTarget {
         method: Method::GET,
         path: TARGET_PATH.into(),
-        query: TARGET_QUERY.into(),
+        query: QueryParams::parse(TARGET_QUERY.into()),
     });
     let token = TokenSpec::for_request(CLIENT, "GET", &format!("{TARGET_PATH}?{TARGET_QUERY}"), "")
         .sign_hs256(&secret);

@@ -10,6 +10,7 @@ use super::forge::{EVENT_BUDGET, is_installed_event};
 use super::table::{ForgeTarget, Found, Route, Target};
 use crate::auth::AuthError;
 use crate::auth::invocation::ForgeTokens;
+use crate::auth::query::QueryParams;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::{ConnectError, recover};
 use crate::handler::{ConnectRequest, ForgeContext, Verified};
@@ -88,7 +89,7 @@ pub(crate) fn dispatch(
                 let target = Arc::new(RequestTarget {
                     method,
                     path: path.as_str().to_owned(),
-                    query,
+                    query: QueryParams::parse(query),
                 });
                 let incoming = Incoming {
                     target,

@@ -5,6 +5,7 @@
 use super::build::ConnectApp;
 use crate::auth::Context;
 use crate::auth::invocation::ForgeTokens;
+use crate::auth::query::QueryParams;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::ConnectError;
 use std::convert::Infallible;
@@ -47,7 +48,7 @@ fn request_target() -> impl Filter<Extract = (Arc<RequestTarget>,), Error = Infa
             Arc::new(RequestTarget {
                 method,
                 path: path.as_str().to_owned(),
-                query,
+                query: QueryParams::parse(query),
             })
         })
 }

@@ -14,6 +14,7 @@ pub mod jwks;
 pub mod jwt;
 pub mod keys;
 pub mod qsh;
+pub mod query;
 pub mod token;
 pub mod verifier;
 

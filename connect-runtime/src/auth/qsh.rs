@@ -7,7 +7,8 @@
 //! signature and ours disagree, so `tests/qsh_vectors.rs` and the differential test against the
 //! npm package keep this honest.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use super::query::{QueryParams, decode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -32,7 +33,8 @@ const JWT_PARAM: &str = "jwt";
 /// without the leading `?`.
 pub fn canonical_request(method: &str, path: &str, query: &str, base_path: &str) -> String {
     let mut out = Vec::with_capacity(method.len() + path.len() + query.len() + 2);
-    write_canonical(method, path, query, base_path, |piece| {
+    let query = canonical_query(query);
+    write_canonical(method, path, &query, base_path, |piece| {
         out.extend_from_slice(piece)
     });
     // Every piece is UTF-8 (the method upper-cased, the path as sent, the query encoded).
@@ -42,7 +44,7 @@ pub fn canonical_request(method: &str, path: &str, query: &str, base_path: &str)
 
 /// Lower-case hex SHA-256 of [`canonical_request`].
 pub fn query_string_hash(method: &str, path: &str, query: &str, base_path: &str) -> String {
-    hex::encode(digest(method, path, query, base_path))
+    hex::encode(digest(method, path, &canonical_query(query), base_path))
 }
 
 /// Whether `claimed` is the `qsh` of the request. The canonical request is fed to the hash
@@ -56,23 +58,44 @@ pub fn query_string_hash_matches(
     base_path: &str,
     claimed: &str,
 ) -> bool {
-    let mut hex = [0u8; 64];
-    // 32 bytes always fit 64 hex digits.
-    hex::encode_to_slice(digest(method, path, query, base_path), &mut hex).is_ok()
-        && hex.as_slice() == claimed.as_bytes()
+    digest_matches(
+        digest(method, path, &canonical_query(query), base_path),
+        claimed,
+    )
 }
 
-fn digest(method: &str, path: &str, query: &str, base_path: &str) -> [u8; 32] {
+/// [`query_string_hash_matches`] for a query already split into its parameters (the one split
+/// of a request, shared with the token lookup and the extractors).
+pub(crate) fn params_hash_matches(
+    method: &str,
+    path: &str,
+    params: &QueryParams,
+    base_path: &str,
+    claimed: &str,
+) -> bool {
+    let query = canonical_query_of(params.iter());
+    digest_matches(digest(method, path, &query, base_path), claimed)
+}
+
+fn digest_matches(digest: [u8; 32], claimed: &str) -> bool {
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    hex::encode_to_slice(digest, &mut hex).is_ok() && hex.as_slice() == claimed.as_bytes()
+}
+
+fn digest(method: &str, path: &str, canonical_query: &str, base_path: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    write_canonical(method, path, query, base_path, |piece| hasher.update(piece));
+    write_canonical(method, path, canonical_query, base_path, |piece| {
+        hasher.update(piece)
+    });
     hasher.finalize().into()
 }
 
-/// Writes `METHOD&PATH&QUERY` to `sink` in pieces.
+/// Writes `METHOD&PATH&QUERY` to `sink` in pieces (`canonical_query` already canonical).
 fn write_canonical(
     method: &str,
     path: &str,
-    query: &str,
+    canonical_query: &str,
     base_path: &str,
     mut sink: impl FnMut(&[u8]),
 ) {
@@ -84,9 +107,7 @@ fn write_canonical(
     sink(b"&");
     write_canonical_path(path, base_path, &mut sink);
     sink(b"&");
-    if !query.is_empty() {
-        sink(canonical_query(query).as_bytes());
-    }
+    sink(canonical_query.as_bytes());
 }
 
 fn write_canonical_path(path: &str, base_path: &str, sink: &mut impl FnMut(&[u8])) {
@@ -122,19 +143,32 @@ pub fn query_string_hash_of_target(method: &str, target: &str, base_path: &str) 
 }
 
 fn canonical_query(query: &str) -> String {
-    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(8);
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = decode_component(name);
-        if name != JWT_PARAM {
-            params.push((name, decode_component(value)));
-        }
+    if query.is_empty() {
+        return String::new();
+    }
+    canonical_query_of(
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(name), decode(value))
+            }),
+    )
+}
+
+/// The sorted, encoded query of decoded `pairs`, without the token's own `jwt` parameter.
+fn canonical_query_of<'q>(pairs: impl Iterator<Item = (Cow<'q, str>, Cow<'q, str>)>) -> String {
+    let mut params: Vec<(Cow<'q, str>, Cow<'q, str>)> =
+        pairs.filter(|(name, _)| name != JWT_PARAM).collect();
+    if params.is_empty() {
+        return String::new();
     }
     params.sort_by(|(a_name, a_value), (b_name, b_value)| {
         utf16_order(a_name, b_name).then_with(|| utf16_order(a_value, b_value))
     });
 
-    let mut out = String::with_capacity(query.len() + 16);
+    let mut out = String::with_capacity(64);
     let mut previous_name: Option<&str> = None;
     for (name, value) in &params {
         if previous_name == Some(name.as_ref()) {
@@ -150,16 +184,6 @@ fn canonical_query(query: &str) -> String {
         out.extend(utf8_percent_encode(value, RFC3986_RESERVED));
     }
     out
-}
-
-/// `application/x-www-form-urlencoded` decoding as Node's `querystring` does it; borrowed
-/// when there is nothing to decode (most names and values).
-fn decode_component(raw: &str) -> Cow<'_, str> {
-    if !raw.bytes().any(|byte| byte == b'%' || byte == b'+') {
-        return Cow::Borrowed(raw);
-    }
-    let spaced = raw.replace('+', " ");
-    Cow::Owned(percent_decode_str(&spaced).decode_utf8_lossy().into_owned())
 }
 
 /// JavaScript's default string order: by UTF-16 code unit, not by code point.

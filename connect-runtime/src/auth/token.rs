@@ -1,6 +1,7 @@
 //! Finding the token in a request: `Authorization: JWT <token>` or `?jwt=<token>`.
 
 use super::AuthError;
+use super::query::QueryParams;
 use std::borrow::Cow;
 
 /// The token of a request, from the `Authorization` header or the `jwt` query parameter:
@@ -10,18 +11,14 @@ use std::borrow::Cow;
 /// refused rather than guessing which one the handler should trust.
 pub fn find_token<'a>(
     authorization: Option<&'a str>,
-    raw_query: &'a str,
+    query: &'a QueryParams,
 ) -> Result<Cow<'a, str>, AuthError> {
     let mut found: Option<Cow<'a, str>> =
         authorization.and_then(token_from_header).map(Cow::Borrowed);
-    let from_query = (!raw_query.is_empty())
-        .then(|| {
-            url::form_urlencoded::parse(raw_query.as_bytes())
-                .filter(|(name, _)| name == "jwt")
-                .map(|(_, value)| value)
-        })
-        .into_iter()
-        .flatten();
+    let from_query = query
+        .iter()
+        .filter(|(name, _)| name == "jwt")
+        .map(|(_, value)| value);
     for token in from_query {
         match &found {
             Some(existing) if *existing != token => return Err(AuthError::ConflictingTokens),
@@ -43,21 +40,28 @@ fn token_from_header(value: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    fn q(raw: &str) -> QueryParams {
+        QueryParams::parse(raw.to_owned())
+    }
+
     #[test]
     fn header_and_query_are_both_accepted() {
-        assert_eq!(find_token(Some("JWT a.b.c"), "").unwrap(), "a.b.c");
-        assert_eq!(find_token(None, "x=1&jwt=a.b.c").unwrap(), "a.b.c");
-        assert_eq!(find_token(Some("JWT a.b.c"), "jwt=a.b.c").unwrap(), "a.b.c");
+        assert_eq!(find_token(Some("JWT a.b.c"), &q("")).unwrap(), "a.b.c");
+        assert_eq!(find_token(None, &q("x=1&jwt=a.b.c")).unwrap(), "a.b.c");
+        assert_eq!(
+            find_token(Some("JWT a.b.c"), &q("jwt=a.b.c")).unwrap(),
+            "a.b.c"
+        );
     }
 
     #[test]
     fn two_different_tokens_are_refused() {
         assert!(matches!(
-            find_token(Some("JWT a.b.c"), "jwt=d.e.f"),
+            find_token(Some("JWT a.b.c"), &q("jwt=d.e.f")),
             Err(AuthError::ConflictingTokens)
         ));
         assert!(matches!(
-            find_token(None, "jwt=a.b.c&jwt=d.e.f"),
+            find_token(None, &q("jwt=a.b.c&jwt=d.e.f")),
             Err(AuthError::ConflictingTokens)
         ));
     }
@@ -65,13 +69,16 @@ mod tests {
     #[test]
     fn other_schemes_and_empty_tokens_are_missing_tokens() {
         assert!(matches!(
-            find_token(Some("Bearer a.b.c"), ""),
+            find_token(Some("Bearer a.b.c"), &q("")),
             Err(AuthError::MissingToken)
         ));
         assert!(matches!(
-            find_token(None, "jwt="),
+            find_token(None, &q("jwt=")),
             Err(AuthError::MissingToken)
         ));
-        assert!(matches!(find_token(None, ""), Err(AuthError::MissingToken)));
+        assert!(matches!(
+            find_token(None, &q("")),
+            Err(AuthError::MissingToken)
+        ));
     }
 }

@@ -7,6 +7,7 @@
 use super::jwt::{self, Claims};
 use super::keys::InstallKeys;
 use super::qsh;
+use super::query::QueryParams;
 use super::token::find_token;
 use super::{AuthError, VerifyError};
 use crate::config::ConnectConfig;
@@ -23,19 +24,34 @@ pub struct RequestTarget {
     pub method: Method,
     /// The path as received, not decoded.
     pub path: String,
-    /// The raw query string, without `?` (empty when there is none).
-    pub query: String,
+    /// The query string, without `?`, split into its parameters once.
+    pub query: QueryParams,
 }
 
 impl RequestTarget {
     /// The `qsh` a token for this request must carry, relative to `base_path`.
     pub fn query_string_hash(&self, base_path: &str) -> String {
-        qsh::query_string_hash(self.method.as_str(), &self.path, &self.query, base_path)
+        qsh::query_string_hash(
+            self.method.as_str(),
+            &self.path,
+            self.query.as_str(),
+            base_path,
+        )
     }
 
     /// Refuses `claims` unless their `qsh` is this request's.
     fn check_qsh(&self, claims: &Claims, base_path: &str) -> Result<(), AuthError> {
-        claims.check_qsh(self.method.as_str(), &self.path, &self.query, base_path)
+        if qsh::params_hash_matches(
+            self.method.as_str(),
+            &self.path,
+            &self.query,
+            base_path,
+            &claims.qsh,
+        ) {
+            Ok(())
+        } else {
+            Err(AuthError::QshMismatch)
+        }
     }
 }
 
@@ -101,9 +117,11 @@ impl Context {
     /// The first value of query parameter `name` (decoded), e.g. a context variable such as
     /// `issueKey` of a module URL `/panel?issueKey={issue.key}`.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.verified.target.query.as_bytes())
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
+        self.verified
+            .target
+            .query
+            .get(name)
+            .map(std::borrow::Cow::into_owned)
     }
 
     /// The request this context was verified for.

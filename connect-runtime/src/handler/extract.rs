@@ -153,7 +153,7 @@ pub struct Query<T>(pub T);
 
 impl<P: Policy, T: DeserializeOwned + Send> FromRequest<P> for Query<T> {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(serde_urlencoded_from(&request.target.query).map(Query)?)
+        Ok(serde_urlencoded_from(request.target.query.as_str()).map(Query)?)
     }
 }
 

@@ -93,7 +93,7 @@ impl ConnectRequest {
 
     /// The raw query string, without `?` (empty when there is none).
     pub fn query(&self) -> &str {
-        &self.target.query
+        self.target.query.as_str()
     }
 
     /// The body.
@@ -109,9 +109,10 @@ impl ConnectRequest {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
             .or_else(|| {
-                url::form_urlencoded::parse(self.target.query.as_bytes())
-                    .find(|(key, _)| key == name)
-                    .map(|(_, value)| value.into_owned())
+                self.target
+                    .query
+                    .get(name)
+                    .map(std::borrow::Cow::into_owned)
             })
     }
 }
