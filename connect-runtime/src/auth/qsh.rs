@@ -168,7 +168,12 @@ fn canonical_query_of<'q>(pairs: impl Iterator<Item = (Cow<'q, str>, Cow<'q, str
         utf16_order(a_name, b_name).then_with(|| utf16_order(a_value, b_value))
     });
 
-    let mut out = String::with_capacity(64);
+    // Encoding may grow a character to 9 bytes (`%XX` per UTF-8 byte); most stay as they are.
+    let plain: usize = params
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 2)
+        .sum();
+    let mut out = String::with_capacity(plain + plain / 2);
     let mut previous_name: Option<&str> = None;
     for (name, value) in &params {
         if previous_name == Some(name.as_ref()) {
