@@ -75,6 +75,7 @@ pub use store::{Tenant, TenantStore};
 /// }
 /// ```
 pub mod extract {
+    pub use crate::auth::jwt::{Audience, Claims};
     pub use crate::handler::HookOutcome;
     pub use crate::handler::extract::{FromHook, FromRequest, Query};
     pub use crate::handler::guard::{Licensed, ProjectAdmin, Require, Rule, SiteAdmin, SpaceAdmin};
@@ -92,7 +93,6 @@ pub mod forge {
 /// name. Not a public API: nothing here is covered by semver.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::app::Command;
     pub use crate::auth::Verifier;
     pub use crate::auth::crypto::install_provider;
     pub use crate::auth::invocation::{ForgeTokens, InvocationVerifier};

@@ -222,11 +222,6 @@ impl ConnectApp {
         &self.inner.config
     }
 
-    /// The verifier (and through it the tenant store).
-    pub fn verifier(&self) -> &Arc<Verifier> {
-        &self.inner.verifier
-    }
-
     /// The path below the app's mount path, when `path` is under it.
     pub(crate) fn below_mount<'p>(&self, path: &'p str) -> Option<&'p str> {
         let mut rest = path;

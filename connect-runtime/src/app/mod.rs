@@ -23,4 +23,4 @@ pub use build::ConnectApp;
 pub use definition::App;
 pub use dispatch::apps_filter;
 pub use error::Error;
-pub use run::{Command, Exit, serve};
+pub use run::{Exit, serve};

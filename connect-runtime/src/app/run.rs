@@ -123,7 +123,7 @@ impl App {
     }
 
     /// Runs `command`.
-    pub async fn run_command(self, command: Command) -> Result<(), Error> {
+    pub(crate) async fn run_command(self, command: Command) -> Result<(), Error> {
         let mut out = std::io::stdout().lock();
         match command {
             Command::Serve => {

@@ -124,11 +124,6 @@ impl Context {
             .map(std::borrow::Cow::into_owned)
     }
 
-    /// The request this context was verified for.
-    pub fn request(&self) -> &RequestTarget {
-        &self.verified.target
-    }
-
     /// The site's license of this app, from the `lic` query parameter of a page load.
     ///
     /// `lic` is covered by the verified `qsh`, so it cannot be forged. The product sends it on

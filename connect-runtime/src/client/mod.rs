@@ -187,7 +187,7 @@ impl std::fmt::Debug for HostClient {
 
 impl HostClient {
     /// The client of `tenant`, sharing `outbound`'s pool and caches.
-    pub fn new(outbound: Arc<Outbound>, tenant: &TenantRecord) -> Result<Self, ClientError> {
+    pub(crate) fn new(outbound: Arc<Outbound>, tenant: &TenantRecord) -> Result<Self, ClientError> {
         Ok(Self {
             outbound,
             tenant: Arc::new(TenantLink {

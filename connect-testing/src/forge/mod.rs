@@ -288,6 +288,11 @@ impl ForgePlatform {
         {
             context.insert("extension".to_owned(), invocation.extension.clone());
         }
+        if !invocation.license.is_null()
+            && let Some(app) = spec.claims.get_mut("app").and_then(Value::as_object_mut)
+        {
+            app.insert("license".to_owned(), invocation.license.clone());
+        }
         let token = self.sign(&spec);
         self.send_with(url, method, &token, invocation).await
     }

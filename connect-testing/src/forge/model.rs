@@ -79,6 +79,9 @@ pub struct Invocation {
     /// `context.extension` of the token: what the UI module the call came from knows (an
     /// issue panel's `{"issue": {"key": ...}, "project": {...}}`). `Null` leaves it out.
     pub extension: Value,
+    /// `app.license` of the token, as Forge sends it for paid apps (`{"active": true, "type":
+    /// "commercial", ...}`). `Null` leaves it out, as for a free app or a development install.
+    pub license: Value,
 }
 
 impl Invocation {

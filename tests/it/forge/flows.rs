@@ -480,3 +480,24 @@ async fn a_minted_token_carries_the_ui_context_extension() {
         .await;
     assert_eq!(plain.json().unwrap()["extension"], Value::Null);
 }
+
+/// `ForgeContext::license` reads the verified `app.license.active` with the same type as
+/// `Context::license` on Connect routes: active, not active, or absent (a free app).
+#[tokio::test]
+async fn the_forge_license_reads_as_the_connect_one_does() {
+    let fixture = Fixture::start(probe_app(Arc::new(Runs::default()))).await;
+    let installation = ForgeInstallation::jira("licensed");
+    for (license, expected) in [
+        (json!({"active": true, "type": "commercial"}), "Active"),
+        (json!({"active": false, "type": "commercial"}), "Unlicensed"),
+        (Value::Null, "Unknown"),
+    ] {
+        let invocation = Invocation {
+            license,
+            ..Invocation::default()
+        };
+        let answer = fixture.invoke_probe(&installation, &invocation).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json().unwrap()["license"], expected);
+    }
+}

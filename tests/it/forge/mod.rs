@@ -50,6 +50,7 @@ async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Result<Json<Value
         "appVersion": forge.app_version(),
         "product": forge.product(),
         "extension": forge.context_claim().and_then(|context| context.get("extension")).cloned(),
+        "license": format!("{:?}", forge.license()),
         "clientKey": tenant.map(|tenant| tenant.client_key.clone()),
     })))
 }
