@@ -96,9 +96,11 @@ pub mod __private {
     pub use crate::auth::Verifier;
     pub use crate::auth::crypto::install_provider;
     pub use crate::auth::invocation::{ForgeTokens, InvocationVerifier};
+    pub use crate::auth::jwt::UnverifiedHs256;
     pub use crate::auth::keys::MAX_CONCURRENT_FETCHES;
     pub use crate::auth::qsh;
     pub use crate::auth::query::QueryParams;
+    pub use crate::auth::token::find_token;
     pub use crate::auth::verifier::{QshRule, RequestTarget};
     pub use crate::handler::{
         ConnectRequest, FromHook, FromRequest, Handler, HandlerItem, HandlerKind, HookRequest,
@@ -108,7 +110,7 @@ pub mod __private {
         ConnectionLimits, RunningServer, error_response, init_logging, serve, serve_with, spawn,
         spawn_with,
     };
-    pub use crate::lifecycle::LifecycleEvent;
+    pub use crate::lifecycle::{LifecycleEvent, payload};
     pub use crate::state::Requirements;
     pub use connect_descriptor::{ArgValue, ForgeModule, Interval, ModuleType};
 }

@@ -4,7 +4,7 @@
 
 use connect_runtime::ConnectConfig;
 use connect_runtime::config::HostRule;
-use connect_runtime::lifecycle::{LifecycleEvent, payload};
+use connect_runtime::__private::{LifecycleEvent, payload};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! The qsh canonicalizer on arbitrary method, path, query and base path.
 #![no_main]
 
-use connect_runtime::auth::qsh::{canonical_request, query_string_hash, query_string_hash_matches};
+use connect_runtime::__private::qsh::{canonical_request, query_string_hash, query_string_hash_matches};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&str, &str, &str, &str)| {

@@ -2,13 +2,13 @@
 //! error, and never a signature that verifies with a guessed secret.
 #![no_main]
 
-use connect_runtime::auth::jwt::UnverifiedHs256;
-use connect_runtime::auth::token::find_token;
+use connect_runtime::__private::{QueryParams, UnverifiedHs256, find_token};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (Option<&str>, &str, &str)| {
     let (header, query, token) = input;
-    let _ = find_token(header, query);
+    let query = QueryParams::parse(query.to_owned());
+    let _ = find_token(header, &query);
     if let Ok(unverified) = UnverifiedHs256::parse(token) {
         let _ = unverified.issuer();
         let _ = unverified.verify(b"fuzzing-secret", 30);

@@ -189,7 +189,14 @@ impl<'a> UnverifiedHs256<'a> {
     /// Checks the signature with `secret` (constant time), then `exp` and `iat` within
     /// `leeway_secs`; the claims are trustworthy only from here.
     pub fn verify(self, secret: &[u8], leeway_secs: u64) -> Result<Claims, AuthError> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AuthError::Malformed)?;
+        let key = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AuthError::Malformed)?;
+        self.verify_with(&key, leeway_secs)
+    }
+
+    /// [`verify`](Self::verify) with the secret's HMAC key state already derived (a cached
+    /// tenant keeps it).
+    pub fn verify_with(self, key: &Hmac<Sha256>, leeway_secs: u64) -> Result<Claims, AuthError> {
+        let mut mac = key.clone();
         mac.update(self.message.as_bytes());
         // `verify_slice` compares in constant time.
         with_decoded(self.signature, |signature| {

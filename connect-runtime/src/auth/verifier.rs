@@ -13,7 +13,6 @@ use super::{AuthError, VerifyError};
 use crate::config::ConnectConfig;
 use crate::store::{Tenant, TenantStore};
 use jsonwebtoken::Algorithm;
-use secrecy::ExposeSecret;
 use std::sync::Arc;
 use warp::http::Method;
 
@@ -256,10 +255,8 @@ impl Verifier {
             .get(&self.app_key, unverified.issuer())
             .await?
             .ok_or(AuthError::UnknownTenant)?;
-        let claims = unverified.verify(
-            tenant.shared_secret.expose_secret().as_bytes(),
-            self.leeway_secs,
-        )?;
+        let key = tenant.signing_key().ok_or(AuthError::InvalidSignature)?;
+        let claims = unverified.verify_with(key, self.leeway_secs)?;
         if tenant.uninstalled {
             return Err(AuthError::TenantUninstalled.into());
         }

@@ -16,8 +16,10 @@ pub use postgres::PostgresStore;
 pub use sealing::SecretSealer;
 pub use sqlite::SqliteStore;
 
-use secrecy::SecretString;
-use std::sync::Arc;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+use std::sync::{Arc, OnceLock};
 
 /// An installation of the app on one product site, as stored: read it through a [`Tenant`]
 /// (which dereferences to it); build one to save a row.
@@ -71,23 +73,49 @@ pub struct TenantRecord {
 /// }
 /// ```
 #[derive(Clone)]
-pub struct Tenant(Arc<TenantRecord>);
+pub struct Tenant(Arc<Shared>);
+
+/// What a [`Tenant`] shares: the record, and the HMAC key state of its shared secret, derived
+/// once per record (a secret longer than SHA-256's block is hashed first, several blocks per
+/// request otherwise) and reused by every request the cached tenant verifies. A new secret is
+/// a new record, so the key can never be stale.
+struct Shared {
+    record: TenantRecord,
+    signing_key: OnceLock<Option<Hmac<Sha256>>>,
+}
 
 impl Tenant {
     /// A tenant holding `record`.
     pub fn new(record: TenantRecord) -> Self {
-        Self(Arc::new(record))
+        Self(Arc::new(Shared {
+            record,
+            signing_key: OnceLock::new(),
+        }))
     }
 
     /// The record, to change and save: moved out when this is its only holder, copied
     /// otherwise.
     pub fn into_record(self) -> TenantRecord {
-        Arc::unwrap_or_clone(self.0)
+        match Arc::try_unwrap(self.0) {
+            Ok(shared) => shared.record,
+            Err(shared) => shared.record.clone(),
+        }
     }
 
     /// Whether both hold the very same record (not merely equal ones).
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// The HMAC-SHA256 key state of the shared secret, computed on first use; `None` only if
+    /// the secret cannot key an HMAC (never for SHA-256, which takes any length).
+    pub(crate) fn signing_key(&self) -> Option<&Hmac<Sha256>> {
+        self.0
+            .signing_key
+            .get_or_init(|| {
+                Hmac::new_from_slice(self.0.record.shared_secret.expose_secret().as_bytes()).ok()
+            })
+            .as_ref()
     }
 }
 
@@ -95,7 +123,7 @@ impl std::ops::Deref for Tenant {
     type Target = TenantRecord;
 
     fn deref(&self) -> &TenantRecord {
-        &self.0
+        &self.0.record
     }
 }
 
@@ -105,9 +133,10 @@ impl From<TenantRecord> for Tenant {
     }
 }
 
+/// The record's `Debug` (the secret `[REDACTED]`); the key state is never shown.
 impl std::fmt::Debug for Tenant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        TenantRecord::fmt(&self.0, f)
+        TenantRecord::fmt(&self.0.record, f)
     }
 }
 
@@ -269,6 +298,50 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(secret: &str) -> TenantRecord {
+        TenantRecord {
+            app_key: "app".into(),
+            client_key: "client".into(),
+            shared_secret: SecretString::from(secret.to_owned()),
+            base_url: "https://acme.atlassian.net".into(),
+            display_url: None,
+            product_type: None,
+            oauth_client_id: None,
+            cloud_id: None,
+            installation_id: None,
+            enabled: true,
+            uninstalled: false,
+            install_payload: serde_json::Value::Null,
+            installed_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn signs(tenant: &Tenant, message: &[u8], secret: &str) -> bool {
+        let mut expected = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        expected.update(message);
+        let mut mac = tenant.signing_key().unwrap().clone();
+        mac.update(message);
+        mac.verify_slice(&expected.finalize().into_bytes()).is_ok()
+    }
+
+    #[test]
+    fn the_cached_signing_key_is_the_records_secret_and_never_outlives_it() {
+        // Short and longer than SHA-256's 64-byte block (which HMAC hashes first).
+        for secret in ["short", &"long-".repeat(40)] {
+            let tenant = Tenant::new(record(secret));
+            assert!(signs(&tenant, b"header.payload", secret));
+            assert!(signs(&tenant, b"header.payload", secret), "reused");
+            // A rotated secret is a new record, so a new key: the old one cannot verify.
+            let mut rotated = tenant.clone().into_record();
+            rotated.shared_secret = SecretString::from("rotated".to_owned());
+            let rotated = Tenant::new(rotated);
+            assert!(!signs(&rotated, b"header.payload", secret));
+            assert!(signs(&rotated, b"header.payload", "rotated"));
+            assert!(!format!("{tenant:?}").contains(secret));
+        }
+    }
 
     #[tokio::test]
     async fn unsupported_urls_do_not_leak_credentials() {
