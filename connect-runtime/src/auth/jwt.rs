@@ -149,6 +149,31 @@ fn with_decoded<T>(
     }
 }
 
+/// The HS256 headers JWT libraries write, base64url: `{"alg":"HS256","typ":"JWT"}`,
+/// `{"typ":"JWT","alg":"HS256"}` (atlassian-jwt, jsonwebtoken) and `{"alg":"HS256"}`. A token
+/// with one of them needs no header decoding.
+const STANDARD_HS256_HEADERS: [&str; 3] = [
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+    "eyJhbGciOiJIUzI1NiJ9",
+];
+
+/// Requires a (decoded) HS256 header with no critical extension.
+fn check_hs256_header(header: &str) -> Result<(), AuthError> {
+    with_decoded(header, |header| {
+        let header: AlgorithmOnly<'_> =
+            serde_json::from_slice(header).map_err(|_| AuthError::Malformed)?;
+        // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
+        if header.alg != "HS256" {
+            return Err(AuthError::WrongAlgorithm { expected: "HS256" });
+        }
+        if header.crit.is_some() {
+            return Err(AuthError::CriticalHeader);
+        }
+        Ok(())
+    })
+}
+
 impl<'a> UnverifiedHs256<'a> {
     /// Splits `token` into its three parts, requires `alg: HS256`, decodes the claims.
     pub fn parse(token: &'a str) -> Result<Self, AuthError> {
@@ -158,18 +183,10 @@ impl<'a> UnverifiedHs256<'a> {
             payload,
             signature,
         } = Compact::split(token)?;
-        with_decoded(header, |header| {
-            let header: AlgorithmOnly<'_> =
-                serde_json::from_slice(header).map_err(|_| AuthError::Malformed)?;
-            // Before any tenant lookup: `none`, RS256 and the rest never reach the store.
-            if header.alg != "HS256" {
-                return Err(AuthError::WrongAlgorithm { expected: "HS256" });
-            }
-            if header.crit.is_some() {
-                return Err(AuthError::CriticalHeader);
-            }
-            Ok(())
-        })?;
+        // The usual headers are known without decoding them; any other is decoded and checked.
+        if !STANDARD_HS256_HEADERS.contains(&header) {
+            check_hs256_header(header)?;
+        }
         let claims = with_decoded(payload, |payload| {
             serde_json::from_slice(payload)
                 .map_err(|_| AuthError::InvalidClaims("iss, iat, exp and qsh are required"))
@@ -376,6 +393,20 @@ mod tests {
         let unverified = UnverifiedHs256::parse(&token).unwrap();
         assert_eq!(unverified.issuer(), "tenant");
         assert_eq!(unverified.verify(b"secret", 0).unwrap().qsh, "abc");
+    }
+
+    #[test]
+    fn the_headers_taken_without_decoding_are_plain_hs256_headers() {
+        for header in STANDARD_HS256_HEADERS {
+            let decoded: serde_json::Value =
+                serde_json::from_slice(&decode_segment(header).unwrap()).unwrap();
+            assert_eq!(decoded["alg"], "HS256");
+            assert!(decoded.get("crit").is_none());
+            assert!(check_hs256_header(header).is_ok());
+        }
+        // jsonwebtoken's own HS256 header is one of them.
+        let token = hs256(page_claims(60), b"secret");
+        assert!(STANDARD_HS256_HEADERS.contains(&token.split('.').next().unwrap()));
     }
 
     #[test]
