@@ -178,6 +178,64 @@ impl ForgeContext {
         self.claims().context.as_ref()
     }
 
+    /// `context.extension` of a UI invocation: what the UI module the call came from knows
+    /// (an issue panel's issue and project, a macro's content and space...).
+    ///
+    /// It comes from the user's browser: the token is signed, but Forge does not vouch for
+    /// these values, so they say where the user is, never what the user may do. Authorize by
+    /// [`account_id`](Self::account_id) (re-reading the entity from the product as the user
+    /// when it matters). The typed accessors below read it with the same caveat.
+    pub fn extension(&self) -> Option<&serde_json::Value> {
+        self.context_claim()?.get("extension")
+    }
+
+    /// `extension.issue.key` (Jira issue panels, glances, issue contexts). See
+    /// [`extension`](Self::extension): a hint, not an authorization.
+    pub fn issue_key(&self) -> Option<&str> {
+        self.extension_str("/issue/key")
+    }
+
+    /// `extension.issue.id` (a string, as Forge sends ids).
+    pub fn issue_id(&self) -> Option<&str> {
+        self.extension_str("/issue/id")
+    }
+
+    /// `extension.project.key` (Jira issue modules and project pages).
+    pub fn project_key(&self) -> Option<&str> {
+        self.extension_str("/project/key")
+    }
+
+    /// `extension.project.id`.
+    pub fn project_id(&self) -> Option<&str> {
+        self.extension_str("/project/id")
+    }
+
+    /// `extension.content.id` (Confluence macros).
+    pub fn content_id(&self) -> Option<&str> {
+        self.extension_str("/content/id")
+    }
+
+    /// `extension.space.key` (Confluence macros and space pages).
+    pub fn space_key(&self) -> Option<&str> {
+        self.extension_str("/space/key")
+    }
+
+    /// `context.localId`: the id of this instance of the UI module on the page (a macro
+    /// placed twice has two).
+    pub fn local_id(&self) -> Option<&str> {
+        self.context_claim()?.get("localId")?.as_str()
+    }
+
+    /// `context.moduleKey`: the UI module the call came from (for a resolver call, the
+    /// panel or page, where [`module_key`](Self::module_key) names the endpoint's module).
+    pub fn ui_module_key(&self) -> Option<&str> {
+        self.context_claim()?.get("moduleKey")?.as_str()
+    }
+
+    fn extension_str(&self, pointer: &str) -> Option<&str> {
+        self.extension()?.pointer(pointer)?.as_str()
+    }
+
     /// `retryContext.retryCount` of an event delivery Forge retries (1 for the first retry),
     /// `None` for a first delivery. Retries carry a fresh token: make effects idempotent by
     /// installation, event and entity.

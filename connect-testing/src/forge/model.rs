@@ -36,6 +36,16 @@ impl ForgeInstallation {
         }
     }
 
+    /// A Confluence installation on `https://{name}.atlassian.net/wiki` with fresh ids.
+    pub fn confluence(name: &str) -> Self {
+        Self {
+            installation_id: new_installation_id(),
+            cloud_id: uuid(),
+            site_url: format!("https://{name}.atlassian.net/wiki"),
+            product: "confluence".to_owned(),
+        }
+    }
+
     /// A fresh installation on the simulated Connect `site`: the same cloud id and URL, so a
     /// Forge invocation and the site's Connect requests belong to one tenant.
     pub fn of_site(site: &crate::Site) -> Self {

@@ -475,10 +475,32 @@ async fn a_minted_token_carries_the_ui_context_extension() {
         body["extension"],
         json!({"issue": {"key": "TEST-1"}, "project": {"key": "TEST"}})
     );
+    // The typed accessors read the same extension; what it does not hold reads as absent.
+    assert_eq!(body["ui"]["issueKey"], "TEST-1");
+    assert_eq!(body["ui"]["projectKey"], "TEST");
+    assert_eq!(body["ui"]["issueId"], Value::Null);
+    assert_eq!(body["ui"]["spaceKey"], Value::Null);
+    assert_eq!(body["ui"]["moduleKey"], "probe-remote");
     let plain = fixture
         .invoke_probe(&installation, &Invocation::default())
         .await;
-    assert_eq!(plain.json().unwrap()["extension"], Value::Null);
+    let plain = plain.json().unwrap();
+    assert_eq!(plain["extension"], Value::Null);
+    assert_eq!(plain["ui"]["issueKey"], Value::Null);
+
+    // A Confluence macro's content and space, with ids as the strings Forge sends.
+    let macro_call = Invocation::default()
+        .with_context("content.id", "65537")
+        .with_context("space.key", "DOCS")
+        .with_context("issue.id", "10001");
+    let answer = fixture
+        .invoke_probe(&ForgeInstallation::confluence("extension"), &macro_call)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let ui = answer.json().unwrap()["ui"].clone();
+    assert_eq!(ui["contentId"], "65537");
+    assert_eq!(ui["spaceKey"], "DOCS");
+    assert_eq!(ui["issueId"], "10001");
 }
 
 /// `ForgeContext::license` reads the verified `app.license.active` with the same type as

@@ -49,7 +49,17 @@ async fn probe(forge: ForgeContext, runs: State<Arc<Runs>>) -> Result<Json<Value
         "environment": forge.environment(),
         "appVersion": forge.app_version(),
         "product": forge.product(),
-        "extension": forge.context_claim().and_then(|context| context.get("extension")).cloned(),
+        "extension": forge.extension().cloned(),
+        "ui": {
+            "issueKey": forge.issue_key(),
+            "issueId": forge.issue_id(),
+            "projectKey": forge.project_key(),
+            "projectId": forge.project_id(),
+            "contentId": forge.content_id(),
+            "spaceKey": forge.space_key(),
+            "localId": forge.local_id(),
+            "moduleKey": forge.ui_module_key(),
+        },
         "license": format!("{:?}", forge.license()),
         "clientKey": tenant.map(|tenant| tenant.client_key.clone()),
     })))
