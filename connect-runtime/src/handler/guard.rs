@@ -2,7 +2,8 @@
 //! runs, on routes that verify a tenant.
 //!
 //! - [`Licensed`]: page loads of a licensed app from a site without an active license get a
-//!   403 page.
+//!   403 page; on Forge routes, an installation whose token says its license is not active
+//!   gets a 403.
 //! - [`Require<R>`]: the calling user must hold a product permission (Jira administrator,
 //!   project or space administrator, or any rule the app writes), checked as that user and
 //!   cached briefly.
@@ -13,7 +14,7 @@ use crate::auth::{Context, License};
 use crate::client::{HostClient, Permission};
 use crate::error::ConnectError;
 use crate::http::AppError;
-use crate::policy::VerifiesTenant;
+use crate::policy::{ForgeInvocation, VerifiesTenant};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -24,6 +25,11 @@ use std::sync::Arc;
 /// request. `lic=none` is refused; an absent `lic` ([`License::Unknown`]: development installs,
 /// requests that are not page loads) is accepted, since the product sends `lic` on every page
 /// load of a Marketplace-licensed app.
+///
+/// On `#[forge::...]` routes it reads the verified token's `app.license.active`
+/// ([`ForgeContext::license`](crate::forge::ForgeContext::license)): `false` is refused with
+/// 403 `{"message"}` (the caller is the app's own frontend or Forge, not a page in an
+/// iframe); an absent license (free apps, development installs) is accepted.
 ///
 /// ```
 /// use connect_runtime::Html;
@@ -42,6 +48,21 @@ impl<P: VerifiesTenant> FromRequest<P> for Licensed {
         let context = verified(request)?;
         if request.core.licensing && context.license() == License::Unlicensed {
             return Err(ConnectError::Unlicensed.into());
+        }
+        Ok(Licensed)
+    }
+}
+
+impl FromRequest<ForgeInvocation> for Licensed {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        let forge = request.forge().ok_or(ConnectError::Internal(
+            "a Forge extractor on a request without a verified invocation",
+        ))?;
+        if forge.license() == License::Unlicensed {
+            return Err(ConnectError::Forbidden(
+                "this installation has no active license for this app".to_owned(),
+            )
+            .into());
         }
         Ok(Licensed)
     }

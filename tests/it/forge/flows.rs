@@ -3,10 +3,11 @@
 
 use super::{Fixture, Runs, eventually, probe_app};
 use crate::examples::hello;
+use atlassian_connect::{App, handlers};
 use connect_testing::{ForgeInstallation, Invocation, Site, new_installation_id};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 async fn invoke_myself(
@@ -522,4 +523,56 @@ async fn the_forge_license_reads_as_the_connect_one_does() {
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_eq!(answer.json().unwrap()["license"], expected);
     }
+}
+
+static LICENSED_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A remote only licensed installations may call.
+#[atlassian_connect::forge::remote(key = "licensed-remote", path = "/forge/licensed")]
+async fn licensed_remote(_: atlassian_connect::extract::Licensed) -> &'static str {
+    LICENSED_RUNS.fetch_add(1, Ordering::SeqCst);
+    "licensed"
+}
+
+/// `Licensed` on a Forge route refuses an installation whose token says its license is not
+/// active (403, the handler not run) and accepts an active or absent one.
+#[tokio::test]
+async fn licensed_on_a_forge_route_reads_the_tokens_license() {
+    let app =
+        App::new("com.example.forge-licensed", "Licensed").handlers(handlers![licensed_remote]);
+    let fixture = Fixture::start(app).await;
+    let installation = ForgeInstallation::jira("licensed-guard");
+    let call = |license: Value| {
+        let invocation = Invocation {
+            license,
+            ..Invocation::default()
+        };
+        let fixture = &fixture;
+        let installation = &installation;
+        async move {
+            fixture
+                .platform
+                .invoke(
+                    &fixture.url("/forge/licensed"),
+                    reqwest::Method::POST,
+                    installation,
+                    "licensed-remote",
+                    &invocation,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let before = LICENSED_RUNS.load(Ordering::SeqCst);
+    let refused = call(json!({"active": false})).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("no active license"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(LICENSED_RUNS.load(Ordering::SeqCst), before);
+    assert_eq!(call(json!({"active": true})).await.status, 200);
+    assert_eq!(call(Value::Null).await.status, 200);
+    assert_eq!(LICENSED_RUNS.load(Ordering::SeqCst), before + 2);
 }
