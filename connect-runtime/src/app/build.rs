@@ -194,7 +194,7 @@ impl ConnectApp {
     /// connection pool, retry policy and token caches: for work outside a request, such as a
     /// background job. Handlers and hooks take a `HostClient` argument instead.
     pub fn client_for(&self, tenant: &TenantRecord) -> Result<HostClient, ClientError> {
-        HostClient::new(Arc::clone(&self.inner.core.outbound), tenant)
+        self.inner.core.host_client(tenant)
     }
 
     /// The app key.

@@ -7,7 +7,7 @@
 //! [`FromHook`] is the same for lifecycle hooks, which take the stored `Tenant`, a `HostClient`
 //! for it and `State<T>` values.
 
-use super::{ConnectRequest, Core, HookRequest, Verified};
+use super::{ConnectRequest, Core, HookRequest};
 use crate::auth::Context;
 use crate::client::HostClient;
 use crate::error::ConnectError;
@@ -16,7 +16,6 @@ use crate::policy::{Policy, VerifiesTenant};
 use crate::state::{Requirements, State};
 use crate::store::Tenant;
 use serde::de::DeserializeOwned;
-use std::sync::Arc;
 
 /// A value a handler can take as an argument on a route with policy `P`.
 #[diagnostic::on_unimplemented(
@@ -88,44 +87,34 @@ impl<P: Policy, T: Send + Sync + 'static> FromRequest<P> for State<T> {
     }
 }
 
-/// The verified context of a request on a [`VerifiesTenant`] route.
-pub(crate) fn verified(request: &ConnectRequest) -> Result<&Context, ConnectError> {
-    // Unreachable by construction (those policies always set it); refuse rather than panic.
-    match &request.verified {
-        Verified::Connect(context) => Ok(context),
-        _ => Err(ConnectError::Internal(
-            "a verified extractor on a request without a verified context",
-        )),
-    }
-}
-
 impl<P: VerifiesTenant> FromRequest<P> for Context {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(verified(request)?.clone())
+        Ok(request.verified_context()?.clone())
     }
 }
 
 impl<P: VerifiesTenant> FromRequest<P> for Tenant {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(verified(request)?.tenant().clone())
+        Ok(request.verified_context()?.tenant().clone())
     }
 }
 
 impl<P: VerifiesTenant> FromRequest<P> for HostClient {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(HostClient::new(
-            Arc::clone(&request.core.outbound),
-            verified(request)?.tenant(),
-        )?)
+        let tenant = request.verified_context()?.tenant();
+        Ok(request
+            .core
+            .host_client(tenant)
+            .map_err(ConnectError::from)?)
     }
 }
 
 impl FromHook for HostClient {
     fn from_hook(hook: &HookRequest) -> Result<Self, AppError> {
-        Ok(HostClient::new(
-            Arc::clone(&hook.core.outbound),
-            &hook.tenant,
-        )?)
+        Ok(hook
+            .core
+            .host_client(&hook.tenant)
+            .map_err(ConnectError::from)?)
     }
 }
 

@@ -2,8 +2,8 @@
 //! [`ForgeClient`] (product calls with its tokens). Both exist only for the
 //! [`ForgeInvocation`] policy, so asking for one on a Connect route does not compile.
 
+use super::ConnectRequest;
 use super::extract::FromRequest;
-use super::{ConnectRequest, Verified};
 use crate::auth::License;
 use crate::auth::invocation::{FitClaims, VerifiedInvocation};
 use crate::client::ForgeClient;
@@ -288,19 +288,9 @@ impl ForgeContext {
     }
 }
 
-fn forge(request: &ConnectRequest) -> Result<&ForgeContext, ConnectError> {
-    // Unreachable by construction (the Forge policy always sets it); refuse rather than panic.
-    match &request.verified {
-        Verified::Forge(forge) => Ok(forge),
-        _ => Err(ConnectError::Internal(
-            "a Forge extractor on a request without a verified invocation",
-        )),
-    }
-}
-
 impl FromRequest<ForgeInvocation> for ForgeContext {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(forge(request)?.clone())
+        Ok(request.verified_forge()?.clone())
     }
 }
 
@@ -308,7 +298,7 @@ impl FromRequest<ForgeInvocation> for ForgeClient {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         Ok(ForgeClient::new(
             Arc::clone(&request.core.outbound),
-            forge(request)?.invocation(),
+            request.verified_forge()?.invocation(),
         )
         .map_err(ConnectError::from)?)
     }

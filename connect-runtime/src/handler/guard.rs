@@ -9,14 +9,13 @@
 //!   cached briefly.
 
 use super::ConnectRequest;
-use super::extract::{FromRequest, verified};
+use super::extract::FromRequest;
 use crate::auth::{Context, License};
-use crate::client::{HostClient, Permission};
+use crate::client::Permission;
 use crate::error::ConnectError;
 use crate::http::AppError;
 use crate::policy::{ForgeInvocation, VerifiesTenant};
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 /// Refuses page loads from sites whose license of the app is not active, with a 403 page that
 /// tells the user to renew.
@@ -45,7 +44,7 @@ pub struct Licensed;
 
 impl<P: VerifiesTenant> FromRequest<P> for Licensed {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        let context = verified(request)?;
+        let context = request.verified_context()?;
         if request.core.licensing && context.license() == License::Unlicensed {
             return Err(ConnectError::Unlicensed.into());
         }
@@ -55,9 +54,7 @@ impl<P: VerifiesTenant> FromRequest<P> for Licensed {
 
 impl FromRequest<ForgeInvocation> for Licensed {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        let forge = request.forge().ok_or(ConnectError::Internal(
-            "a Forge extractor on a request without a verified invocation",
-        ))?;
+        let forge = request.verified_forge()?;
         if forge.license() == License::Unlicensed {
             return Err(ConnectError::Forbidden(
                 "this installation has no active license for this app".to_owned(),
@@ -104,12 +101,14 @@ impl<R> std::fmt::Debug for Require<R> {
 
 impl<P: VerifiesTenant, R: Rule> FromRequest<P> for Require<R> {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        let context = verified(request)?;
+        let context = request.verified_context()?;
         let account = context.account_id().ok_or_else(|| {
             ConnectError::Forbidden("this request carries no user to check permissions of".into())
         })?;
         let permission = R::permission(context)?;
-        let client = HostClient::new(Arc::clone(&request.core.outbound), context.tenant())
+        let client = request
+            .core
+            .host_client(context.tenant())
             .map_err(ConnectError::from)?
             .as_user(account);
         if client

@@ -14,13 +14,14 @@ pub use forge::ForgeContext;
 
 use crate::auth::Context;
 use crate::auth::verifier::RequestTarget;
-use crate::client::Outbound;
+use crate::client::{ClientError, HostClient, Outbound};
+use crate::error::ConnectError;
 use crate::http::{AppError, Response};
 use crate::lifecycle::installations::Installations;
 use crate::lifecycle::{HookFuture, LifecycleEvent};
 use crate::policy::{ConnectAuth, ConnectRoute};
 use crate::state::{Requirements, StateMap};
-use crate::store::Tenant;
+use crate::store::{Tenant, TenantRecord};
 use bytes::Bytes;
 use connect_descriptor::{ArgValue, ForgeModule, ModuleType};
 use futures_util::future::BoxFuture;
@@ -39,6 +40,14 @@ pub(crate) struct Core {
     pub(crate) licensing: bool,
     /// Forge installations linked to Connect tenants, for `ForgeContext::tenant`.
     pub(crate) installations: Installations,
+}
+
+impl Core {
+    /// A `HostClient` for `tenant` on the app's outbound side: the one constructor of the
+    /// `HostClient` extractor, hooks, guards and `ConnectApp::client_for`.
+    pub(crate) fn host_client(&self, tenant: &TenantRecord) -> Result<HostClient, ClientError> {
+        HostClient::new(Arc::clone(&self.outbound), tenant)
+    }
 }
 
 /// What a route's policy verified: nothing, a Connect tenant's token, or a Forge invocation.
@@ -79,6 +88,21 @@ impl ConnectRequest {
             Verified::Forge(forge) => Some(forge),
             _ => None,
         }
+    }
+
+    /// [`context`](Self::context) for extractors of routes whose policy verifies a tenant:
+    /// always there by construction, refused (500) rather than a panic if it were not.
+    pub(crate) fn verified_context(&self) -> Result<&Context, ConnectError> {
+        self.context().ok_or(ConnectError::Internal(
+            "a verified extractor on a request without a verified context",
+        ))
+    }
+
+    /// [`forge`](Self::forge) for extractors of Forge routes, likewise.
+    pub(crate) fn verified_forge(&self) -> Result<&ForgeContext, ConnectError> {
+        self.forge().ok_or(ConnectError::Internal(
+            "a Forge extractor on a request without a verified invocation",
+        ))
     }
 
     /// The HTTP method.
