@@ -7,7 +7,7 @@
 //! signature and ours disagree, so `tests/qsh_vectors.rs` and the differential test against the
 //! npm package keep this honest.
 
-use super::query::{QueryParams, decode};
+use super::query::{QueryParams, decoded_pairs};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -146,15 +146,7 @@ fn canonical_query(query: &str) -> String {
     if query.is_empty() {
         return String::new();
     }
-    canonical_query_of(
-        query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (decode(name), decode(value))
-            }),
-    )
+    canonical_query_of(decoded_pairs(query))
 }
 
 /// The sorted, encoded query of decoded `pairs`, without the token's own `jwt` parameter.

@@ -21,18 +21,7 @@ pub struct QueryParams {
 impl QueryParams {
     /// Splits `raw` at `&` (empty pieces skipped) and each piece at its first `=`.
     pub fn parse(raw: String) -> Self {
-        let mut pairs = Vec::new();
-        let mut start = 0;
-        for piece in raw.split('&') {
-            let end = start + piece.len();
-            if !piece.is_empty() {
-                pairs.push(match piece.find('=') {
-                    Some(eq) => (start..start + eq, start + eq + 1..end),
-                    None => (start..end, end..end),
-                });
-            }
-            start = end + 1;
-        }
+        let pairs = pair_ranges(&raw).collect();
         Self { raw, pairs }
     }
 
@@ -62,6 +51,26 @@ impl QueryParams {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value)
     }
+}
+
+/// Where each `name=value` pair of `raw` lies: `raw` split at `&` (empty pieces skipped), each
+/// piece at its first `=` (a piece without one is a name with an empty value). The one split
+/// of a query, for [`QueryParams`] and the `qsh` of a raw query string.
+pub(crate) fn pair_ranges(raw: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
+    let mut start = 0;
+    raw.split('&').filter_map(move |piece| {
+        let (begin, end) = (start, start + piece.len());
+        start = end + 1;
+        (!piece.is_empty()).then(|| match piece.find('=') {
+            Some(eq) => (begin..begin + eq, begin + eq + 1..end),
+            None => (begin..end, end..end),
+        })
+    })
+}
+
+/// The decoded pairs of a raw query string, without keeping the split.
+pub(crate) fn decoded_pairs(raw: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    pair_ranges(raw).map(move |(name, value)| (decode(&raw[name]), decode(&raw[value])))
 }
 
 /// One name or value, decoded; borrowed when it holds no `%` or `+`.
