@@ -40,17 +40,7 @@ impl RequestTarget {
 
     /// Refuses `claims` unless their `qsh` is this request's.
     fn check_qsh(&self, claims: &Claims, base_path: &str) -> Result<(), AuthError> {
-        if qsh::params_hash_matches(
-            self.method.as_str(),
-            &self.path,
-            &self.query,
-            base_path,
-            &claims.qsh,
-        ) {
-            Ok(())
-        } else {
-            Err(AuthError::QshMismatch)
-        }
+        claims.check_qsh(self.method.as_str(), &self.path, &self.query, base_path)
     }
 }
 
