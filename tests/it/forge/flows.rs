@@ -15,20 +15,13 @@ async fn invoke_myself(
     installation: &ForgeInstallation,
     system_token: bool,
 ) -> (u16, Value) {
+    let invocation = Invocation {
+        system_token,
+        ..Invocation::default()
+    };
     let answer = fixture
-        .platform
-        .invoke(
-            &fixture.url("/forge/myself"),
-            reqwest::Method::POST,
-            installation,
-            "hello-remote",
-            &Invocation {
-                system_token,
-                ..Invocation::default()
-            },
-        )
-        .await
-        .unwrap();
+        .invoke("/forge/myself", "hello-remote", installation, &invocation)
+        .await;
     (answer.status, answer.json().unwrap_or(Value::Null))
 }
 
@@ -547,20 +540,16 @@ async fn licensed_on_a_forge_route_reads_the_tokens_license() {
             license,
             ..Invocation::default()
         };
-        let fixture = &fixture;
-        let installation = &installation;
+        let (fixture, installation) = (&fixture, &installation);
         async move {
             fixture
-                .platform
                 .invoke(
-                    &fixture.url("/forge/licensed"),
-                    reqwest::Method::POST,
-                    installation,
+                    "/forge/licensed",
                     "licensed-remote",
+                    installation,
                     &invocation,
                 )
                 .await
-                .unwrap()
         }
     };
     let before = LICENSED_RUNS.load(Ordering::SeqCst);

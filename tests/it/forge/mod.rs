@@ -148,23 +148,35 @@ impl Fixture {
         format!("{}{path}", self.app.address)
     }
 
-    /// Invokes the probe app's remote (`POST /forge/probe`, module `probe-remote`) for
-    /// `installation`, as Forge does.
-    pub async fn invoke_probe(
+    /// Invokes the remote at `path` as module `module_key` for `installation` (a POST, as
+    /// Forge does).
+    pub async fn invoke(
         &self,
+        path: &str,
+        module_key: &str,
         installation: &ForgeInstallation,
         invocation: &Invocation,
     ) -> Answer {
         self.platform
             .invoke(
-                &self.url("/forge/probe"),
+                &self.url(path),
                 reqwest::Method::POST,
                 installation,
-                "probe-remote",
+                module_key,
                 invocation,
             )
             .await
             .unwrap()
+    }
+
+    /// Invokes the probe app's remote (`POST /forge/probe`, module `probe-remote`).
+    pub async fn invoke_probe(
+        &self,
+        installation: &ForgeInstallation,
+        invocation: &Invocation,
+    ) -> Answer {
+        self.invoke("/forge/probe", "probe-remote", installation, invocation)
+            .await
     }
 
     /// Installs `site` through Connect (RS256-signed, as Jira does).
