@@ -101,12 +101,67 @@ forge_attributes! {
     /// A Forge Remote endpoint (`forge::remote` in the facade): `key`, `path`; optional
     /// `method` (POST), `system_token`, `user_token`. Verified with a Forge Invocation Token.
     forge_remote => Remote,
+    /// A route of a UI resolver endpoint (`forge::resolver`): `endpoint`, `path`; optional
+    /// `method` (POST), `system_token`, `user_token`.
+    forge_resolver => Resolver,
     /// A Forge trigger delivered to the remote (`forge::trigger`): `key`, `events = [...]`,
-    /// `path`; optional `system_token`, `unchecked`.
+    /// `path`; optional `endpoint`, `system_token`, filter and payload options, `unchecked`.
     forge_trigger => Trigger,
-    /// A Forge scheduled trigger (`forge::scheduled_trigger`): `key`, `interval` (`hour`,
-    /// `day`, `week`), `path`; optional `system_token`.
+    /// A Forge scheduled trigger (`forge::scheduled_trigger`): `key`, `interval`
+    /// (`fiveMinute`, `hour`, `day`, `week`), `path`; optional `endpoint`, `system_token`.
     forge_scheduled_trigger => ScheduledTrigger,
+    /// A Rovo action (`forge::action`): `key`, `verb`, `description`, `path`; optional
+    /// `name`, `outputs`, `endpoint`, `system_token`, `user_token`.
+    forge_action => Action,
+    /// An async event consumer (`forge::consumer`): `key`, `queue`, `path`; optional
+    /// `endpoint`, `system_token`.
+    forge_consumer => Consumer,
+    /// A web trigger (`forge::webtrigger`): `key`, `path`; optional `endpoint`,
+    /// `system_token`.
+    forge_webtrigger => Webtrigger,
+    /// The pre-uninstall call (`forge::pre_uninstall`): `key`, `path`; optional `endpoint`,
+    /// `system_token`.
+    forge_pre_uninstall => PreUninstall,
+}
+
+macro_rules! forge_ui_attributes {
+    ($($(#[$doc:meta])* $name:ident => $kind:ident,)*) => {$(
+        $(#[$doc])*
+        #[proc_macro_attribute]
+        pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+            let result = syn::parse::<attr::Args>(args).and_then(|args| {
+                expand::forge_ui::expand(
+                    connect_descriptor::forge::UiKind::$kind,
+                    args,
+                    syn::parse(item)?,
+                )
+            });
+            finish(stringify!($name), result)
+        }
+    )*};
+}
+
+forge_ui_attributes! {
+    /// `jira:issuePanel` (`forge::issue_panel`), above a `#[forge::resolver]`.
+    forge_issue_panel => IssuePanel,
+    /// `jira:globalPage` (`forge::jira_global_page`), above a `#[forge::resolver]`.
+    forge_jira_global_page => JiraGlobalPage,
+    /// `jira:adminPage` (`forge::admin_page`), above a `#[forge::resolver]`.
+    forge_admin_page => AdminPage,
+    /// `jira:projectPage` (`forge::project_page`), above a `#[forge::resolver]`.
+    forge_project_page => ProjectPage,
+    /// `jira:issueGlance` (`forge::issue_glance`), above a `#[forge::resolver]`.
+    forge_issue_glance => IssueGlance,
+    /// `jira:issueContext` (`forge::issue_context`), above a `#[forge::resolver]`.
+    forge_issue_context => IssueContext,
+    /// `jira:dashboardGadget` (`forge::dashboard_gadget`), above a `#[forge::resolver]`.
+    forge_dashboard_gadget => DashboardGadget,
+    /// Confluence `macro` (`forge::confluence_macro`), above a `#[forge::resolver]`.
+    forge_confluence_macro => ConfluenceMacro,
+    /// `confluence:globalPage` (`forge::confluence_global_page`), above a `#[forge::resolver]`.
+    forge_confluence_global_page => ConfluenceGlobalPage,
+    /// `confluence:spacePage` (`forge::space_page`), above a `#[forge::resolver]`.
+    forge_space_page => SpacePage,
 }
 
 /// The explicit list of an app's handlers: `App::new(..).handlers(handlers![a, b, m::c])`.

@@ -116,10 +116,10 @@ private_items! {
     extractor_trait => FromRequest,
     /// The `FromHook` extractor trait of lifecycle hooks.
     hook_extractor_trait => FromHook,
-    /// `ForgeModule`, the Forge module of a handler.
-    forge_module => ForgeModule,
-    /// `Interval`, of scheduled triggers.
-    interval => Interval,
+    /// `connect_descriptor::forge`: the Forge module model (`ForgeModule`, `UiModule`...).
+    forge_model => forge_model,
+    /// `json_schema::<T>()`, the JSON Schema of an action's input or output type.
+    json_schema => json_schema,
     /// HTTP methods.
     method => Method,
     /// `route_call`, boxing a route's closure.

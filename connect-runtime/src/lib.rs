@@ -86,7 +86,13 @@ pub mod extract {
 pub mod forge {
     pub use crate::auth::invocation::{FitApp, FitClaims, FitEnvironment, FitModule};
     pub use crate::client::ForgeClient;
+    pub use crate::client::storage::{
+        BatchOutcome, EntityQuery, EntityStore, Entry, ForgeStorage, KeyPolicy, MAX_KEY_LEN,
+        MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page, SecretStore,
+        SetOptions, StorageError, Transaction, Ttl, TtlUnit,
+    };
     pub use crate::handler::ForgeContext;
+    pub use crate::handler::forge_event::{AsyncEvent, RetryContext};
 }
 
 /// Items the macros' generated code, the `connect-testing` crate and the framework's own tests
@@ -112,5 +118,11 @@ pub mod __private {
     };
     pub use crate::lifecycle::{LifecycleEvent, payload};
     pub use crate::state::Requirements;
-    pub use connect_descriptor::{ArgValue, ForgeModule, Interval, ModuleType};
+    pub use connect_descriptor::forge as forge_model;
+    pub use connect_descriptor::{ArgValue, ModuleType};
+
+    /// The JSON Schema of `T` as a value: the `inputs`/`outputs` of a Rovo action.
+    pub fn json_schema<T: schemars::JsonSchema>() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
+    }
 }

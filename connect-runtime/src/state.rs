@@ -96,9 +96,19 @@ impl StateMap {
 #[derive(Debug, Default)]
 pub struct Requirements {
     pub(crate) states: Vec<(TypeId, &'static str)>,
+    /// Forge manifest scopes the extractors need (`storage:app` for `ForgeStorage`).
+    pub(crate) forge_scopes: Vec<&'static str>,
+    /// An extractor needs the app's system token (`system_token` on the attribute).
+    pub(crate) system_token: Option<&'static str>,
 }
 
 impl Requirements {
+    /// Declares that extractor `name` needs the Forge scope `scope` and the system token.
+    pub(crate) fn forge_system_token(&mut self, name: &'static str, scope: &'static str) {
+        self.forge_scopes.push(scope);
+        self.system_token.get_or_insert(name);
+    }
+
     /// Declares that a value of type `T` must have been given to `App::state`.
     pub fn state<T: Send + Sync + 'static>(&mut self) {
         self.states

@@ -59,8 +59,8 @@ mod product_api;
 mod tokens;
 
 pub use forge::{
-    ForgeApiCall, ForgeInstallation, ForgePlatform, Invocation, JwksBehaviour, new_forge_kid,
-    new_installation_id,
+    AsyncDelivery, ForgeApiCall, ForgeInstallation, ForgePlatform, Invocation, JwksBehaviour,
+    new_forge_kid, new_installation_id,
 };
 pub use host::{Answer, AppUnderTest, HostError, ProductHost, Site, fill_context};
 pub use key_cdn::{CdnBehaviour, KeyCdn};

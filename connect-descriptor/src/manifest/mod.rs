@@ -1,32 +1,39 @@
-//! The Forge manifest (`manifest.yml`) of a Connect-on-Forge app, derived from the same typed
-//! [`Descriptor`] the app serves, plus the Forge modules its `#[forge::...]` handlers declare.
+//! The Forge manifest (`manifest.yml`) of an app: Connect on Forge (derived from the same
+//! typed [`Descriptor`] the app serves) or Forge-native (no Connect side), plus the Forge
+//! modules its `#[forge::...]` handlers declare.
 //!
-//! - `app`: the Forge app id, `connect {key, remote, authentication: jwt}`, the runtime the
-//!   validator requires, and licensing as the descriptor says.
-//! - `remotes`: one remote at the descriptor's baseUrl, serving the Connect modules and every
-//!   Forge endpoint.
-//! - `permissions.scopes`: each Connect scope as `<scope>:connect-<product>`, the token scopes
-//!   the Forge routes need, and the app's extra scopes.
-//! - `connectModules`: every descriptor module under `<product>:<moduleType>`, always an array,
-//!   webhooks keyed, and one lifecycle entry.
-//! - `modules`: `endpoint`, `trigger` and `scheduledTrigger` entries of the Forge handlers.
+//! - `app`: the Forge app id, `connect {key, remote, authentication: jwt}` (Connect on Forge
+//!   only), the runtime the validator requires, and licensing as the descriptor says.
+//! - `remotes`: one remote at the app's baseUrl, serving the Connect modules and every Forge
+//!   endpoint.
+//! - `resources`: the Custom UI folders of the UI modules.
+//! - `permissions.scopes`: each Connect scope as `<scope>:connect-<product>` (Connect on
+//!   Forge), the token scopes the Forge routes need, and the app's extra scopes.
+//! - `connectModules` (Connect on Forge): every descriptor module under
+//!   `<product>:<moduleType>`, always an array, webhooks keyed, and one lifecycle entry.
+//! - `modules`: the endpoints, triggers, UI modules, actions... of the Forge handlers, and what
+//!   the app declares itself ([`ManifestSettings`]).
 
 use crate::descriptor::Descriptor;
-use crate::forge::{ForgeAppId, ForgeModule, check_key};
+use crate::forge::{ForgeAppId, ForgeModule};
 use crate::kind::{AppliesTo, ModuleType, Product};
 use crate::scope::Scope;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod forge_modules;
 mod model;
 
+pub use forge_modules::{MAX_MCP_NAME, MAX_MCP_TOOLS};
 pub use model::{
-    ConnectSection, Enabled, Endpoint, EndpointAuth, EndpointRoute, ForgeModules, Licensing,
-    Manifest, ManifestApp, Permissions, Remote, RemoteStorage, Runtime, ScheduledTrigger, Trigger,
+    Action, ConnectSection, ConnectToForgeMigration, Consumer, Enabled, Endpoint, EndpointAuth,
+    EndpointRoute, ForgeModules, Licensing, Manifest, ManifestApp, PayloadInclude, Permissions,
+    PreUninstall, Remote, RemoteStorage, Resource, RovoMcp, Runtime, ScheduledTrigger, Trigger,
+    TriggerFilter, TriggerPayload, Webtrigger, WebtriggerOutput, WebtriggerResponse, WillMigrate,
 };
 
-/// The runtime the manifest declares. A Connect-on-Forge app has no Forge functions, but the
-/// validator requires `app.runtime.name`.
+/// The runtime the manifest declares. An app served by a remote has no Forge functions, but
+/// the validator requires `app.runtime.name`.
 pub const DEFAULT_RUNTIME: &str = "nodejs22.x";
 
 /// The runtimes `app.runtime.name` may name (the validator's list).
@@ -46,17 +53,17 @@ pub enum ManifestError {
     /// A module type of the other product.
     #[error("module type `{module_type}` is not available in {product} apps")]
     WrongProduct {
-        /// The descriptor's module type.
+        /// The module type.
         module_type: String,
         /// The app's product.
         product: &'static str,
     },
     /// Two modules (Connect or Forge) share a key; manifest keys are unique across both.
     #[error(
-        "the key `{0}` is used twice in the manifest (Connect module and Forge module keys share one namespace)"
+        "the key `{0}` is used twice in the manifest (Connect module, Forge module and endpoint keys share one namespace)"
     )]
     DuplicateKey(String),
-    /// A Forge key breaks its rule.
+    /// A Forge key or value breaks its rule.
     #[error(transparent)]
     Forge(#[from] crate::forge::ForgeError),
     /// The app has Forge routes, but the remote does not declare `compute`, without which
@@ -74,6 +81,61 @@ pub enum ManifestError {
         "the remote declares the `storage` operation: say whether it stores in-scope End-User Data with `RemoteSettings::storage(in_scope_eud)`"
     )]
     StorageScope,
+    /// The manifest's `modules` would hold endpoints only, which Forge refuses ("document must
+    /// have at least 1 module").
+    #[error(
+        "the app's Forge modules are endpoints only, and Forge refuses a manifest without another module (\"document must have at least 1 module\"): add a UI module, trigger, action or other Forge module"
+    )]
+    OnlyEndpoints,
+    /// A Forge-native app without any Forge module.
+    #[error(
+        "a Forge-native app needs at least one Forge module: annotate handlers with `#[forge::...]`"
+    )]
+    NoModules,
+    /// A module names an endpoint the app does not have.
+    #[error(
+        "module `{module}` names resolver endpoint `{endpoint}`, which no `#[forge::resolver]` or `#[forge::remote]` handler declares"
+    )]
+    UnknownEndpoint {
+        /// The module's key.
+        module: String,
+        /// The endpoint it names.
+        endpoint: String,
+    },
+    /// One resource key with two folders.
+    #[error("resource `{key}` is declared with two folders: `{first}` and `{second}`")]
+    ResourceConflict {
+        /// The resource key.
+        key: String,
+        /// The first folder.
+        first: String,
+        /// The other one.
+        second: String,
+    },
+    /// An action's inputs, outputs or description cannot be rendered.
+    #[error("action `{key}`: {error}")]
+    Action {
+        /// The action's key.
+        key: String,
+        /// What is wrong.
+        error: crate::forge::ForgeError,
+    },
+    /// The `rovo:mcp` module breaks a rule.
+    #[error("the rovo:mcp module is invalid: {0}")]
+    Mcp(String),
+    /// The migration guide URL is not an https URL of at most 2048 characters.
+    #[error(
+        "the Connect-to-Forge migration guide URL `{0}` must be an https URL of at most 2048 characters"
+    )]
+    Migration(String),
+    /// A raw module (`App::forge_module`) is not usable.
+    #[error("the `{kind}` module declared with `App::forge_module` is invalid: {reason}")]
+    RawModule {
+        /// Its module type.
+        kind: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What the remote at the app's baseUrl does, for `remotes[].operations`.
@@ -132,8 +194,40 @@ pub struct ManifestSettings {
     /// The remote.
     pub remote: RemoteSettings,
     /// More `permissions.scopes` (OAuth 2.0 scopes of the calls made with Forge tokens, such
-    /// as `read:jira-user`).
+    /// as `read:jira-user`, and `storage:app` for Forge storage).
     pub extra_scopes: Vec<String>,
+    /// A Forge-native app: no `app.connect`, no `connectModules`, no Connect scopes.
+    pub forge_native: bool,
+    /// `resources` for raw UI modules, as `(key, folder)`.
+    pub resources: Vec<(String, String)>,
+    /// Raw modules, as `(module type, entry)`.
+    pub raw_modules: Vec<(String, Value)>,
+    /// The `rovo:mcp` module.
+    pub mcp: Option<McpSettings>,
+    /// The `connectToForgeMigration` module.
+    pub migration: Option<MigrationSettings>,
+}
+
+/// The app's `rovo:mcp` module: its actions offered as MCP tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpSettings {
+    /// The module key.
+    pub key: String,
+    /// Its name (1 to [`MAX_MCP_NAME`] characters).
+    pub name: String,
+    /// The keys of `#[forge::action]` handlers (1 to [`MAX_MCP_TOOLS`]).
+    pub tools: Vec<String>,
+}
+
+/// The app's `connectToForgeMigration` module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationSettings {
+    /// The module key.
+    pub key: String,
+    /// The https URL of the guide shown to admins.
+    pub guide_url: String,
+    /// Whether the app moves to Forge before Connect's end.
+    pub will_migrate: WillMigrate,
 }
 
 impl ManifestSettings {
@@ -145,12 +239,17 @@ impl ManifestSettings {
             runtime: DEFAULT_RUNTIME.to_owned(),
             remote: RemoteSettings::default(),
             extra_scopes: Vec::new(),
+            forge_native: false,
+            resources: Vec::new(),
+            raw_modules: Vec::new(),
+            mcp: None,
+            migration: None,
         }
     }
 }
 
 /// A Forge handler as the manifest sees it: its module and its route path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ForgeRoute {
     /// The module.
     pub module: ForgeModule,
@@ -158,12 +257,23 @@ pub struct ForgeRoute {
     pub path: String,
 }
 
-/// The key of the endpoint a trigger with `key` is delivered to.
-///
-/// Triggers reach a remote through an endpoint module; the framework declares one per trigger.
-/// Its key must stay within the 23-character limit, so a trigger key is at most 20 characters.
-pub fn trigger_endpoint_key(key: &str) -> String {
-    format!("{key}-ep")
+/// The manifest's module keys, unique across Connect modules, Forge modules and endpoints.
+#[derive(Default)]
+pub(crate) struct Keys(Vec<String>);
+
+impl Keys {
+    /// Takes `key`, or fails if it is taken.
+    pub(crate) fn claim(&mut self, key: &str) -> Result<String, ManifestError> {
+        if self.contains(key) {
+            return Err(ManifestError::DuplicateKey(key.to_owned()));
+        }
+        self.0.push(key.to_owned());
+        Ok(key.to_owned())
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.0.iter().any(|taken| taken == key)
+    }
 }
 
 /// The manifest scope of Connect scope `scope` in `product`: `read:connect-jira`.
@@ -195,6 +305,28 @@ pub fn infer_product(descriptor: &Descriptor) -> Result<Product, ManifestError> 
     }
 }
 
+/// The product of a Forge-native app's UI modules: Confluence if any is Confluence's, Jira
+/// otherwise; ambiguous if both.
+fn infer_forge_product(routes: &[ForgeRoute]) -> Result<Product, ManifestError> {
+    let mut jira = false;
+    let mut confluence = false;
+    for route in routes {
+        if let crate::forge::ForgeModuleKind::Resolver { ui } = &route.module.kind {
+            for module in ui {
+                match module.kind.spec().product {
+                    Product::Jira => jira = true,
+                    Product::Confluence => confluence = true,
+                }
+            }
+        }
+    }
+    match (jira, confluence) {
+        (true, true) => Err(ManifestError::AmbiguousProduct),
+        (false, true) => Ok(Product::Confluence),
+        _ => Ok(Product::Jira),
+    }
+}
+
 fn module_types(descriptor: &Descriptor) -> Vec<ModuleType> {
     serde_json::to_value(&descriptor.modules)
         .ok()
@@ -214,73 +346,44 @@ impl Manifest {
     ) -> Result<Self, ManifestError> {
         let product = match settings.product {
             Some(product) => product,
+            None if settings.forge_native => infer_forge_product(routes)?,
             None => infer_product(descriptor)?,
         };
         let product_name = product.as_str();
-        let mut keys: Vec<String> = descriptor.modules.keys().map(str::to_owned).collect();
-        let claim = |key: String, keys: &mut Vec<String>| {
-            if keys.contains(&key) {
-                return Err(ManifestError::DuplicateKey(key));
+        let mut keys = Keys::default();
+        let connect_modules = if settings.forge_native {
+            Map::new()
+        } else {
+            for key in descriptor.modules.keys() {
+                keys.claim(key)?;
             }
-            keys.push(key.clone());
-            Ok(key)
+            connect_modules(descriptor, product, product_name, &mut keys)?
         };
-
-        let connect_modules = connect_modules(descriptor, product, product_name, &mut keys)?;
-
-        let mut modules = ForgeModules::default();
-        let mut system_token = false;
-        let mut user_token = false;
-        for route in routes {
-            let module = &route.module;
-            check_key(module.key())?;
-            system_token |= module.system_token();
-            user_token |= module.user_token();
-            let auth = (module.system_token() || module.user_token()).then(|| EndpointAuth {
-                app_system_token: module.system_token().then_some(Enabled { enabled: true }),
-                app_user_token: module.user_token().then_some(Enabled { enabled: true }),
-            });
-            let endpoint_key = if module.is_event() {
-                let key = trigger_endpoint_key(module.key());
-                check_key(&key)?;
-                key
+        let built = forge_modules::build(routes, settings, product, &mut keys)?;
+        if settings.forge_native && !built.modules.has_non_endpoint() {
+            return Err(if built.modules.endpoint.is_empty() {
+                ManifestError::NoModules
             } else {
-                module.key().to_owned()
-            };
-            modules.endpoint.push(Endpoint {
-                key: claim(endpoint_key.clone(), &mut keys)?,
-                remote: REMOTE_KEY.to_owned(),
-                route: EndpointRoute {
-                    path: route.path.clone(),
-                },
-                auth,
+                ManifestError::OnlyEndpoints
             });
-            match module {
-                ForgeModule::Remote { .. } => {}
-                ForgeModule::Trigger { key, events, .. } => modules.trigger.push(Trigger {
-                    key: claim((*key).to_owned(), &mut keys)?,
-                    endpoint: endpoint_key,
-                    events: events.iter().map(|event| (*event).to_owned()).collect(),
-                }),
-                ForgeModule::ScheduledTrigger { key, interval, .. } => {
-                    modules.scheduled_trigger.push(ScheduledTrigger {
-                        key: claim((*key).to_owned(), &mut keys)?,
-                        endpoint: endpoint_key,
-                        interval: *interval,
-                    })
-                }
-            }
+        }
+        if !built.modules.endpoint.is_empty() && !built.modules.has_non_endpoint() {
+            return Err(ManifestError::OnlyEndpoints);
         }
 
-        let mut scopes: Vec<String> = descriptor
-            .scopes
-            .iter()
-            .filter_map(|scope| connect_scope(*scope, product_name))
-            .collect();
-        if system_token {
+        let mut scopes: Vec<String> = if settings.forge_native {
+            Vec::new()
+        } else {
+            descriptor
+                .scopes
+                .iter()
+                .filter_map(|scope| connect_scope(*scope, product_name))
+                .collect()
+        };
+        if built.tokens.system {
             scopes.push("read:app-system-token".to_owned());
         }
-        if user_token {
+        if built.tokens.user {
             scopes.push("read:app-user-token".to_owned());
         }
         scopes.extend(settings.extra_scopes.iter().cloned());
@@ -308,11 +411,11 @@ impl Manifest {
         Ok(Manifest {
             app: ManifestApp {
                 id: settings.app_id.clone(),
-                connect: ConnectSection {
+                connect: (!settings.forge_native).then(|| ConnectSection {
                     key: descriptor.key.as_str().to_owned(),
                     remote: REMOTE_KEY.to_owned(),
                     authentication: "jwt".to_owned(),
-                },
+                }),
                 runtime: Runtime {
                     name: settings.runtime.clone(),
                 },
@@ -326,9 +429,10 @@ impl Manifest {
                 operations,
                 storage,
             }],
+            resources: built.resources,
             permissions: Permissions { scopes },
             connect_modules,
-            modules,
+            modules: built.modules,
         })
     }
 
@@ -349,7 +453,7 @@ fn connect_modules(
     descriptor: &Descriptor,
     product: Product,
     product_name: &'static str,
-    keys: &mut Vec<String>,
+    keys: &mut Keys,
 ) -> Result<Map<String, Value>, ManifestError> {
     let mut out = Map::new();
     let modules = match serde_json::to_value(&descriptor.modules) {
@@ -379,10 +483,9 @@ fn connect_modules(
                         webhook_number += 1;
                         let key = format!("webhook-{webhook_number}");
                         if !keys.contains(&key) {
-                            break key;
+                            break keys.claim(&key)?;
                         }
                     };
-                    keys.push(key.clone());
                     entry.insert("key".to_owned(), Value::String(key));
                 }
             }
@@ -395,7 +498,7 @@ fn connect_modules(
         suffix += 1;
         lifecycle_key = format!("connect-lifecycle-{suffix}");
     }
-    keys.push(lifecycle_key.clone());
+    keys.claim(&lifecycle_key)?;
     let lifecycle = &descriptor.lifecycle;
     out.insert(
         format!("{product_name}:lifecycle"),
@@ -412,6 +515,19 @@ fn connect_modules(
 mod tests {
     use super::*;
     use crate::AppKey;
+    use crate::forge::{ForgeModuleKind, Tokens};
+
+    fn route(key: &'static str, kind: ForgeModuleKind, tokens: Tokens, path: &str) -> ForgeRoute {
+        ForgeRoute {
+            module: ForgeModule {
+                key,
+                endpoint: None,
+                tokens,
+                kind,
+            },
+            path: path.to_owned(),
+        }
+    }
 
     fn settings() -> ManifestSettings {
         ManifestSettings::new(
@@ -462,22 +578,26 @@ mod tests {
     #[test]
     fn forge_routes_become_modules_and_token_scopes() {
         let routes = [
-            ForgeRoute {
-                module: ForgeModule::Remote {
-                    key: "notes-remote",
-                    system_token: true,
-                    user_token: true,
+            route(
+                "notes-remote",
+                ForgeModuleKind::Remote,
+                Tokens {
+                    system: true,
+                    user: true,
                 },
-                path: "/forge/notes".to_owned(),
-            },
-            ForgeRoute {
-                module: ForgeModule::Trigger {
-                    key: "lifecycle",
+                "/forge/notes",
+            ),
+            route(
+                "lifecycle",
+                ForgeModuleKind::Trigger {
                     events: vec!["avi:forge:installed:app"],
-                    system_token: false,
+                    filter: Default::default(),
+                    include_fields: vec![],
+                    include_paths: vec![],
                 },
-                path: "/forge/lifecycle".to_owned(),
-            },
+                Tokens::default(),
+                "/forge/lifecycle",
+            ),
         ];
         let manifest = Manifest::build(&descriptor(), &settings(), &routes).unwrap();
         let json = manifest.to_json();
@@ -493,15 +613,62 @@ mod tests {
     }
 
     #[test]
+    fn forge_native_manifests_have_no_connect_side_and_need_a_module() {
+        let mut settings = settings();
+        settings.forge_native = true;
+        let resolver = |ui| {
+            route(
+                "notes-api",
+                ForgeModuleKind::Resolver { ui },
+                Tokens {
+                    system: true,
+                    user: false,
+                },
+                "/notes",
+            )
+        };
+        assert_eq!(
+            Manifest::build(&descriptor(), &settings, &[resolver(vec![])]),
+            Err(ManifestError::OnlyEndpoints)
+        );
+        let panel = crate::forge::UiModule {
+            kind: crate::forge::UiKind::IssuePanel,
+            key: "notes-panel",
+            resource: "panel",
+            resource_path: "static/panel/",
+            fields: vec![
+                (crate::forge::UiField::Title, "Notes"),
+                (crate::forge::UiField::Icon, "https://x/i.svg"),
+            ],
+        };
+        // Two resolver routes share the endpoint; the UI module names it.
+        let routes = [resolver(vec![panel]), resolver(vec![])];
+        let json = Manifest::build(&descriptor(), &settings, &routes)
+            .unwrap()
+            .to_json();
+        assert!(json["app"].get("connect").is_none());
+        assert!(json.get("connectModules").is_none());
+        assert_eq!(json["modules"]["endpoint"].as_array().unwrap().len(), 1);
+        assert!(json["modules"]["endpoint"][0].get("route").is_none());
+        assert_eq!(
+            json["modules"]["jira:issuePanel"][0]["resolver"]["endpoint"],
+            "notes-api"
+        );
+        assert_eq!(json["resources"][0]["path"], "static/panel");
+        assert_eq!(
+            json["permissions"]["scopes"],
+            serde_json::json!(["read:app-system-token"])
+        );
+    }
+
+    #[test]
     fn forge_routes_need_compute_and_a_known_runtime() {
-        let routes = [ForgeRoute {
-            module: ForgeModule::Remote {
-                key: "notes",
-                system_token: false,
-                user_token: false,
-            },
-            path: "/notes".to_owned(),
-        }];
+        let routes = [route(
+            "notes",
+            ForgeModuleKind::PreUninstall,
+            Tokens::default(),
+            "/notes",
+        )];
         let mut settings = settings();
         settings.remote.operations = vec![Operation::Fetch];
         assert_eq!(
@@ -524,14 +691,20 @@ mod tests {
             Manifest::build(&descriptor(), &settings, &[]),
             Err(ManifestError::StorageScope)
         );
-        let routes = [ForgeRoute {
-            module: ForgeModule::Remote {
-                key: "webhook-1",
-                system_token: false,
-                user_token: false,
-            },
-            path: "/x".to_owned(),
-        }];
+        let routes = [
+            route(
+                "webhook-1",
+                ForgeModuleKind::Remote,
+                Tokens::default(),
+                "/x",
+            ),
+            route(
+                "bye",
+                ForgeModuleKind::PreUninstall,
+                Tokens::default(),
+                "/bye",
+            ),
+        ];
         assert_eq!(
             Manifest::build(&descriptor(), &self::settings(), &routes),
             Err(ManifestError::DuplicateKey("webhook-1".to_owned()))

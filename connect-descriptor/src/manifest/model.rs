@@ -1,9 +1,11 @@
 //! The manifest's shape, as `manifest.yml` spells it: what [`Manifest::to_yaml`] renders.
 
 use super::Operation;
+use crate::forge::action::{ActionInput, ActionOutput, ActionVerb};
 use crate::forge::{ForgeAppId, Interval};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// The manifest, ready to render with [`Manifest::to_yaml`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,9 +15,13 @@ pub struct Manifest {
     pub app: ManifestApp,
     /// `remotes`.
     pub remotes: Vec<Remote>,
+    /// `resources`: the Custom UI folders of the UI modules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<Resource>,
     /// `permissions`.
     pub permissions: Permissions,
-    /// `connectModules`, by `<product>:<moduleType>`.
+    /// `connectModules`, by `<product>:<moduleType>` (none in a Forge-native app).
+    #[serde(skip_serializing_if = "Map::is_empty")]
     pub connect_modules: Map<String, Value>,
     /// `modules`.
     #[serde(skip_serializing_if = "ForgeModules::is_empty")]
@@ -27,8 +33,9 @@ pub struct Manifest {
 pub struct ManifestApp {
     /// The Forge app id.
     pub id: ForgeAppId,
-    /// `connect`.
-    pub connect: ConnectSection,
+    /// `connect` (none in a Forge-native app).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectSection>,
     /// `runtime`.
     pub runtime: Runtime,
     /// `licensing`.
@@ -84,6 +91,15 @@ pub struct RemoteStorage {
     pub in_scope_eud: bool,
 }
 
+/// One entry of `resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    /// The key UI modules name.
+    pub key: String,
+    /// The folder, relative to the manifest's directory.
+    pub path: String,
+}
+
 /// `permissions`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Permissions {
@@ -91,7 +107,8 @@ pub struct Permissions {
     pub scopes: Vec<String>,
 }
 
-/// `modules`: the Forge modules of the `#[forge::...]` handlers.
+/// `modules`: the Forge modules of the `#[forge::...]` handlers and [`App`-level
+/// declarations](crate::manifest::ManifestSettings).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ForgeModules {
@@ -104,11 +121,45 @@ pub struct ForgeModules {
     /// `scheduledTrigger`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scheduled_trigger: Vec<ScheduledTrigger>,
+    /// `action`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub action: Vec<Action>,
+    /// `rovo:mcp`.
+    #[serde(rename = "rovo:mcp", skip_serializing_if = "Vec::is_empty")]
+    pub rovo_mcp: Vec<RovoMcp>,
+    /// `consumer`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consumer: Vec<Consumer>,
+    /// `webtrigger`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webtrigger: Vec<Webtrigger>,
+    /// `preUninstall`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_uninstall: Vec<PreUninstall>,
+    /// `connectToForgeMigration`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connect_to_forge_migration: Vec<ConnectToForgeMigration>,
+    /// The UI modules (`jira:issuePanel`, `macro`...) and raw modules, by module type.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Vec<Value>>,
 }
 
 impl ForgeModules {
-    fn is_empty(&self) -> bool {
-        self.endpoint.is_empty() && self.trigger.is_empty() && self.scheduled_trigger.is_empty()
+    pub(crate) fn is_empty(&self) -> bool {
+        self.endpoint.is_empty() && !self.has_non_endpoint()
+    }
+
+    /// Whether any module is not an endpoint: Forge refuses `modules` with endpoints only.
+    pub(crate) fn has_non_endpoint(&self) -> bool {
+        !(self.trigger.is_empty()
+            && self.scheduled_trigger.is_empty()
+            && self.action.is_empty()
+            && self.rovo_mcp.is_empty()
+            && self.consumer.is_empty()
+            && self.webtrigger.is_empty()
+            && self.pre_uninstall.is_empty()
+            && self.connect_to_forge_migration.is_empty()
+            && self.other.values().all(Vec::is_empty))
     }
 }
 
@@ -119,8 +170,9 @@ pub struct Endpoint {
     pub key: String,
     /// The remote it is served by.
     pub remote: String,
-    /// `route.path`.
-    pub route: EndpointRoute,
+    /// `route.path` (none for a UI resolver: the frontend's path is used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<EndpointRoute>,
     /// The tokens Forge sends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<EndpointAuth>,
@@ -161,6 +213,49 @@ pub struct Trigger {
     pub endpoint: String,
     /// The events.
     pub events: Vec<String>,
+    /// `filter`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<TriggerFilter>,
+    /// `payload`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<TriggerPayload>,
+}
+
+/// `modules.trigger[].filter`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerFilter {
+    /// `ignoreSelf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignore_self: Option<bool>,
+    /// `expression`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// `onError`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<String>,
+    /// `appIsLicensed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_is_licensed: Option<bool>,
+}
+
+/// `modules.trigger[].payload`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriggerPayload {
+    /// `include`.
+    pub include: PayloadInclude,
+}
+
+/// `modules.trigger[].payload.include`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayloadInclude {
+    /// `fields`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// `propertyPaths`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub property_paths: Vec<String>,
 }
 
 /// `modules.scheduledTrigger[]`.
@@ -172,4 +267,121 @@ pub struct ScheduledTrigger {
     pub endpoint: String,
     /// How often.
     pub interval: Interval,
+}
+
+/// `modules.action[]` (a Rovo action backed by an endpoint).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    /// Its key.
+    pub key: String,
+    /// `name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `description`.
+    pub description: String,
+    /// `actionVerb`.
+    pub action_verb: ActionVerb,
+    /// The endpoint.
+    pub endpoint: String,
+    /// `inputs`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, ActionInput>,
+    /// `outputs`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, ActionOutput>,
+}
+
+/// `modules.rovo:mcp[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RovoMcp {
+    /// Its key.
+    pub key: String,
+    /// `name` (1 to 30 characters).
+    pub name: String,
+    /// The action keys it offers as tools.
+    pub tools: Vec<String>,
+}
+
+/// `modules.consumer[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Consumer {
+    /// Its key.
+    pub key: String,
+    /// The queue.
+    pub queue: String,
+    /// The endpoint.
+    pub endpoint: String,
+}
+
+/// `modules.webtrigger[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webtrigger {
+    /// Its key.
+    pub key: String,
+    /// The endpoint.
+    pub endpoint: String,
+    /// `response`.
+    pub response: WebtriggerResponse,
+}
+
+/// `modules.webtrigger[].response`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebtriggerResponse {
+    /// `static` or `dynamic`.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// The static outputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<WebtriggerOutput>,
+}
+
+/// `modules.webtrigger[].response.outputs[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebtriggerOutput {
+    /// Its key.
+    pub key: String,
+    /// `statusCode`.
+    pub status_code: u16,
+    /// `contentType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// `body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// `modules.preUninstall[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreUninstall {
+    /// Its key.
+    pub key: String,
+    /// The endpoint.
+    pub endpoint: String,
+}
+
+/// `modules.connectToForgeMigration[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectToForgeMigration {
+    /// Its key.
+    pub key: String,
+    /// `migrationGuideUrl` (https).
+    pub migration_guide_url: String,
+    /// `willMigrateToForgeBeforeEOS`.
+    #[serde(rename = "willMigrateToForgeBeforeEOS")]
+    pub will_migrate: WillMigrate,
+}
+
+/// `willMigrateToForgeBeforeEOS`: whether the app moves to Forge before Connect's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WillMigrate {
+    /// It will.
+    Yes,
+    /// It will not.
+    No,
+    /// Not decided yet.
+    Undecided,
 }

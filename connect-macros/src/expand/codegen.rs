@@ -63,8 +63,10 @@ pub struct RouteParts<'a> {
     pub params: &'a [ContextParam],
     /// The module, if the route serves one.
     pub module: Option<ModuleParts>,
-    /// For `#[forge::...]` routes: the `ForgeModule` expression and its key.
-    pub forge: Option<(TokenStream, String)>,
+    /// For `#[forge::...]` routes: the `ForgeModule` expression and the key `handlers![...]`
+    /// checks for duplicates (none for a resolver without UI modules: resolvers share their
+    /// endpoint).
+    pub forge: Option<(TokenStream, Option<String>)>,
     /// The runtime paths (`crate = "..."`).
     pub paths: &'a Paths,
 }
@@ -173,7 +175,10 @@ pub fn route_item(handler: &HandlerFn, route: RouteParts<'_>) -> TokenStream {
     };
     let kind = match &route.forge {
         Some((forge_module, key)) => {
-            module_key = quote!(#option::Some(#key));
+            module_key = match key {
+                Some(key) => quote!(#option::Some(#key)),
+                None => quote!(#option::None),
+            };
             quote!(#handler_kind::Forge { module: #forge_module, route: #route_value })
         }
         None => quote!(#handler_kind::route::<#marker>(#module, #route_value)),

@@ -1,26 +1,157 @@
-//! `#[forge::remote]`, `#[forge::trigger]`, `#[forge::scheduled_trigger]`: a route with the
-//! `ForgeInvocation` policy plus its Forge module (an `endpoint`, a `trigger` or a
-//! `scheduledTrigger` of the manifest). Keys, events and intervals are checked by the rules of
-//! `connect_descriptor::forge`, the same the runtime applies when it renders the manifest.
+//! The `#[forge::...]` handler attributes (`remote`, `resolver`, `trigger`,
+//! `scheduled_trigger`, `action`, `consumer`, `webtrigger`, `pre_uninstall`): a route with the
+//! `ForgeInvocation` policy plus its Forge module. Keys, events, intervals, queues and verbs
+//! are checked by the rules of `connect_descriptor::forge`, the same the runtime applies when
+//! it renders the manifest. UI modules stacked on a resolver arrive as hidden `__ui` arguments
+//! (see [`super::forge_ui`]).
 
 use super::codegen::{self, Auth, RouteParts};
+use super::forge_ui::{UI_ARG, UiArg};
 use crate::internals::ast::HandlerFn;
 use crate::internals::attr::{self, Args, BareIdents, Named, Value};
 use crate::internals::check;
 use crate::internals::ctxt::Ctxt;
 use crate::paths::Paths;
 use connect_descriptor::PathPattern;
-use connect_descriptor::forge::{self as rules, Interval};
+use connect_descriptor::forge::action::ActionVerb;
+use connect_descriptor::forge::{self as rules, Interval, TriggerFilter};
 use connect_descriptor::url::METHODS;
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{ItemFn, Lit};
+use syn::{Ident, ItemFn, Lit, LitStr};
 
 /// Which Forge attribute: a row of the Forge attribute table.
 pub use connect_descriptor::forge::ForgeKind as Kind;
 
-/// Trigger keys leave room for the `-ep` of the endpoint the framework declares for them.
-const MAX_TRIGGER_KEY_LEN: usize = rules::MAX_FORGE_KEY_LEN - 3;
+/// Keys of modules whose endpoint is `<key>-ep` leave room for the suffix.
+const MAX_SUFFIXED_KEY_LEN: usize = rules::MAX_FORGE_KEY_LEN - 3;
+
+/// The parsed arguments of one attribute, with its error context.
+struct Attr<'a> {
+    cx: &'a Ctxt,
+    kind: Kind,
+    handler: &'a HandlerFn,
+    named: Vec<Named>,
+}
+
+impl Attr<'_> {
+    fn name(&self) -> &'static str {
+        self.kind.spec().attr
+    }
+
+    fn find(&self, name: &str) -> Option<&Named> {
+        self.named.iter().find(|n| n.name == name)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        match self.find(name) {
+            Some(Named { value: None, .. }) => true,
+            Some(named) => {
+                self.cx.error_spanned_by(
+                    &named.name,
+                    format!("`{name}` is a flag: write `{name}` alone"),
+                );
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn missing(&self, name: &str) {
+        self.cx.error_spanned_by(
+            self.handler.ident(),
+            format!(
+                "`#[{}]` needs `{name}`, e.g. `{}`",
+                self.name(),
+                self.kind.spec().example
+            ),
+        );
+    }
+
+    /// A required string argument.
+    fn required_string(&self, name: &str) -> Option<LitStr> {
+        match self.find(name) {
+            Some(named) => attr::string(self.cx, named),
+            None => {
+                self.missing(name);
+                None
+            }
+        }
+    }
+
+    /// An optional string argument.
+    fn optional_string(&self, name: &str) -> Option<LitStr> {
+        self.find(name)
+            .and_then(|named| attr::string(self.cx, named))
+    }
+
+    /// A key (module or endpoint), checked by Forge's rule; `max` for keys that get a suffix.
+    fn key(&self, lit: LitStr, max: usize) -> Option<String> {
+        let key = lit.value();
+        let error = if key.len() > max {
+            Some(format!(
+                "key `{key}` is too long: at most {max} characters (its endpoint is `{key}-ep`, and endpoint keys have at most 23; or name the endpoint with `endpoint = \"...\"`)"
+            ))
+        } else {
+            rules::check_key(&key).err().map(|error| error.to_string())
+        };
+        match error {
+            Some(error) => {
+                self.cx.error_spanned_by(&lit, error);
+                None
+            }
+            None => Some(key),
+        }
+    }
+
+    /// A list of strings (`events = [...]`), each non-empty and listed once.
+    fn strings(&self, name: &str, example: &str) -> Option<Vec<LitStr>> {
+        let named = self.find(name)?;
+        let Some(Value::Array(items, span)) = &named.value else {
+            self.cx.error_spanned_by(
+                &named.name,
+                format!("`{name}` expects a list, e.g. `{name} = [{example}]`"),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.cx
+                .error_at(*span, format!("`{name}` needs at least one item"));
+            return None;
+        }
+        let mut out: Vec<LitStr> = Vec::new();
+        for item in items {
+            match item {
+                Lit::Str(lit) if out.iter().any(|seen| seen.value() == lit.value()) => self
+                    .cx
+                    .error_spanned_by(lit, format!("`{}` is listed twice", lit.value())),
+                Lit::Str(lit) if lit.value().is_empty() => {
+                    self.cx.error_spanned_by(lit, "an empty string")
+                }
+                Lit::Str(lit) => out.push(lit.clone()),
+                other => self.cx.error_spanned_by(
+                    other,
+                    format!("each item of `{name}` is a string, e.g. {example}"),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    /// An identifier argument (`verb = GET`) or a string one.
+    fn word(&self, name: &str) -> Option<(String, Span)> {
+        let named = self.find(name)?;
+        match &named.value {
+            Some(Value::Ident(ident)) => Some((ident.to_string(), ident.span())),
+            Some(Value::Lit(Lit::Str(lit))) => Some((lit.value(), lit.span())),
+            _ => {
+                self.cx
+                    .error_spanned_by(&named.name, format!("`{name}` expects a word"));
+                None
+            }
+        }
+    }
+}
 
 /// Expands a Forge attribute on `item`.
 pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> {
@@ -28,8 +159,25 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
     let cx = Ctxt::new();
     let attr_name = kind.spec().attr;
     check::signature(&cx, &handler, attr_name);
-    let (positional, named) =
-        attr::named(&cx, attr_name, args, kind.spec().args, BareIdents::Flags);
+    // UI modules stacked on a resolver (already checked by their own attribute).
+    let (ui_args, args): (Vec<_>, Vec<_>) = args
+        .items
+        .into_iter()
+        .partition(|arg| arg.name.as_ref().is_some_and(|name| name == UI_ARG));
+    let ui: Vec<UiArg> = ui_args
+        .iter()
+        .filter_map(|arg| match &arg.value {
+            Some(Value::Lit(Lit::Str(lit))) => UiArg::decode(&lit.value()),
+            _ => None,
+        })
+        .collect();
+    let (positional, named) = attr::named(
+        &cx,
+        attr_name,
+        Args { items: args },
+        kind.spec().args,
+        BareIdents::Flags,
+    );
     for value in positional {
         cx.error_at(
             value.span(),
@@ -39,82 +187,64 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
             ),
         );
     }
-    let find = |name: &str| named.iter().find(|n| n.name == name);
-    let paths = Paths::from_arg(&cx, find("crate"));
-    let flag = |name: &str| match find(name) {
-        Some(Named { value: None, .. }) => true,
-        Some(named) => {
-            cx.error_spanned_by(
-                &named.name,
-                format!("`{name}` is a flag: write `{name}` alone"),
-            );
-            false
-        }
-        None => false,
+    let at = Attr {
+        cx: &cx,
+        kind,
+        handler: &handler,
+        named,
     };
-    let system_token = flag("system_token");
-    let user_token = flag("user_token");
-    let unchecked = flag("unchecked");
-
-    let missing = |name: &str| {
+    let paths = Paths::from_arg(&cx, at.find("crate"));
+    let fm = paths.forge_model();
+    let system_token = at.flag("system_token");
+    let user_token = at.flag("user_token");
+    if user_token && !matches!(kind, Kind::Remote | Kind::Resolver | Kind::Action) {
         cx.error_spanned_by(
             handler.ident(),
             format!(
-                "`#[{attr_name}]` needs `{name}`, e.g. `{}`",
-                kind.spec().example
+                "`#[{attr_name}]` calls come from Forge, not from a user: they never carry a user token"
             ),
         );
-    };
-    let key = match find("key") {
-        Some(named) => attr::string(&cx, named).and_then(|lit| {
-            let key = lit.value();
-            let limit_error = if kind == Kind::Remote {
-                rules::check_key(&key).err().map(|error| error.to_string())
-            } else if key.len() > MAX_TRIGGER_KEY_LEN {
-                Some(format!(
-                    "trigger key `{key}` is too long: at most {MAX_TRIGGER_KEY_LEN} characters (its endpoint is `{key}-ep`, and endpoint keys have at most 23)"
-                ))
+    }
+
+    let explicit_endpoint = at
+        .optional_string("endpoint")
+        .filter(|_| kind != Kind::Resolver)
+        .and_then(|lit| at.key(lit, rules::MAX_FORGE_KEY_LEN));
+    let key = match kind {
+        Kind::Resolver => at
+            .required_string("endpoint")
+            .and_then(|lit| at.key(lit, rules::MAX_FORGE_KEY_LEN)),
+        Kind::Remote => at
+            .required_string("key")
+            .and_then(|lit| at.key(lit, rules::MAX_FORGE_KEY_LEN)),
+        _ => {
+            let max = if at.find("endpoint").is_some() {
+                rules::MAX_FORGE_KEY_LEN
             } else {
-                rules::check_key(&key).err().map(|error| error.to_string())
+                MAX_SUFFIXED_KEY_LEN
             };
-            match limit_error {
-                Some(error) => {
-                    cx.error_spanned_by(&lit, error);
-                    None
-                }
-                None => Some(key),
+            at.required_string("key").and_then(|lit| at.key(lit, max))
+        }
+    };
+    let path = at.required_string("path").and_then(|lit| {
+        match PathPattern::parse(&lit.value()) {
+            // Forge calls one fixed path: a `{variable}` would be sent literally.
+            Ok(_) if lit.value().contains('{') => {
+                cx.error_spanned_by(
+                    &lit,
+                    "Forge routes have a fixed path: remove the `{variable}` (pass values in the body or the query)",
+                );
+                None
             }
-        }),
-        None => {
-            missing("key");
-            None
+            Ok(pattern) => Some(pattern),
+            Err(error) => {
+                cx.error_spanned_by(&lit, error);
+                None
+            }
         }
-    };
-    let path = match find("path") {
-        Some(named) => {
-            attr::string(&cx, named).and_then(|lit| match PathPattern::parse(&lit.value()) {
-                // Forge calls one fixed `route.path`: a `{variable}` would be sent literally.
-                Ok(_) if lit.value().contains('{') => {
-                    cx.error_spanned_by(
-                        &lit,
-                        "Forge routes have a fixed path: remove the `{variable}` (pass values in the body or the query)",
-                    );
-                    None
-                }
-                Ok(pattern) => Some(pattern),
-                Err(error) => {
-                    cx.error_spanned_by(&lit, error);
-                    None
-                }
-            })
-        }
-        None => {
-            missing("path");
-            None
-        }
-    };
-    let method = match (kind, find("method")) {
-        (Kind::Remote, Some(named)) => match &named.value {
+    });
+    let method = match (kind, at.find("method")) {
+        (Kind::Remote | Kind::Resolver, Some(named)) => match &named.value {
             Some(Value::Ident(ident)) if METHODS.contains(&ident.to_string().as_str()) => {
                 ident.to_string()
             }
@@ -129,59 +259,64 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
         // Forge invokes remotes with POST unless told otherwise, and delivers events by POST.
         _ => "POST".to_owned(),
     };
-    if kind == Kind::Trigger && user_token {
-        cx.error_spanned_by(handler.ident(), "triggers never receive a user token");
-    }
-    let module = match kind {
-        Kind::Remote => {
-            let key = key.clone();
-            key.map(|key| {
-                let forge_module = paths.forge_module();
-                quote!(#forge_module::Remote {
-                    key: #key,
-                    system_token: #system_token,
-                    user_token: #user_token,
-                })
-            })
+
+    let kind_tokens = match kind {
+        Kind::Remote => Some(quote!(#fm::ForgeModuleKind::Remote)),
+        Kind::Resolver => {
+            let ui = ui.iter().map(|module| module.tokens(&fm));
+            Some(quote!(#fm::ForgeModuleKind::Resolver { ui: ::std::vec![#(#ui),*] }))
         }
-        Kind::Trigger => {
-            let events = events(&cx, &handler, find("events"), unchecked, kind);
-            key.clone().zip(events).map(|(key, events)| {
-                let forge_module = paths.forge_module();
-                quote!(#forge_module::Trigger {
-                    key: #key,
-                    events: ::std::vec![#(#events),*],
-                    system_token: #system_token,
+        Kind::Trigger => trigger(&at, &fm),
+        Kind::ScheduledTrigger => interval(&at).map(|interval| {
+            let variant = Ident::new(
+                match interval {
+                    Interval::FiveMinute => "FiveMinute",
+                    Interval::Hour => "Hour",
+                    Interval::Day => "Day",
+                    Interval::Week => "Week",
+                },
+                Span::call_site(),
+            );
+            quote!(#fm::ForgeModuleKind::ScheduledTrigger { interval: #fm::Interval::#variant })
+        }),
+        Kind::Action => action(&at, &fm, &paths),
+        Kind::Consumer => {
+            at.required_string("queue")
+                .and_then(|lit| match rules::check_queue(&lit.value()) {
+                    Ok(()) => Some(quote!(#fm::ForgeModuleKind::Consumer { queue: #lit })),
+                    Err(error) => {
+                        cx.error_spanned_by(&lit, error);
+                        None
+                    }
                 })
-            })
         }
-        Kind::ScheduledTrigger => {
-            let interval = interval(&cx, &handler, find("interval"), kind);
-            key.clone().zip(interval).map(|(key, interval)| {
-                let forge_module = paths.forge_module();
-                let interval_ty = paths.interval();
-                let variant = syn::Ident::new(
-                    match interval {
-                        Interval::Hour => "Hour",
-                        Interval::Day => "Day",
-                        Interval::Week => "Week",
-                    },
-                    proc_macro2::Span::call_site(),
-                );
-                quote!(#forge_module::ScheduledTrigger {
-                    key: #key,
-                    interval: #interval_ty::#variant,
-                    system_token: #system_token,
-                })
-            })
-        }
+        Kind::Webtrigger => Some(quote!(#fm::ForgeModuleKind::Webtrigger {
+            outputs: ::std::vec::Vec::new()
+        })),
+        Kind::PreUninstall => Some(quote!(#fm::ForgeModuleKind::PreUninstall)),
     };
     cx.check()?;
-    let (Some(path), Some(module), Some(key)) = (path, module, key) else {
+    let (Some(path), Some(kind_tokens), Some(key)) = (path, kind_tokens, key) else {
         return Err(syn::Error::new_spanned(
             handler.ident(),
             format!("invalid `#[{attr_name}]` attribute"),
         ));
+    };
+    let endpoint = match &explicit_endpoint {
+        Some(endpoint) => quote!(::core::option::Option::Some(#endpoint)),
+        None => quote!(::core::option::Option::None),
+    };
+    let module = quote!(#fm::ForgeModule {
+        key: #key,
+        endpoint: #endpoint,
+        tokens: #fm::Tokens { system: #system_token, user: #user_token },
+        kind: #kind_tokens,
+    });
+    // The key `handlers![...]` checks for duplicates: resolvers share their endpoint, so a
+    // resolver is known by the UI modules on it, if any.
+    let module_key = match kind {
+        Kind::Resolver => ui.first().map(|module| module.key.clone()),
+        _ => Some(key),
     };
     let route = codegen::route_item(
         &handler,
@@ -191,7 +326,7 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
             auth: Auth::Forge,
             params: &[],
             module: None,
-            forge: Some((module, key)),
+            forge: Some((module, module_key)),
             paths: &paths,
         },
     );
@@ -199,83 +334,172 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
     Ok(quote!(#function #route))
 }
 
-fn events(
-    cx: &Ctxt,
-    handler: &HandlerFn,
-    named: Option<&Named>,
-    unchecked: bool,
-    kind: Kind,
-) -> Option<Vec<String>> {
-    let Some(named) = named else {
-        cx.error_spanned_by(
-            handler.ident(),
-            format!(
-                "`#[{}]` needs `events`, e.g. `{}`",
-                kind.spec().attr,
-                kind.spec().example
-            ),
-        );
+fn trigger(at: &Attr<'_>, fm: &TokenStream) -> Option<TokenStream> {
+    let cx = at.cx;
+    let unchecked = at.flag("unchecked");
+    let Some(events) = at.strings("events", "\"avi:forge:installed:app\"") else {
+        if at.find("events").is_none() {
+            at.missing("events");
+        }
         return None;
     };
-    let Some(Value::Array(items, span)) = &named.value else {
-        cx.error_spanned_by(
-            &named.name,
-            "`events` expects a list, e.g. `events = [\"avi:forge:installed:app\"]`",
-        );
-        return None;
-    };
-    if items.is_empty() {
-        cx.error_at(*span, "`events` needs at least one event");
-        return None;
-    }
-    let mut events = Vec::new();
-    for item in items {
-        let Lit::Str(lit) = item else {
-            cx.error_spanned_by(
-                item,
-                "each event is a string, e.g. \"avi:forge:installed:app\"",
-            );
-            continue;
-        };
-        let event = lit.value();
-        if !unchecked && let Err(error) = rules::check_event(&event) {
+    for lit in &events {
+        if !unchecked && let Err(error) = rules::check_event(&lit.value()) {
             cx.error_spanned_by(lit, error);
-            continue;
         }
-        if events.contains(&event) {
-            cx.error_spanned_by(lit, format!("event `{event}` is listed twice"));
-            continue;
-        }
-        events.push(event);
     }
-    Some(events)
+    let ignore_self = at.flag("ignore_self");
+    let licensed_only = at.flag("licensed_only");
+    let expression = at.optional_string("filter");
+    let on_error = at.word("on_error").and_then(|(word, span)| {
+        if TriggerFilter::ON_ERROR.contains(&word.as_str()) {
+            Some(word)
+        } else {
+            cx.error_at(
+                span,
+                format!(
+                    "`on_error` is one of: {}",
+                    TriggerFilter::ON_ERROR.join(", ")
+                ),
+            );
+            None
+        }
+    });
+    if on_error.is_some() && expression.is_none() {
+        cx.error_spanned_by(
+            at.handler.ident(),
+            "`on_error` says what to do when the `filter` expression fails: add `filter = \"...\"`",
+        );
+    }
+    let optional = |value: Option<String>| match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let expression = optional(expression.map(|lit| lit.value()));
+    let on_error = optional(on_error);
+    let fields = at
+        .strings("include_fields", "\"summary\"")
+        .unwrap_or_default();
+    let paths = at
+        .strings("include_paths", "\"issue.fields.summary\"")
+        .unwrap_or_default();
+    Some(quote!(#fm::ForgeModuleKind::Trigger {
+        events: ::std::vec![#(#events),*],
+        filter: #fm::TriggerFilter {
+            ignore_self: #ignore_self,
+            expression: #expression,
+            on_error: #on_error,
+            licensed_only: #licensed_only,
+        },
+        include_fields: ::std::vec![#(#fields),*],
+        include_paths: ::std::vec![#(#paths),*],
+    }))
 }
 
-fn interval(cx: &Ctxt, handler: &HandlerFn, named: Option<&Named>, kind: Kind) -> Option<Interval> {
-    let Some(named) = named else {
-        cx.error_spanned_by(
-            handler.ident(),
-            format!(
-                "`#[{}]` needs `interval`, e.g. `{}`",
-                kind.spec().attr,
-                kind.spec().example
-            ),
-        );
-        return None;
-    };
-    let (text, span) = match &named.value {
-        Some(Value::Lit(Lit::Str(lit))) => (lit.value(), lit.span()),
-        Some(Value::Ident(ident)) => (ident.to_string(), ident.span()),
-        _ => {
-            cx.error_spanned_by(&named.name, "`interval` is `hour`, `day` or `week`");
-            return None;
+fn interval(at: &Attr<'_>) -> Option<Interval> {
+    let Some((text, span)) = at.word("interval") else {
+        if at.find("interval").is_none() {
+            at.missing("interval");
         }
+        return None;
     };
     match Interval::parse(&text) {
         Ok(interval) => Some(interval),
         Err(error) => {
-            cx.error_at(span, error);
+            at.cx.error_at(span, error);
             None
         }
+    }
+}
+
+fn action(at: &Attr<'_>, fm: &TokenStream, paths: &Paths) -> Option<TokenStream> {
+    let cx = at.cx;
+    let verb = match at.word("verb") {
+        Some((text, span)) => match ActionVerb::parse(&text) {
+            Some(verb) => Some(Ident::new(
+                match verb {
+                    ActionVerb::Get => "Get",
+                    ActionVerb::Create => "Create",
+                    ActionVerb::Update => "Update",
+                    ActionVerb::Delete => "Delete",
+                    ActionVerb::Trigger => "Trigger",
+                },
+                span,
+            )),
+            None => {
+                cx.error_at(
+                    span,
+                    "`verb` is one of: GET, CREATE, UPDATE, DELETE, TRIGGER (agents run by automation rules call only GET actions)",
+                );
+                None
+            }
+        },
+        None => {
+            at.missing("verb");
+            None
+        }
+    };
+    let description = at.required_string("description").filter(|lit| {
+        let length = lit.value().trim().chars().count();
+        if length == 0 || length > 255 {
+            cx.error_spanned_by(lit, "the description has 1 to 255 characters");
+            return false;
+        }
+        true
+    });
+    let name = match at.optional_string("name") {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let json_schema = paths.json_schema();
+    // The input: the handler's `Json<T>` argument, if any.
+    let input = at.handler.args.iter().find_map(|arg| json_inner(&arg.ty));
+    let inputs = match input {
+        Some(ty) => {
+            quote!(::core::option::Option::Some(#fm::action::SchemaFn(#json_schema::<#ty>)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let outputs = match at.find("outputs") {
+        Some(Named {
+            value: Some(Value::Ident(ty)),
+            ..
+        }) => quote!(::core::option::Option::Some(#fm::action::SchemaFn(#json_schema::<#ty>))),
+        Some(named) => {
+            cx.error_spanned_by(
+                &named.name,
+                "`outputs` names a type in scope that derives `JsonSchema`, e.g. `outputs = NotesFound`",
+            );
+            quote!(::core::option::Option::None)
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (verb, description) = (verb?, description?);
+    Some(
+        quote!(#fm::ForgeModuleKind::Action(#fm::action::ActionSpec {
+            verb: #fm::action::ActionVerb::#verb,
+            description: #description,
+            name: #name,
+            inputs: #inputs,
+            outputs: #outputs,
+        })),
+    )
+}
+
+/// `T` of an argument typed `Json<T>` (any path ending in `Json`).
+fn json_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Json" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }),
+        _ => None,
     }
 }

@@ -4,7 +4,7 @@
 use super::definition::App;
 use super::error::Error;
 use super::forge::ForgeRuntime;
-use super::table::{ForgeTarget, Route, RouteTable, Target};
+use super::table::{Delivery, ForgeTarget, Route, RouteTable, Target};
 use crate::auth::Verifier;
 use crate::auth::invocation::InvocationVerifier;
 use crate::client::{ClientError, HostClient, Outbound};
@@ -15,7 +15,7 @@ use crate::lifecycle::{Lifecycle, LifecycleEvent};
 use crate::state::Requirements;
 use crate::store::{TenantRecord, TenantStore};
 use bytes::Bytes;
-use connect_descriptor::forge::{ForgeModule, INSTALLED_EVENT};
+use connect_descriptor::forge::{ForgeModuleKind, INSTALLED_EVENT};
 use connect_descriptor::{Descriptor, Manifest, PathPattern};
 use std::sync::Arc;
 
@@ -73,11 +73,39 @@ impl ConnectApp {
             Some(app_id) => Some(app.manifest(config.base_url.as_str(), app_id.clone())?),
             None => None,
         };
-        let mut table = RouteTable::framework();
+        let native = app.forge.native;
+        if native && forge_app_id.is_none() {
+            return Err(Error::ForgeNative(
+                "set FORGE_APP_ID to the app id `forge register` printed (ari:cloud:ecosystem::app/<uuid>): a Forge-native app serves only Forge routes".to_owned(),
+            ));
+        }
+        // Module keys of raw modules (`App::forge_module`) naming an endpoint as resolver.
+        let raw_resolvers: Vec<(String, String)> = app
+            .forge
+            .modules
+            .iter()
+            .filter_map(|(_, entry)| {
+                Some((
+                    entry.get("resolver")?.get("endpoint")?.as_str()?.to_owned(),
+                    entry.get("key")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        let mut table = if native {
+            RouteTable::forge_native()
+        } else {
+            RouteTable::framework()
+        };
         let mut hooks = Vec::new();
         for handler in &app.handlers {
             let mut requirements = Requirements::default();
             (handler.requires)(&mut requirements);
+            if native && !matches!(handler.kind, HandlerKind::Forge { .. }) {
+                return Err(Error::ForgeNative(format!(
+                    "handler `{}` is a Connect route or lifecycle hook: a Forge-native app has only `#[forge::...]` handlers",
+                    handler.name
+                )));
+            }
             if let Some((_, type_name)) = requirements
                 .states
                 .iter()
@@ -103,21 +131,45 @@ impl ConnectApp {
                 // Forge routes exist only for an app with a Forge app id: without one, no token
                 // could name this app as its audience.
                 HandlerKind::Forge { module, route } if forge_app_id.is_some() => {
+                    if let Some(extractor) = requirements.system_token
+                        && !module.tokens.system
+                    {
+                        return Err(Error::SystemTokenRequired {
+                            handler: handler.name,
+                            extractor,
+                        });
+                    }
+                    let endpoint = module.endpoint_key();
+                    let mut module_keys = module.routed_keys();
+                    module_keys.extend(
+                        raw_resolvers
+                            .iter()
+                            .filter(|(target, _)| *target == endpoint)
+                            .map(|(_, key)| key.clone()),
+                    );
                     let path = PathPattern::parse(route.path).map_err(|error| Error::Path {
                         handler: handler.name,
                         error,
                     })?;
                     let links_installations = matches!(
-                        module,
-                        ForgeModule::Trigger { events, .. } if events.contains(&INSTALLED_EVENT)
+                        &module.kind,
+                        ForgeModuleKind::Trigger { events, .. } if events.contains(&INSTALLED_EVENT)
                     );
                     table.add(Route {
                         method: route.method.clone(),
                         path,
                         target: Target::Forge(ForgeTarget {
-                            event: module.is_event(),
+                            delivery: match &module.kind {
+                                ForgeModuleKind::Consumer { .. } => Delivery::Job,
+                                _ if module.is_event() => Delivery::Token,
+                                _ => Delivery::Invocation,
+                            },
+                            token_optional: matches!(
+                                module.kind,
+                                ForgeModuleKind::Webtrigger { .. }
+                            ),
                             links_installations,
-                            module_keys: routed_module_keys(module),
+                            module_keys,
                             call: Arc::clone(&route.call),
                         }),
                     })?;
@@ -232,19 +284,5 @@ impl ConnectApp {
             }
         }
         Some(rest)
-    }
-}
-
-/// The manifest's module keys that route to a Forge handler's endpoint: an endpoint's own key;
-/// a trigger's key and its endpoint's (`<key>-ep`).
-fn routed_module_keys(module: &ForgeModule) -> Vec<String> {
-    let key = module.key();
-    if module.is_event() {
-        vec![
-            key.to_owned(),
-            connect_descriptor::manifest::trigger_endpoint_key(key),
-        ]
-    } else {
-        vec![key.to_owned()]
     }
 }

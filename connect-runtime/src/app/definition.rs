@@ -7,7 +7,7 @@ use crate::config::ConnectConfig;
 use crate::handler::{Handler, HandlerKind};
 use crate::state::StateMap;
 use crate::store::TenantStore;
-use connect_descriptor::manifest::ForgeRoute;
+use connect_descriptor::manifest::{ForgeRoute, McpSettings, MigrationSettings, WillMigrate};
 use connect_descriptor::{
     AppKey, Descriptor, ForgeAppId, Manifest, ManifestSettings, Product, RemoteSettings, Scope,
     Vendor,
@@ -45,12 +45,17 @@ pub struct App {
 }
 
 /// What the Forge manifest says beyond the descriptor (see [`App::forge_scopes`],
-/// [`App::forge_remote`], [`App::forge_runtime`]).
+/// [`App::forge_remote`], [`App::forge_runtime`], [`App::forge_native`]...).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ForgeOptions {
     pub(crate) scopes: Vec<String>,
     pub(crate) remote: RemoteSettings,
     pub(crate) runtime: Option<String>,
+    pub(crate) native: bool,
+    pub(crate) resources: Vec<(String, String)>,
+    pub(crate) modules: Vec<(String, serde_json::Value)>,
+    pub(crate) mcp: Option<McpSettings>,
+    pub(crate) migration: Option<MigrationSettings>,
 }
 
 impl std::fmt::Debug for App {
@@ -158,6 +163,79 @@ impl App {
         self
     }
 
+    /// Makes this a Forge-native app: no Connect side at all. No descriptor, no Connect
+    /// lifecycle routes, no `app.connect` and no `connectModules` in the manifest; only the
+    /// `#[forge::...]` handlers and a public `GET /healthz`. Building it needs `FORGE_APP_ID`,
+    /// and a Connect handler or lifecycle hook in it is a build error.
+    ///
+    /// The app key (of [`App::new`]) still names the app in logs and its outbound
+    /// `User-Agent`.
+    pub fn forge_native(mut self) -> Self {
+        self.forge.native = true;
+        self
+    }
+
+    /// Declares a `resources` entry for a UI module added with [`App::forge_module`] (the
+    /// UI attributes declare their own): `key` (at most 23 of `a-z A-Z 0-9 _ -`) and the
+    /// folder of its Custom UI build, relative to the crate root.
+    pub fn forge_resource(mut self, key: impl Into<String>, path: impl Into<String>) -> Self {
+        self.forge.resources.push((key.into(), path.into()));
+        self
+    }
+
+    /// Adds a raw Forge module of manifest type `kind` (e.g. `jira:issueAction`): the escape
+    /// hatch for the modules the attributes do not model. Its key must be unique; for a UI
+    /// kind, its `resource` must be declared and `resolver.endpoint` must name an endpoint of
+    /// the app (both checked when the app is built). Calls routed through that endpoint may
+    /// then name the module.
+    ///
+    /// ```
+    /// use connect_runtime::App;
+    ///
+    /// let app = App::new("com.example.notes", "Notes").forge_native().forge_module(
+    ///     "jira:issueAction",
+    ///     serde_json::json!({"key": "notes-action", "title": "Notes", "resource": "panel",
+    ///                        "resolver": {"endpoint": "notes-api"}}),
+    /// );
+    /// # let _ = app;
+    /// ```
+    pub fn forge_module(mut self, kind: impl Into<String>, entry: serde_json::Value) -> Self {
+        self.forge.modules.push((kind.into(), entry));
+        self
+    }
+
+    /// Declares the app's `rovo:mcp` module: an MCP server named `name` (at most 30
+    /// characters) offering the `#[forge::action]`s `tools` (1 to 20 action keys).
+    pub fn rovo_mcp<S: Into<String>>(
+        mut self,
+        key: impl Into<String>,
+        name: impl Into<String>,
+        tools: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.forge.mcp = Some(McpSettings {
+            key: key.into(),
+            name: name.into(),
+            tools: tools.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Declares `connectToForgeMigration`: the https URL of the migration guide shown to
+    /// admins, and whether the app moves to Forge before Connect ends (31 January 2027).
+    /// Atlassian asks for it in every major version of a Connect app.
+    pub fn connect_to_forge_migration(
+        mut self,
+        guide_url: impl Into<String>,
+        will_migrate: WillMigrate,
+    ) -> Self {
+        self.forge.migration = Some(MigrationSettings {
+            key: "connect-to-forge-migration".to_owned(),
+            guide_url: guide_url.into(),
+            will_migrate,
+        });
+        self
+    }
+
     /// Adds a raw module entry of module type `kind` (e.g. `generalPages`): the escape hatch
     /// for modules the attributes do not model. A modelled type is checked like an attribute
     /// (keys, required fields) when the app is built; other types need a valid `key`.
@@ -238,6 +316,21 @@ impl App {
         settings.product = self.product;
         settings.remote = self.forge.remote.clone();
         settings.extra_scopes = self.forge.scopes.clone();
+        for handler in &self.handlers {
+            let mut requirements = crate::state::Requirements::default();
+            (handler.requires)(&mut requirements);
+            settings.extra_scopes.extend(
+                requirements
+                    .forge_scopes
+                    .iter()
+                    .map(|scope| (*scope).to_owned()),
+            );
+        }
+        settings.forge_native = self.forge.native;
+        settings.resources = self.forge.resources.clone();
+        settings.raw_modules = self.forge.modules.clone();
+        settings.mcp = self.forge.mcp.clone();
+        settings.migration = self.forge.migration.clone();
         if let Some(runtime) = &self.forge.runtime {
             settings.runtime = runtime.clone();
         }

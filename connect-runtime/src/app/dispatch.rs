@@ -7,12 +7,13 @@
 use super::build::ConnectApp;
 use super::filters::{authorization, forge_tokens, raw_query};
 use super::forge::{EVENT_BUDGET, is_installed_event};
-use super::table::{ForgeTarget, Found, Route, Target};
+use super::table::{Delivery, ForgeTarget, Found, Route, Target};
 use crate::auth::AuthError;
 use crate::auth::invocation::ForgeTokens;
 use crate::auth::query::QueryParams;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::{ConnectError, recover};
+use crate::handler::forge_event::job_id;
 use crate::handler::{ConnectRequest, ForgeContext, Verified};
 use crate::http::body::read_limited;
 use crate::http::{AppError, IntoResponse, Response};
@@ -163,6 +164,9 @@ where
     let target = &incoming.target;
     match &route.target {
         Target::Descriptor => Ok(descriptor_response(inner.descriptor_json.clone())),
+        Target::Health => Ok(descriptor_response(Bytes::from_static(
+            b"{\"status\":\"ok\"}",
+        ))),
         Target::Install(event) => {
             let token = verifier.verify_install(target, authorization).await?;
             let body = read_body(app, BodyKind::Lifecycle, incoming.declared_body(), body).await?;
@@ -279,6 +283,22 @@ where
         ));
     };
     let declared_body = incoming.declared_body();
+    if target.token_optional && incoming.authorization.is_none() {
+        // A web trigger's caller without a token: Forge authenticates no caller, so neither
+        // does the app; the handler gets no invocation (`Option<ForgeContext>` is `None`).
+        let body = read_body(app, BodyKind::Handler, declared_body, body).await?;
+        return catching_panics(
+            route,
+            (target.call)(ConnectRequest {
+                verified: Verified::Nothing,
+                target: incoming.target,
+                path_params: incoming.params,
+                body,
+                core: Arc::clone(&inner.core),
+            }),
+        )
+        .await;
+    }
     let invocation = forge
         .verifier
         .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
@@ -288,16 +308,23 @@ where
         return Err(ConnectError::Unauthorized(AuthError::ForgeModule));
     }
     let body = read_body(app, BodyKind::Handler, declared_body, body).await?;
-    let claim = if target.event {
-        match forge.claim(&invocation.claims().jti) {
+    let delivery_id = match target.delivery {
+        Delivery::Invocation => None,
+        Delivery::Token => Some(invocation.claims().jti.clone()),
+        Delivery::Job => Some(match job_id(&body) {
+            Some(job) => format!("job:{}:{job}", invocation.claims().app.installation_id),
+            None => invocation.claims().jti.clone(),
+        }),
+    };
+    let claim = match &delivery_id {
+        Some(id) => match forge.claim(id) {
             Some(claim) => Some(claim),
             None => {
-                tracing::info!(jti = ?invocation.claims().jti, "Forge delivery already handled; acknowledged");
+                tracing::info!(delivery = ?id, "Forge delivery already handled; acknowledged");
                 return Ok(duplicate_delivery());
             }
-        }
-    } else {
-        None
+        },
+        None => None,
     };
     // Forge's installed event moves the link to its installation; any other event at the same
     // trigger links only as an ordinary invocation would (through `ForgeContext::tenant`).

@@ -75,6 +75,19 @@ pub enum Error {
     /// The port could not be bound, or the output could not be written.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A Forge-native app without `FORGE_APP_ID`, or with a Connect handler or hook.
+    #[error("Forge-native app: {0}")]
+    ForgeNative(String),
+    /// A Forge handler's extractor needs the system token its attribute does not ask for.
+    #[error(
+        "handler `{handler}` takes `{extractor}`, which calls Atlassian with the app's system token: add `system_token` to its `#[forge::...]` attribute"
+    )]
+    SystemTokenRequired {
+        /// The handler.
+        handler: &'static str,
+        /// The extractor.
+        extractor: &'static str,
+    },
     /// The manifest could not be rendered.
     #[error("YAML: {0}")]
     Yaml(String),

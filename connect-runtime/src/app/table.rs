@@ -25,13 +25,17 @@ pub(crate) enum Target {
     Handler(ConnectAuth, RouteCall),
     /// A Forge handler: the `ForgeInvocation` policy.
     Forge(ForgeTarget),
+    /// `GET /healthz` of a Forge-native app: public, 200 when the app serves.
+    Health,
 }
 
 /// How a Forge route is run.
 #[derive(Clone)]
 pub(crate) struct ForgeTarget {
-    /// A trigger (event deliveries, deduplicated by `jti`) rather than an endpoint.
-    pub(crate) event: bool,
+    /// How repeated deliveries are recognised.
+    pub(crate) delivery: Delivery,
+    /// A web trigger: its caller may come without a token (then nothing is verified).
+    pub(crate) token_optional: bool,
     /// Whether its events announce installations, which are linked to Connect tenants.
     pub(crate) links_installations: bool,
     /// The manifest's modules that route to this endpoint (the endpoint's own key; for a
@@ -40,6 +44,17 @@ pub(crate) struct ForgeTarget {
     pub(crate) module_keys: Vec<String>,
     /// The handler.
     pub(crate) call: RouteCall,
+}
+
+/// What identifies one delivery of a Forge route, so that a handled one does not run again.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Delivery {
+    /// An invocation (endpoint, action, resolver...): every request runs.
+    Invocation,
+    /// A trigger delivery: its token's `jti`.
+    Token,
+    /// An async event: its `jobId` within the installation (the token's `jti` when absent).
+    Job,
 }
 
 impl ForgeTarget {
@@ -54,7 +69,7 @@ impl Target {
     /// How the route is verified, for `Debug`.
     fn verification(&self) -> &'static str {
         match self {
-            Target::Descriptor | Target::Handler(ConnectAuth::None, _) => "public",
+            Target::Descriptor | Target::Health | Target::Handler(ConnectAuth::None, _) => "public",
             Target::Install(_) => "RS256 install token",
             Target::Toggle(_) | Target::Handler(ConnectAuth::SharedSecret, _) => "JWT",
             Target::Handler(ConnectAuth::Context, _) => "JWT or context JWT",
@@ -137,6 +152,19 @@ impl RouteTable {
                 &format!("/{}", event.name()),
                 Target::Toggle(event),
             );
+        }
+        table
+    }
+
+    /// The framework's routes of a Forge-native app: the health route alone.
+    pub(crate) fn forge_native() -> Self {
+        let mut table = Self::default();
+        if let Ok(path) = PathPattern::parse("/healthz") {
+            table.push(Route {
+                method: Method::GET,
+                path,
+                target: Target::Health,
+            });
         }
         table
     }

@@ -74,6 +74,17 @@ impl ForgeClient {
         }
     }
 
+    /// The same invocation with the system token, at the origin of `apiBaseUrl`: where Forge
+    /// storage lives (`/forge/storage/kvs/v1/...`).
+    pub(crate) fn at_origin(&self) -> Result<ForgeClient, ClientError> {
+        let origin = self.site.base().origin().ascii_serialization();
+        Ok(ForgeClient {
+            site: Arc::new(SiteUrl::parse(&origin)?),
+            as_user: false,
+            ..self.clone()
+        })
+    }
+
     /// Whether Forge sent the system token.
     pub fn has_system_token(&self) -> bool {
         self.system_token.is_some()

@@ -46,6 +46,7 @@ mod request;
 pub mod response;
 mod retry;
 pub mod sign;
+pub mod storage;
 mod target;
 
 pub use crate::http::ClientError;

@@ -72,6 +72,7 @@ pub struct RequestBuilder {
     headers: HeaderMap,
     body: Option<Bytes>,
     idempotent: bool,
+    any_status: bool,
     error: Option<ClientError>,
 }
 
@@ -95,6 +96,7 @@ impl RequestBuilder {
             headers: HeaderMap::new(),
             body: None,
             idempotent: false,
+            any_status: false,
             error: None,
         }
     }
@@ -159,6 +161,13 @@ impl RequestBuilder {
         self
     }
 
+    /// Answers with any status rather than turning non-2xx into [`ClientError::Status`]:
+    /// for callers that read a typed error body (Forge storage's `{code, message}`).
+    pub(crate) fn any_status(mut self) -> Self {
+        self.any_status = true;
+        self
+    }
+
     /// Sends the request, retrying rate-limited answers as the app's policy allows.
     ///
     /// A 2xx answer is `Ok`; any other status is [`ClientError::Status`] with the product's
@@ -218,7 +227,7 @@ impl RequestBuilder {
             }
             let headers = response.headers().clone();
             let body = response::read_capped(response, response::MAX_RESPONSE_BYTES).await?;
-            if status.is_success() {
+            if status.is_success() || self.any_status {
                 return Ok(ClientResponse::new(status, headers, body));
             }
             if status == StatusCode::UNAUTHORIZED {

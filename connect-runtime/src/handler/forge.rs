@@ -294,6 +294,13 @@ impl FromRequest<ForgeInvocation> for ForgeContext {
     }
 }
 
+/// On a web trigger, whose caller may come without a Forge Invocation Token: `None` then.
+impl FromRequest<ForgeInvocation> for Option<ForgeContext> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        Ok(request.forge().cloned())
+    }
+}
+
 impl FromRequest<ForgeInvocation> for ForgeClient {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         Ok(ForgeClient::new(

@@ -7,6 +7,7 @@
 
 pub mod extract;
 pub mod forge;
+pub mod forge_event;
 pub mod guard;
 
 pub use extract::{FromHook, FromRequest, context_param};

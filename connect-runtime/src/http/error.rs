@@ -113,9 +113,12 @@ impl<E: Into<Box<dyn Error + Send + Sync>>> From<E> for AppError {
     fn from(error: E) -> Self {
         let source: Box<dyn Error + Send + Sync> = error.into();
         // A failed call to the product keeps its gateway status (502/503/504) rather than 500.
-        let (status, message) = match source.downcast_ref::<ClientError>() {
-            Some(client) => (client.status(), client.public_message()),
-            None => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+        let (status, message) = if let Some(client) = source.downcast_ref::<ClientError>() {
+            (client.status(), client.public_message())
+        } else if let Some(storage) = source.downcast_ref::<super::StorageError>() {
+            (storage.status(), storage.public_message())
+        } else {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         };
         Self {
             status,

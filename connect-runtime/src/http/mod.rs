@@ -20,6 +20,7 @@ pub mod response;
 pub(crate) mod secure_io;
 pub mod serve;
 pub mod stack;
+pub mod storage_error;
 
 pub use client_error::ClientError;
 pub use error::AppError;
@@ -27,3 +28,4 @@ pub use response::{Html, IntoResponse, Json, Response, WarpReply, error_response
 pub use serve::{
     ConnectionLimits, RunningServer, init_logging, serve, serve_with, spawn, spawn_with,
 };
+pub use storage_error::StorageError;

@@ -30,6 +30,22 @@ pub(super) fn jwk(keys: &KeyPair) -> Option<Value> {
     }))
 }
 
+/// The claims of a product token one of `keys` signed and that has not expired.
+pub(super) fn product_token_claims(keys: &[Arc<KeyPair>], token: &str) -> Option<Value> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let keys = keys
+        .iter()
+        .find(|keys| Some(keys.kid()) == header.kid.as_deref())?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(keys.public_pem().as_bytes()).ok()?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_required_spec_claims(&["exp"]);
+    validation.leeway = 0;
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .ok()?
+        .claims;
+    matches!(claims.get("token")?.as_str()?, "system" | "user").then_some(claims)
+}
+
 /// `system` or `user` for a product token one of `keys` signed and that has not expired.
 pub(super) fn product_token_kind(keys: &[Arc<KeyPair>], token: &str) -> Option<&'static str> {
     let header = jsonwebtoken::decode_header(token).ok()?;

@@ -17,11 +17,13 @@ use warp::reply::{Reply, Response};
 
 mod answers;
 mod model;
+mod storage;
 
 use answers::{api_answer, jwks_answer};
 use model::uuid;
 pub use model::{
-    ForgeApiCall, ForgeInstallation, Invocation, JwksBehaviour, new_forge_kid, new_installation_id,
+    AsyncDelivery, ForgeApiCall, ForgeInstallation, Invocation, JwksBehaviour, new_forge_kid,
+    new_installation_id,
 };
 
 struct PlatformState {
@@ -35,6 +37,10 @@ struct PlatformState {
     api_origin: Option<String>,
     /// How many of the next API calls are answered 429 with `Retry-After: 1`.
     rate_limited: usize,
+    /// Forge storage, by installation id.
+    storage: std::collections::BTreeMap<String, storage::Store>,
+    /// How long minted system and user tokens live (seconds; negative: already expired).
+    product_token_ttl: i64,
 }
 
 /// The simulated Forge platform. Give the app `FORGE_JWKS_URL` = [`jwks_url`](Self::jwks_url)
@@ -87,6 +93,8 @@ impl ForgePlatform {
             display_name: "Forge Bot".to_owned(),
             api_origin: None,
             rate_limited: 0,
+            storage: std::collections::BTreeMap::new(),
+            product_token_ttl: 3600,
         }));
         let jwks_state = Arc::clone(&state);
         let jwks = warp::get()
@@ -106,8 +114,19 @@ impl ForgePlatform {
                     api_answer(&api_state, &product, tail.as_str(), &method, authorization)
                 },
             );
+        let storage_state = Arc::clone(&state);
+        let storage = warp::post()
+            .and(warp::path!("forge" / "storage" / "kvs" / "v1" / ..))
+            .and(warp::path::tail())
+            .and(warp::header::optional::<String>("authorization"))
+            .and(warp::body::bytes())
+            .map(
+                move |tail: warp::path::Tail, authorization: Option<String>, body: bytes::Bytes| {
+                    storage::storage_answer(&storage_state, tail.as_str(), authorization, &body)
+                },
+            );
         let server = connect_runtime::__private::spawn(
-            jwks.or(api).unify().boxed(),
+            jwks.or(storage).unify().or(api).unify().boxed(),
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         )
         .await?;
@@ -208,21 +227,82 @@ impl ForgePlatform {
     /// A fresh system token for calls to the product: a JWT signed by the platform (apps
     /// treat it as opaque), valid for an hour.
     pub fn system_token(&self) -> String {
-        self.product_token("system")
+        self.product_token("system", "")
+    }
+
+    /// A fresh system token of `installation`: Forge storage calls made with it reach that
+    /// installation's data.
+    pub fn system_token_for(&self, installation: &ForgeInstallation) -> String {
+        self.product_token("system", &installation.installation_id)
     }
 
     /// A fresh user token.
     pub fn user_token(&self) -> String {
-        self.product_token("user")
+        self.product_token("user", "")
     }
 
-    fn product_token(&self, kind: &str) -> String {
+    /// Makes the system and user tokens minted from now on live `seconds` (negative: already
+    /// expired, so that the product API and storage refuse them).
+    pub fn set_product_token_ttl(&self, seconds: i64) {
+        self.lock().product_token_ttl = seconds;
+    }
+
+    /// A copy of `installation`'s key-value store.
+    pub fn storage(
+        &self,
+        installation: &ForgeInstallation,
+    ) -> std::collections::BTreeMap<String, Value> {
+        self.lock()
+            .storage
+            .get(&installation.installation_id)
+            .map(|store| store.kvs.clone())
+            .unwrap_or_default()
+    }
+
+    /// A copy of `installation`'s secret store.
+    pub fn secrets(
+        &self,
+        installation: &ForgeInstallation,
+    ) -> std::collections::BTreeMap<String, Value> {
+        self.lock()
+            .storage
+            .get(&installation.installation_id)
+            .map(|store| store.secrets.clone())
+            .unwrap_or_default()
+    }
+
+    /// A copy of `installation`'s custom entity `name`.
+    pub fn entities(
+        &self,
+        installation: &ForgeInstallation,
+        name: &str,
+    ) -> std::collections::BTreeMap<String, Value> {
+        self.lock()
+            .storage
+            .get(&installation.installation_id)
+            .and_then(|store| store.entities.get(name).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Sets `key` in `installation`'s key-value store, as if the app had.
+    pub fn put_storage(&self, installation: &ForgeInstallation, key: &str, value: Value) {
+        self.lock()
+            .storage
+            .entry(installation.installation_id.clone())
+            .or_default()
+            .kvs
+            .insert(key.to_owned(), value);
+    }
+
+    fn product_token(&self, kind: &str, installation_id: &str) -> String {
         let now = super::tokens::unix_now();
+        let ttl = self.lock().product_token_ttl;
         self.sign(&TokenSpec::from_claims(json!({
             "iss": "forge/simulated-platform",
             "token": kind,
-            "iat": now,
-            "exp": now + 3600,
+            "installationId": installation_id,
+            "iat": now.min(now + ttl),
+            "exp": now + ttl,
             "jti": uuid(),
         })))
     }
@@ -277,8 +357,23 @@ impl ForgePlatform {
         invocation: &Invocation,
     ) -> Result<Answer, HostError> {
         let mut spec = self.fit(installation, module_key);
-        if invocation.user_token {
-            spec = spec.claim("principal", json!("557058:forge-user"));
+        if invocation.user_token || invocation.principal.is_some() {
+            let principal = invocation
+                .principal
+                .as_deref()
+                .unwrap_or("557058:forge-user");
+            spec = spec.claim("principal", json!(principal));
+        }
+        if let Some(module_type) = &invocation.module_type
+            && let Some(module) = spec
+                .claims
+                .get_mut("app")
+                .and_then(|app| app.get_mut("module"))
+        {
+            module["type"] = json!(module_type);
+        }
+        if invocation.backend {
+            spec = spec.without("context");
         }
         if !invocation.extension.is_null()
             && let Some(context) = spec
@@ -294,7 +389,8 @@ impl ForgePlatform {
             app.insert("license".to_owned(), invocation.license.clone());
         }
         let token = self.sign(&spec);
-        self.send_with(url, method, &token, invocation).await
+        self.send_as(url, method, &token, invocation, Some(installation))
+            .await
     }
 
     /// Sends a request to `url` with FIT `token` (however it was made) and the tokens
@@ -306,6 +402,17 @@ impl ForgePlatform {
         token: &str,
         invocation: &Invocation,
     ) -> Result<Answer, HostError> {
+        self.send_as(url, method, token, invocation, None).await
+    }
+
+    async fn send_as(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        token: &str,
+        invocation: &Invocation,
+        installation: Option<&ForgeInstallation>,
+    ) -> Result<Answer, HostError> {
         let mut request = self
             .http
             .request(method, url)
@@ -313,7 +420,11 @@ impl ForgePlatform {
             .header("x-b3-traceid", uuid().replace('-', ""))
             .header("x-b3-spanid", &uuid()[..16]);
         if invocation.system_token {
-            request = request.header("x-forge-oauth-system", self.system_token());
+            let system = match installation {
+                Some(installation) => self.system_token_for(installation),
+                None => self.system_token(),
+            };
+            request = request.header("x-forge-oauth-system", system);
         }
         if invocation.user_token {
             request = request.header("x-forge-oauth-user", self.user_token());
@@ -345,8 +456,143 @@ impl ForgePlatform {
         event: &Value,
     ) -> Result<(Answer, String), HostError> {
         let token = self.sign(&self.fit(installation, trigger_key).without("context"));
-        let answer = self.redeliver(url, &token, event).await?;
+        let invocation = Invocation {
+            system_token: true,
+            body: Some(event.clone()),
+            ..Invocation::default()
+        };
+        let answer = self
+            .send_as(
+                url,
+                reqwest::Method::POST,
+                &token,
+                &invocation,
+                Some(installation),
+            )
+            .await?;
         Ok((answer, token))
+    }
+
+    /// Delivers an async event as Forge delivers it to a consumer's endpoint: a backend FIT
+    /// naming `endpoint_key`, the system token, and the envelope `{"body", "jobId",
+    /// "eventId", "queueName"}` (plus `retryContext` on a retry, `retry_count` > 0).
+    pub async fn deliver_event(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        endpoint_key: &str,
+        event: &AsyncDelivery<'_>,
+    ) -> Result<Answer, HostError> {
+        let mut envelope = json!({
+            "body": event.body,
+            "jobId": event.job_id,
+            "eventId": uuid(),
+            "queueName": event.queue,
+        });
+        if event.retry_count > 0 {
+            envelope["retryContext"] = json!({
+                "retryCount": event.retry_count,
+                "retryReason": "FUNCTION_RETRY_REQUEST",
+                "retryData": null,
+            });
+        }
+        let invocation = Invocation {
+            system_token: true,
+            backend: true,
+            body: Some(envelope),
+            ..Invocation::default()
+        };
+        self.invoke(
+            url,
+            reqwest::Method::POST,
+            installation,
+            endpoint_key,
+            &invocation,
+        )
+        .await
+    }
+
+    /// Calls a Rovo action's endpoint as an agent does: a FIT with the user as `principal`,
+    /// and the inputs as top-level keys of the body plus `context {cloudId, moduleKey, jira |
+    /// confluence}` (what the function payload documents).
+    pub async fn invoke_action(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        endpoint_key: &str,
+        action_key: &str,
+        inputs: &Value,
+        account_id: &str,
+    ) -> Result<Answer, HostError> {
+        let mut body = inputs.clone();
+        if let Value::Object(object) = &mut body {
+            object.insert(
+                "context".to_owned(),
+                json!({"cloudId": installation.cloud_id, "moduleKey": action_key}),
+            );
+        }
+        let invocation = Invocation {
+            system_token: true,
+            principal: Some(account_id.to_owned()),
+            backend: true,
+            body: Some(body),
+            ..Invocation::default()
+        };
+        self.invoke(
+            url,
+            reqwest::Method::POST,
+            installation,
+            endpoint_key,
+            &invocation,
+        )
+        .await
+    }
+
+    /// Forge's pre-uninstall call: a backend FIT naming `endpoint_key`, the system token, and
+    /// `{"context": {"cloudId", "moduleKey"}, "contextToken"}`.
+    pub async fn pre_uninstall(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        endpoint_key: &str,
+        module_key: &str,
+    ) -> Result<Answer, HostError> {
+        let invocation = Invocation {
+            system_token: true,
+            backend: true,
+            body: Some(json!({
+                "context": {"cloudId": installation.cloud_id, "moduleKey": module_key},
+                "contextToken": uuid(),
+            })),
+            ..Invocation::default()
+        };
+        self.invoke(
+            url,
+            reqwest::Method::POST,
+            installation,
+            endpoint_key,
+            &invocation,
+        )
+        .await
+    }
+
+    /// A web trigger call as Forge forwards it to a container: the caller's raw request
+    /// (method, headers, body) without a token. Forge authenticates no web trigger caller.
+    pub async fn call_webtrigger(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, HostError> {
+        let mut request = self.http.request(method, url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        Answer::from(request.send().await?).await
     }
 
     /// Delivers `event` again with the same FIT `token` (and so the same `jti`).

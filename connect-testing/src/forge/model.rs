@@ -77,6 +77,19 @@ pub struct ForgeApiCall {
     pub token: String,
 }
 
+/// One delivery of an async event ([`ForgePlatform::deliver_event`](super::ForgePlatform::deliver_event)).
+#[derive(Debug, Clone, Copy)]
+pub struct AsyncDelivery<'a> {
+    /// The queue's name.
+    pub queue: &'a str,
+    /// The job id (the same for every delivery of one push).
+    pub job_id: &'a str,
+    /// The pushed object.
+    pub body: &'a Value,
+    /// 0 for the first delivery; Forge's retries carry `retryContext.retryCount`.
+    pub retry_count: u32,
+}
+
 /// What to send with an invocation.
 #[derive(Debug, Clone, Default)]
 pub struct Invocation {
@@ -92,6 +105,13 @@ pub struct Invocation {
     /// `app.license` of the token, as Forge sends it for paid apps (`{"active": true, "type":
     /// "commercial", ...}`). `Null` leaves it out, as for a free app or a development install.
     pub license: Value,
+    /// `app.module.type` of the token (`core:endpoint` when `None`), e.g. `jira:issuePanel`
+    /// for a UI resolver call.
+    pub module_type: Option<String>,
+    /// `principal` of the token (with `user_token`, `557058:forge-user` when `None`).
+    pub principal: Option<String>,
+    /// A backend invocation (an event, an action, pre-uninstall): the token has no `context`.
+    pub backend: bool,
 }
 
 impl Invocation {

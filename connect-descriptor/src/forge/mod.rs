@@ -1,22 +1,42 @@
 //! Forge rules shared by the `#[forge::...]` attributes (at compile time) and the runtime (when
 //! an app is built and its manifest rendered): the app id, Forge keys, trigger events and
-//! schedules, and the kinds of Forge module a handler can declare.
+//! schedules ([here](self)), the Forge modules a handler declares ([`module`]), the UI module
+//! kinds ([`ui`]) and Rovo action inputs ([`action`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod action;
+pub mod module;
+pub mod ui;
+
+pub use module::{ForgeModule, ForgeModuleKind, StaticOutput, Tokens, TriggerFilter};
+pub use ui::{UiField, UiKind, UiKindSpec, UiModule};
+
 /// Longest key of a Forge remote or endpoint module (the manifest validator's limit).
 pub const MAX_FORGE_KEY_LEN: usize = 23;
 
-/// A Forge attribute of handlers (`#[forge::remote]`...).
+/// A Forge attribute of handlers (`#[forge::remote]`...), besides the UI module attributes
+/// (see [`UiKind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ForgeKind {
-    /// `#[forge::remote]`: an endpoint.
+    /// `#[forge::remote]`: an endpoint with a route, invoked by a Forge function.
     Remote,
+    /// `#[forge::resolver]`: a route of a UI resolver endpoint (no `route`), called by a
+    /// frontend's `invokeRemote`.
+    Resolver,
     /// `#[forge::trigger]`: a trigger with its endpoint.
     Trigger,
     /// `#[forge::scheduled_trigger]`: a scheduled trigger with its endpoint.
     ScheduledTrigger,
+    /// `#[forge::action]`: a Rovo action with its endpoint.
+    Action,
+    /// `#[forge::consumer]`: an async event consumer with its endpoint.
+    Consumer,
+    /// `#[forge::webtrigger]`: a web trigger with its endpoint.
+    Webtrigger,
+    /// `#[forge::pre_uninstall]`: the pre-uninstall call with its endpoint.
+    PreUninstall,
 }
 
 /// One row of the Forge attribute table: the attribute and the arguments it takes.
@@ -48,13 +68,33 @@ pub static FORGE_KINDS: &[ForgeKindSpec] = &[
         example: "#[forge::remote(key = \"notes-remote\", path = \"/forge/notes\", system_token)]",
     },
     ForgeKindSpec {
+        kind: ForgeKind::Resolver,
+        attr: "forge::resolver",
+        args: &[
+            "endpoint",
+            "path",
+            "method",
+            "system_token",
+            "user_token",
+            "crate",
+        ],
+        example: "#[forge::resolver(endpoint = \"notes-api\", path = \"/notes\", method = GET, system_token)]",
+    },
+    ForgeKindSpec {
         kind: ForgeKind::Trigger,
         attr: "forge::trigger",
         args: &[
             "key",
             "events",
             "path",
+            "endpoint",
             "system_token",
+            "ignore_self",
+            "filter",
+            "on_error",
+            "licensed_only",
+            "include_fields",
+            "include_paths",
             "unchecked",
             "crate",
         ],
@@ -63,8 +103,57 @@ pub static FORGE_KINDS: &[ForgeKindSpec] = &[
     ForgeKindSpec {
         kind: ForgeKind::ScheduledTrigger,
         attr: "forge::scheduled_trigger",
-        args: &["key", "interval", "path", "system_token", "crate"],
+        args: &[
+            "key",
+            "interval",
+            "path",
+            "endpoint",
+            "system_token",
+            "crate",
+        ],
         example: "#[forge::scheduled_trigger(key = \"hourly\", interval = \"hour\", path = \"/forge/hourly\")]",
+    },
+    ForgeKindSpec {
+        kind: ForgeKind::Action,
+        attr: "forge::action",
+        args: &[
+            "key",
+            "verb",
+            "description",
+            "name",
+            "outputs",
+            "path",
+            "endpoint",
+            "system_token",
+            "user_token",
+            "crate",
+        ],
+        example: "#[forge::action(key = \"find-notes\", verb = GET, description = \"Finds the notes of an issue\", path = \"/actions/find-notes\")]",
+    },
+    ForgeKindSpec {
+        kind: ForgeKind::Consumer,
+        attr: "forge::consumer",
+        args: &["key", "queue", "path", "endpoint", "system_token", "crate"],
+        example: "#[forge::consumer(key = \"reindex\", queue = \"reindex\", path = \"/events/reindex\")]",
+    },
+    ForgeKindSpec {
+        kind: ForgeKind::Webtrigger,
+        attr: "forge::webtrigger",
+        args: &[
+            "key",
+            "path",
+            "endpoint",
+            "outputs",
+            "system_token",
+            "crate",
+        ],
+        example: "#[forge::webtrigger(key = \"notes-hook\", path = \"/hooks/notes\")]",
+    },
+    ForgeKindSpec {
+        kind: ForgeKind::PreUninstall,
+        attr: "forge::pre_uninstall",
+        args: &["key", "path", "endpoint", "system_token", "crate"],
+        example: "#[forge::pre_uninstall(key = \"uninstall\", path = \"/lifecycle/pre-uninstall\")]",
     },
 ];
 
@@ -96,8 +185,56 @@ pub enum ForgeError {
         /// ` (did you mean ...?)`, or empty.
         hint: String,
     },
-    /// A scheduled trigger interval other than hour, day or week.
-    #[error("`{0}` is not a scheduled trigger interval: use `hour`, `day` or `week`")]
+    /// A UI module field breaks its rule.
+    #[error("`{field} = \"{value}\"` is invalid: {rule}")]
+    UiField {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: String,
+        /// What is allowed.
+        rule: &'static str,
+    },
+    /// A UI module lacks a field its kind requires.
+    #[error("a `{module_type}` module needs `{field}`")]
+    UiFieldMissing {
+        /// The manifest module type.
+        module_type: &'static str,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// A UI module sets a field its kind does not have.
+    #[error("a `{module_type}` module has no `{field}`: remove it")]
+    UiFieldNotAllowed {
+        /// The manifest module type.
+        module_type: &'static str,
+        /// The field.
+        field: &'static str,
+    },
+    /// A resource key breaks its rule.
+    #[error("resource key `{0}` is invalid: use 1 to 23 of a-z A-Z 0-9 _ -, e.g. `panel`")]
+    ResourceKey(String),
+    /// A resource folder is not a plain relative path.
+    #[error(
+        "resource path `{0}` is invalid: use a relative folder of the app's crate with `/` between names and no `.` or `..`, e.g. `static/panel/build`"
+    )]
+    ResourcePath(String),
+    /// A queue name breaks its rule.
+    #[error("queue `{0}` is invalid: use 1 to 36 of a-z A-Z 0-9 _ -")]
+    Queue(String),
+    /// An action input or output type is not a struct of flat fields.
+    #[error("the action's input or output type is not usable: {0}")]
+    ActionSchema(String),
+    /// An action input or output field is not allowed.
+    #[error("action field `{field}` {reason}")]
+    ActionField {
+        /// The field.
+        field: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A scheduled trigger interval other than fiveMinute, hour, day or week.
+    #[error("`{0}` is not a scheduled trigger interval: use `fiveMinute`, `hour`, `day` or `week`")]
     Interval(String),
 }
 
@@ -181,6 +318,26 @@ pub fn check_key(key: &str) -> Result<(), ForgeError> {
         Ok(())
     } else {
         Err(ForgeError::Key(key.to_owned()))
+    }
+}
+
+/// Checks an async event queue name: `^[a-zA-Z0-9-_]+$`, 1 to 36 characters.
+///
+/// ```
+/// use connect_descriptor::forge::check_queue;
+/// assert!(check_queue("notes-reindex").is_ok());
+/// assert!(check_queue("notes reindex").is_err());
+/// ```
+pub fn check_queue(queue: &str) -> Result<(), ForgeError> {
+    let valid = !queue.is_empty()
+        && queue.len() <= 36
+        && queue
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ForgeError::Queue(queue.to_owned()))
     }
 }
 
@@ -294,8 +451,10 @@ pub fn check_event(event: &str) -> Result<(), ForgeError> {
 
 /// How often a scheduled trigger fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "camelCase")]
 pub enum Interval {
+    /// Every five minutes.
+    FiveMinute,
     /// Every hour.
     Hour,
     /// Every day.
@@ -305,82 +464,15 @@ pub enum Interval {
 }
 
 impl Interval {
-    /// Parses `hour`, `day` or `week`.
+    /// Parses `fiveMinute`, `hour`, `day` or `week`.
     pub fn parse(text: &str) -> Result<Self, ForgeError> {
         match text {
+            "fiveMinute" => Ok(Interval::FiveMinute),
             "hour" => Ok(Interval::Hour),
             "day" => Ok(Interval::Day),
             "week" => Ok(Interval::Week),
             other => Err(ForgeError::Interval(other.to_owned())),
         }
-    }
-}
-
-/// The Forge module a `#[forge::...]` handler declares, beside its route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ForgeModule {
-    /// `#[forge::remote]`: an `endpoint` module that UI code (or another module) invokes.
-    Remote {
-        /// The endpoint's key.
-        key: &'static str,
-        /// Whether Forge sends the app's system token (`x-forge-oauth-system`).
-        system_token: bool,
-        /// Whether Forge sends the calling user's token (`x-forge-oauth-user`).
-        user_token: bool,
-    },
-    /// `#[forge::trigger]`: a `trigger` module on `events`, delivered to an endpoint of its own.
-    Trigger {
-        /// The trigger's key.
-        key: &'static str,
-        /// The events.
-        events: Vec<&'static str>,
-        /// Whether Forge sends the app's system token.
-        system_token: bool,
-    },
-    /// `#[forge::scheduled_trigger]`: a `scheduledTrigger` module.
-    ScheduledTrigger {
-        /// The trigger's key.
-        key: &'static str,
-        /// How often it fires.
-        interval: Interval,
-        /// Whether Forge sends the app's system token.
-        system_token: bool,
-    },
-}
-
-impl ForgeModule {
-    /// The module key.
-    pub fn key(&self) -> &'static str {
-        match self {
-            ForgeModule::Remote { key, .. }
-            | ForgeModule::Trigger { key, .. }
-            | ForgeModule::ScheduledTrigger { key, .. } => key,
-        }
-    }
-
-    /// Whether Forge delivers events to it (a trigger), rather than invoking it.
-    pub fn is_event(&self) -> bool {
-        !matches!(self, ForgeModule::Remote { .. })
-    }
-
-    /// Whether the route receives the app's system token.
-    pub fn system_token(&self) -> bool {
-        match self {
-            ForgeModule::Remote { system_token, .. }
-            | ForgeModule::Trigger { system_token, .. }
-            | ForgeModule::ScheduledTrigger { system_token, .. } => *system_token,
-        }
-    }
-
-    /// Whether the route receives the calling user's token.
-    pub fn user_token(&self) -> bool {
-        matches!(
-            self,
-            ForgeModule::Remote {
-                user_token: true,
-                ..
-            }
-        )
     }
 }
 

@@ -1,0 +1,618 @@
+//! [`ForgeStorage`]: Forge's hosted storage (key-value store, secret store, custom entities,
+//! transactions, batches) from a Forge Remote, through its REST API.
+//!
+//! Every call is a POST with JSON to `/forge/storage/kvs/v1/...` on the origin of the verified
+//! `apiBaseUrl` (`https://api.atlassian.com` in production), with the invocation's system
+//! token as `Bearer` (Atlassian's "Accessing Forge storage from a remote" page and the
+//! `@forge/kvs` package). Forge keeps each installation's data apart, so keys carry no
+//! installation id. Keys, values and sizes are checked against the documented limits before
+//! sending; 429 answers are retried by the app's retry policy, as for product calls.
+
+mod rules;
+
+pub use crate::http::StorageError;
+pub use rules::{MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH};
+
+use super::{ClientError, ForgeClient};
+use crate::error::ConnectError;
+use crate::handler::ConnectRequest;
+use crate::handler::extract::FromRequest;
+use crate::http::AppError;
+use crate::policy::ForgeInvocation;
+use crate::state::Requirements;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use warp::http::StatusCode;
+
+/// The path of the key-value store API below the origin.
+const KVS: &str = "/forge/storage/kvs/v1";
+
+/// Forge's error body.
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// How long a value lives (`options.ttl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ttl {
+    /// How many units.
+    pub value: u64,
+    /// The unit.
+    pub unit: TtlUnit,
+}
+
+/// The unit of a [`Ttl`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TtlUnit {
+    /// Seconds.
+    Seconds,
+    /// Minutes.
+    Minutes,
+    /// Hours.
+    Hours,
+    /// Days.
+    Days,
+}
+
+/// What a write does when the key exists (`options.keyPolicy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum KeyPolicy {
+    /// Replace the value (Forge's default).
+    #[default]
+    Override,
+    /// Fail with [`StorageError::Conflict`].
+    FailIfExists,
+}
+
+/// Options of a write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    /// How long the value lives; forever when `None`.
+    pub ttl: Option<Ttl>,
+    /// What happens when the key exists.
+    pub key_policy: KeyPolicy,
+}
+
+impl SetOptions {
+    fn to_json(self) -> Option<Value> {
+        let mut options = serde_json::Map::new();
+        if let Some(ttl) = self.ttl {
+            options.insert("ttl".to_owned(), json!(ttl));
+        }
+        if self.key_policy != KeyPolicy::Override {
+            options.insert("keyPolicy".to_owned(), json!(self.key_policy));
+        }
+        (!options.is_empty()).then_some(Value::Object(options))
+    }
+}
+
+/// One entry of a query page.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Entry<T> {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: T,
+}
+
+/// A page of a query: its entries and the cursor of the next page, if any. Cursors are only
+/// valid for the same query shortly after: never store one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Page<T> {
+    /// The entries.
+    #[serde(default = "Vec::new")]
+    pub data: Vec<Entry<T>>,
+    /// The next page's cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// The outcome of a batch: the keys that succeeded and those that failed, with Forge's code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchOutcome {
+    /// Keys written, read or deleted.
+    pub succeeded: Vec<String>,
+    /// Keys that failed, with Forge's error code.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Forge's hosted storage for the installation of the current invocation: a handler argument
+/// on `#[forge::...]` routes that declare `system_token` (the route is refused at build time
+/// otherwise, and `storage:app` is added to the manifest's scopes).
+///
+/// ```
+/// use connect_runtime::forge::{ForgeContext, ForgeStorage};
+/// use connect_runtime::{AppError, Json};
+///
+/// async fn count(forge: ForgeContext, kvs: ForgeStorage) -> Result<Json<u64>, AppError> {
+///     let key = format!("visits:{}", forge.account_id().unwrap_or("anonymous"));
+///     let visits: u64 = kvs.get(&key).await?.unwrap_or(0) + 1;
+///     kvs.set(&key, &visits).await?;
+///     Ok(Json(visits))
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ForgeStorage {
+    client: Arc<ForgeClient>,
+}
+
+impl ForgeStorage {
+    /// The storage of `client`'s invocation (its system token, at its origin).
+    pub(crate) fn new(client: &ForgeClient) -> Result<Self, ClientError> {
+        Ok(Self {
+            client: Arc::new(client.at_origin()?),
+        })
+    }
+
+    /// POSTs `body` to `path` below the KVS API; the answer's body on success, or the error.
+    async fn call(&self, path: &str, body: &Value) -> Result<Option<Value>, StorageError> {
+        let response = self
+            .client
+            .post(format!("{KVS}{path}"))
+            .json(body)
+            // A storage call refused with 429 was not carried out: sending it again is safe.
+            .idempotent()
+            .any_status()
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(if response.bytes().is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::from_slice(response.bytes())
+                        .map_err(|error| StorageError::Serde(error.to_string()))?,
+                )
+            });
+        }
+        let error: ErrorBody = serde_json::from_slice(response.bytes()).unwrap_or_default();
+        if status == StatusCode::CONFLICT
+            || matches!(
+                error.code.as_str(),
+                "KEY_ALREADY_EXISTS" | "CONDITION_FAILED" | "CONFLICT"
+            )
+        {
+            return Err(StorageError::Conflict {
+                message: error.message,
+            });
+        }
+        Err(StorageError::Forge {
+            status,
+            code: error.code,
+            message: error.message,
+        })
+    }
+
+    /// A read that answers "absent" for a missing key (404, `KEY_NOT_FOUND`, `NOT_FOUND`).
+    async fn read<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Value,
+    ) -> Result<Option<T>, StorageError> {
+        match self.call(path, &body).await {
+            Ok(Some(mut answer)) => match answer.get_mut("value").map(Value::take) {
+                Some(value) => serde_json::from_value(value)
+                    .map(Some)
+                    .map_err(|error| StorageError::Serde(error.to_string())),
+                None => Ok(None),
+            },
+            Ok(None) => Ok(None),
+            Err(StorageError::Forge { status, code, .. })
+                if status == StatusCode::NOT_FOUND
+                    || code == "KEY_NOT_FOUND"
+                    || code == "NOT_FOUND" =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The value of `key`, or `None` when there is none.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
+        rules::check_key(key)?;
+        self.read("/get", json!({ "key": key })).await
+    }
+
+    /// Sets `key` to `value`.
+    pub async fn set<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StorageError> {
+        self.set_with(key, value, SetOptions::default()).await
+    }
+
+    /// Sets `key` to `value` with a TTL or a key policy.
+    pub async fn set_with<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        options: SetOptions,
+    ) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        let mut body = json!({ "key": key, "value": rules::value(value)? });
+        if let Some(options) = options.to_json() {
+            body["options"] = options;
+        }
+        self.call("/set", &body).await.map(drop)
+    }
+
+    /// Deletes `key` (nothing happens when there is none).
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        match self.call("/delete", &json!({ "key": key })).await {
+            Err(StorageError::Forge { status, code, .. })
+                if status == StatusCode::NOT_FOUND || code == "KEY_NOT_FOUND" =>
+            {
+                Ok(())
+            }
+            other => other.map(drop),
+        }
+    }
+
+    /// One page of the keys beginning with `prefix`, at most `limit` (1 to
+    /// [`MAX_QUERY_LIMIT`]) entries, after `cursor` (the previous page's).
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        prefix: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<T>, StorageError> {
+        rules::check_key(prefix)?;
+        let mut body = json!({
+            "where": [{"property": "key", "condition": "BEGINS_WITH", "values": [prefix]}],
+            "limit": limit.clamp(1, MAX_QUERY_LIMIT),
+        });
+        if let Some(cursor) = cursor {
+            body["after"] = json!(cursor);
+        }
+        let answer = self.call("/query", &body).await?.unwrap_or(json!({}));
+        serde_json::from_value(answer).map_err(|error| StorageError::Serde(error.to_string()))
+    }
+
+    /// Every key beginning with `prefix`, page by page.
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<Entry<T>>, StorageError> {
+        let mut entries = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page: Page<T> = self
+                .query(prefix, MAX_QUERY_LIMIT, cursor.as_deref())
+                .await?;
+            let done = page.data.is_empty() || page.cursor.is_none();
+            entries.extend(page.data);
+            if done {
+                return Ok(entries);
+            }
+            cursor = page.cursor;
+        }
+    }
+
+    /// The secret store: values that never appear in queries. Their values are never logged.
+    pub fn secret(&self) -> SecretStore<'_> {
+        SecretStore { storage: self }
+    }
+
+    /// The custom entity `name` (declared in the manifest's `app.storage.entities`).
+    pub fn entity(&self, name: &str) -> Result<EntityStore<'_>, StorageError> {
+        rules::check_entity(name)?;
+        Ok(EntityStore {
+            storage: self,
+            name: name.to_owned(),
+        })
+    }
+
+    /// A transaction: writes, deletes and checks applied together or not at all.
+    pub fn transaction(&self) -> Transaction<'_> {
+        Transaction {
+            storage: self,
+            set: Vec::new(),
+            delete: Vec::new(),
+            check: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Sets several keys in one call (1 to 25): each succeeds or fails on its own.
+    pub async fn batch_set<T: Serialize>(
+        &self,
+        items: &[(&str, T)],
+    ) -> Result<BatchOutcome, StorageError> {
+        rules::check_operations("batch", items.iter().map(|(key, _)| (*key, None)))?;
+        let mut body = Vec::with_capacity(items.len());
+        for (key, value) in items {
+            rules::check_key(key)?;
+            body.push(json!({"key": key, "value": rules::value(value)?}));
+        }
+        self.batch("/batch/set", body)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// Reads several keys in one call (1 to 25): the values found, by key.
+    pub async fn batch_get<T: DeserializeOwned>(
+        &self,
+        keys: &[&str],
+    ) -> Result<Vec<Entry<T>>, StorageError> {
+        rules::check_operations("batch", keys.iter().map(|key| (*key, None)))?;
+        let mut body = Vec::with_capacity(keys.len());
+        for key in keys {
+            rules::check_key(key)?;
+            body.push(json!({ "key": key }));
+        }
+        let (_, found) = self.batch("/batch/get", body).await?;
+        found
+            .into_iter()
+            .map(|entry| {
+                serde_json::from_value(entry)
+                    .map_err(|error| StorageError::Serde(error.to_string()))
+            })
+            .collect()
+    }
+
+    /// Deletes several keys in one call (1 to 25).
+    pub async fn batch_delete(&self, keys: &[&str]) -> Result<BatchOutcome, StorageError> {
+        rules::check_operations("batch", keys.iter().map(|key| (*key, None)))?;
+        let mut body = Vec::with_capacity(keys.len());
+        for key in keys {
+            rules::check_key(key)?;
+            body.push(json!({ "key": key }));
+        }
+        self.batch("/batch/delete", body)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    async fn batch(
+        &self,
+        path: &str,
+        body: Vec<Value>,
+    ) -> Result<(BatchOutcome, Vec<Value>), StorageError> {
+        let answer = self
+            .call(path, &Value::Array(body))
+            .await?
+            .unwrap_or(json!({}));
+        let mut outcome = BatchOutcome::default();
+        let mut found = Vec::new();
+        for entry in answer["successfulKeys"].as_array().into_iter().flatten() {
+            if let Some(key) = entry["key"].as_str() {
+                outcome.succeeded.push(key.to_owned());
+                if entry.get("value").is_some() {
+                    found.push(entry.clone());
+                }
+            }
+        }
+        for entry in answer["failedKeys"].as_array().into_iter().flatten() {
+            if let Some(key) = entry["key"].as_str() {
+                let code = entry["error"]["code"].as_str().unwrap_or("UNKNOWN");
+                outcome.failed.push((key.to_owned(), code.to_owned()));
+            }
+        }
+        Ok((outcome, found))
+    }
+}
+
+/// The secret store of [`ForgeStorage::secret`].
+#[derive(Debug)]
+pub struct SecretStore<'a> {
+    storage: &'a ForgeStorage,
+}
+
+impl SecretStore<'_> {
+    /// The secret at `key`, or `None`.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
+        rules::check_key(key)?;
+        self.storage
+            .read("/secret/get", json!({ "key": key }))
+            .await
+    }
+
+    /// Sets the secret at `key`.
+    pub async fn set<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        let body = json!({ "key": key, "value": rules::value(value)? });
+        self.storage.call("/secret/set", &body).await.map(drop)
+    }
+
+    /// Deletes the secret at `key`.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        self.storage
+            .call("/secret/delete", &json!({ "key": key }))
+            .await
+            .map(drop)
+    }
+}
+
+/// A custom entity of [`ForgeStorage::entity`].
+#[derive(Debug)]
+pub struct EntityStore<'a> {
+    storage: &'a ForgeStorage,
+    name: String,
+}
+
+/// A query of a custom entity by one of its indexes ([`EntityStore::query`]).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityQuery {
+    /// The index (declared in the manifest).
+    pub index_name: String,
+    /// The index's partition values, when it has a partition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Vec<Value>>,
+    /// A range condition on the index's range attribute, e.g.
+    /// `{"condition": "BEGINS_WITH", "values": ["TEST-"]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<Value>,
+    /// `ASC` or `DESC`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// At most this many entries (1 to 99).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// The previous page's cursor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+impl EntityStore<'_> {
+    /// The entity at `key`, or `None`.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
+        rules::check_key(key)?;
+        self.storage
+            .read(
+                "/entity/get",
+                json!({ "entityName": self.name, "key": key }),
+            )
+            .await
+    }
+
+    /// Sets the entity at `key`.
+    pub async fn set<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        let body = json!({ "entityName": self.name, "key": key, "value": rules::value(value)? });
+        self.storage.call("/entity/set", &body).await.map(drop)
+    }
+
+    /// Deletes the entity at `key`.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        self.storage
+            .call(
+                "/entity/delete",
+                &json!({ "entityName": self.name, "key": key }),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// A page of the entities matching `query`.
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        query: &EntityQuery,
+    ) -> Result<Page<T>, StorageError> {
+        let mut body =
+            serde_json::to_value(query).map_err(|error| StorageError::Serde(error.to_string()))?;
+        body["entityName"] = json!(self.name);
+        if let Some(limit) = query.limit {
+            body["limit"] = json!(limit.clamp(1, MAX_QUERY_LIMIT));
+        }
+        let answer = self
+            .storage
+            .call("/entity/query", &body)
+            .await?
+            .unwrap_or(json!({}));
+        serde_json::from_value(answer).map_err(|error| StorageError::Serde(error.to_string()))
+    }
+}
+
+/// A transaction of [`ForgeStorage::transaction`]: add operations, then
+/// [`commit`](Transaction::commit). At most 25 operations, each key once.
+#[derive(Debug)]
+#[must_use = "a transaction does nothing until `.commit().await`"]
+pub struct Transaction<'a> {
+    storage: &'a ForgeStorage,
+    set: Vec<(String, Value)>,
+    delete: Vec<String>,
+    check: Vec<(String, String, Value)>,
+    error: Option<StorageError>,
+}
+
+impl Transaction<'_> {
+    /// Sets `key` to `value`.
+    pub fn set<T: Serialize + ?Sized>(mut self, key: &str, value: &T) -> Self {
+        match rules::check_key(key).and_then(|()| rules::value(value)) {
+            Ok(value) => self.set.push((key.to_owned(), value)),
+            Err(error) => {
+                self.error.get_or_insert(error);
+            }
+        }
+        self
+    }
+
+    /// Deletes `key`.
+    pub fn delete(mut self, key: &str) -> Self {
+        match rules::check_key(key) {
+            Ok(()) => self.delete.push(key.to_owned()),
+            Err(error) => {
+                self.error.get_or_insert(error);
+            }
+        }
+        self
+    }
+
+    /// Requires entity `entity`'s `key` to meet `conditions` (Forge's condition object, e.g.
+    /// `{"and": [{"property": "version", "condition": "EQUAL_TO", "values": [3]}]}`); the
+    /// transaction fails with [`StorageError::Conflict`] otherwise.
+    pub fn check(mut self, entity: &str, key: &str, conditions: Value) -> Self {
+        match rules::check_entity(entity).and_then(|()| rules::check_key(key)) {
+            Ok(()) => self
+                .check
+                .push((entity.to_owned(), key.to_owned(), conditions)),
+            Err(error) => {
+                self.error.get_or_insert(error);
+            }
+        }
+        self
+    }
+
+    /// Applies every operation, or none.
+    pub async fn commit(self) -> Result<(), StorageError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let keys = self
+            .set
+            .iter()
+            .map(|(key, _)| (key.as_str(), None))
+            .chain(self.delete.iter().map(|key| (key.as_str(), None)))
+            .chain(
+                self.check
+                    .iter()
+                    .map(|(entity, key, _)| (key.as_str(), Some(entity.as_str()))),
+            )
+            .collect::<Vec<_>>();
+        rules::check_operations("transaction", keys.into_iter())?;
+        let body = json!({
+            "set": self.set.iter().map(|(key, value)| json!({"key": key, "value": value})).collect::<Vec<_>>(),
+            "delete": self.delete.iter().map(|key| json!({"key": key})).collect::<Vec<_>>(),
+            "check": self.check.iter().map(|(entity, key, conditions)| json!({"entityName": entity, "key": key, "conditions": conditions})).collect::<Vec<_>>(),
+        });
+        self.storage.call("/transaction", &body).await.map(drop)
+    }
+}
+
+impl FromRequest<ForgeInvocation> for ForgeStorage {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        let client = ForgeClient::new(
+            Arc::clone(&request.core.outbound),
+            request.verified_forge()?.invocation(),
+        )
+        .map_err(ConnectError::from)?;
+        Ok(ForgeStorage::new(&client).map_err(ConnectError::from)?)
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_system_token("ForgeStorage", "storage:app");
+    }
+}

@@ -1,0 +1,139 @@
+//! [`AsyncEvent<T>`]: the extractor of `#[forge::consumer]` routes, the delivery of one event
+//! pushed to a Forge async events queue.
+//!
+//! Forge's SDK types the consumer side as `{body, jobId, eventId, queueName, retryContext?}`
+//! (`@forge/events` 3.0.8 `AsyncEvent`), its docs list `body`, `jobId` and `retryContext`, and
+//! Atlassian's container sample reads `event.body.<field>` from the HTTP body: the delivery is
+//! that envelope, with the pushed object as `body`. Only `body` and `jobId` are required here;
+//! unknown fields are ignored.
+
+use super::ConnectRequest;
+use super::extract::FromRequest;
+use crate::http::AppError;
+use crate::policy::ForgeInvocation;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// One async event, as a `#[forge::consumer]` handler receives it: the pushed `body` typed as
+/// `T`, the job id and, for a retried delivery, the retry context.
+///
+/// A body that is not the envelope, or whose `body` is not a `T`, is refused with 400 and the
+/// handler does not run.
+///
+/// ```
+/// use connect_runtime::forge::AsyncEvent;
+/// use warp::http::StatusCode;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Reindex { issue_key: String }
+///
+/// async fn reindex(event: AsyncEvent<Reindex>) -> StatusCode {
+///     let attempt = event.retry_context().map_or(0, |retry| retry.retry_count);
+///     tracing::info!(job = event.job_id(), attempt, issue = event.body.issue_key, "reindex");
+///     StatusCode::OK
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AsyncEvent<T> {
+    /// The object pushed to the queue.
+    pub body: T,
+    job_id: String,
+    event_id: Option<String>,
+    queue_name: Option<String>,
+    retry_context: Option<RetryContext>,
+}
+
+/// `retryContext` of a retried async event delivery.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RetryContext {
+    /// How many times the event was delivered before.
+    #[serde(default)]
+    pub retry_count: u32,
+    /// Why it is retried (`FUNCTION_RETRY_REQUEST`, a timeout...).
+    #[serde(default)]
+    pub retry_reason: Option<String>,
+    /// What the app attached when it asked for the retry.
+    #[serde(default)]
+    pub retry_data: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<T> {
+    body: T,
+    job_id: String,
+    #[serde(default)]
+    event_id: Option<String>,
+    #[serde(default)]
+    queue_name: Option<String>,
+    #[serde(default)]
+    retry_context: Option<RetryContext>,
+}
+
+/// The job id of a delivery body, for the de-duplication of deliveries.
+pub(crate) fn job_id(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct JobId {
+        #[serde(rename = "jobId")]
+        job_id: String,
+    }
+    serde_json::from_slice::<JobId>(body)
+        .ok()
+        .map(|job| job.job_id)
+}
+
+impl<T> AsyncEvent<T> {
+    /// The job id Forge gave the push (the same for every delivery of the event).
+    pub fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    /// The event's id, when Forge sends it.
+    pub fn event_id(&self) -> Option<&str> {
+        self.event_id.as_deref()
+    }
+
+    /// The queue's name, when Forge sends it.
+    pub fn queue_name(&self) -> Option<&str> {
+        self.queue_name.as_deref()
+    }
+
+    /// The retry context of a retried delivery.
+    pub fn retry_context(&self) -> Option<&RetryContext> {
+        self.retry_context.as_ref()
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<ForgeInvocation> for AsyncEvent<T> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        let envelope: Envelope<T> = serde_json::from_slice(request.body()).map_err(|error| {
+            AppError::bad_request(format!(
+                "the body is not an async event delivery ({{\"body\", \"jobId\", ...}}) of the expected type: {error}"
+            ))
+        })?;
+        Ok(Self {
+            body: envelope.body,
+            job_id: envelope.job_id,
+            event_id: envelope.event_id,
+            queue_name: envelope.queue_name,
+            retry_context: envelope.retry_context,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_ids_are_read_from_the_envelope() {
+        assert_eq!(
+            job_id(br#"{"body":{},"jobId":"j-1"}"#).as_deref(),
+            Some("j-1")
+        );
+        assert_eq!(job_id(br#"{"body":{}}"#), None);
+        assert_eq!(job_id(b"not json"), None);
+    }
+}

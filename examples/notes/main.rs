@@ -1,0 +1,243 @@
+//! A Forge-native Jira app: notes on issues, kept in Forge storage, served by a Rust Forge
+//! Remote. No Connect side: no descriptor, no Connect modules.
+//!
+//! - an issue panel `notes-panel` whose Custom UI (`examples/notes/panel`) calls the resolver
+//!   endpoint `notes-api` with `invokeRemote`: `GET /notes` and `POST /notes`;
+//! - a Rovo action `find-notes` (and the MCP server `notes-mcp` offering it);
+//! - an async events consumer `notes-reindex` that counts an issue's notes;
+//! - a web trigger `notes-hook` that echoes what it receives;
+//! - a pre-uninstall call that deletes every note.
+//!
+//! ```text
+//! npm ci --prefix examples/notes/panel && npm run --prefix examples/notes/panel build
+//! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> cargo run --example notes -- manifest --check
+//! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> cargo run --example notes
+//! ```
+
+use atlassian_connect::forge::{AsyncEvent, ForgeStorage};
+use atlassian_connect::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+
+/// A note on an issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// A UUID.
+    pub id: String,
+    /// The text, trimmed.
+    pub text: String,
+    /// The account id of the user who wrote it.
+    pub author: String,
+    /// When it was written (RFC 3339).
+    pub created_at: String,
+}
+
+/// The notes of an issue, as `GET /notes` and the `find-notes` action answer them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueNotes {
+    /// The issue key.
+    pub issue_key: String,
+    /// Its notes, oldest first.
+    pub notes: Vec<Note>,
+}
+
+/// Where an issue's notes live in Forge storage: one JSON array per issue.
+fn notes_key(issue_key: &str) -> String {
+    format!("notes:{issue_key}")
+}
+
+/// One writer per issue at a time within this process, so that two notes added at once are
+/// both kept (storage has no compare-and-set for plain keys; run one instance, or accept that
+/// two instances may race).
+#[derive(Default)]
+pub struct IssueLocks(tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl IssueLocks {
+    async fn of(&self, issue_key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(self.0.lock().await.entry(issue_key.to_owned()).or_default())
+    }
+}
+
+async fn read_notes(kvs: &ForgeStorage, issue_key: &str) -> Result<Vec<Note>, AppError> {
+    Ok(kvs.get(&notes_key(issue_key)).await?.unwrap_or_default())
+}
+
+/// The issue of the panel the call comes from. The UI context comes from the browser: it says
+/// which issue the user looks at, not what they may do (the notes are the app's own data,
+/// shown to whoever can open the issue's panel).
+fn panel_issue(forge: &ForgeContext) -> Result<String, AppError> {
+    forge
+        .issue_key()
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::bad_request("this call does not come from an issue's panel"))
+}
+
+/// `GET /notes`: the notes of the panel's issue.
+#[forge::issue_panel(
+    key = "notes-panel",
+    title = "Notes",
+    icon = "https://developer.atlassian.com/platform/forge/images/icons/issue-panel-icon.svg",
+    resource = "panel",
+    resource_path = "examples/notes/panel/build"
+)]
+#[forge::resolver(endpoint = "notes-api", path = "/notes", method = GET, system_token)]
+async fn list_notes(forge: ForgeContext, kvs: ForgeStorage) -> Result<Json<IssueNotes>, AppError> {
+    let issue_key = panel_issue(&forge)?;
+    let notes = read_notes(&kvs, &issue_key).await?;
+    Ok(Json(IssueNotes { issue_key, notes }))
+}
+
+/// The body of `POST /notes`.
+#[derive(Debug, Deserialize)]
+pub struct NewNote {
+    /// The note's text.
+    pub text: String,
+}
+
+/// `POST /notes`: adds a note by the calling user to the panel's issue.
+#[forge::resolver(endpoint = "notes-api", path = "/notes", method = POST, system_token)]
+async fn add_note(
+    forge: ForgeContext,
+    kvs: ForgeStorage,
+    locks: State<IssueLocks>,
+    new: Json<NewNote>,
+) -> Result<(StatusCode, Json<Note>), AppError> {
+    let issue_key = panel_issue(&forge)?;
+    let author = forge
+        .account_id()
+        .ok_or_else(|| AppError::bad_request("a note needs a signed-in user"))?
+        .to_owned();
+    let text = new.0.text.trim();
+    if text.is_empty() {
+        return Err(AppError::bad_request("a note needs text"));
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "a note has at most {MAX_NOTE_CHARS} characters"
+        )));
+    }
+    let note = Note {
+        id: uuid::Uuid::new_v4().to_string(),
+        text: text.to_owned(),
+        author,
+        created_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|_| AppError::status(StatusCode::INTERNAL_SERVER_ERROR, "clock"))?,
+    };
+    let lock = locks.of(&issue_key).await;
+    let _writing = lock.lock().await;
+    let mut notes = read_notes(&kvs, &issue_key).await?;
+    notes.push(note.clone());
+    kvs.set(&notes_key(&issue_key), &notes).await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
+/// The input of the `find-notes` action. It comes from a language model: it names what the
+/// user asked about and never decides what they may see.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindNotes {
+    /// The key of the issue whose notes to find, such as TEST-1.
+    #[schemars(title = "Issue key")]
+    pub issue_key: String,
+}
+
+/// The `find-notes` Rovo action: the notes of an issue (none for an unknown issue).
+#[forge::action(
+    key = "find-notes",
+    verb = GET,
+    name = "Find notes",
+    description = "Finds the notes written on a Jira issue",
+    endpoint = "find-notes-api",
+    path = "/actions/find-notes",
+    system_token
+)]
+async fn find_notes(
+    input: Json<FindNotes>,
+    kvs: ForgeStorage,
+) -> Result<Json<IssueNotes>, AppError> {
+    let issue_key = input.0.issue_key;
+    let notes = read_notes(&kvs, &issue_key).await?;
+    Ok(Json(IssueNotes { issue_key, notes }))
+}
+
+/// The event `notes-reindex` carries.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reindex {
+    /// The issue whose notes to count.
+    pub issue_key: String,
+}
+
+/// Counts an issue's notes into `notes-count:<key>`. A job delivered again after it succeeded
+/// is acknowledged without running.
+#[forge::consumer(
+    key = "notes-reindex",
+    queue = "notes-reindex",
+    endpoint = "notes-reindex-api",
+    path = "/events/reindex",
+    system_token
+)]
+async fn reindex(event: AsyncEvent<Reindex>, kvs: ForgeStorage) -> Result<StatusCode, AppError> {
+    let issue_key = &event.body.issue_key;
+    let count = read_notes(&kvs, issue_key).await?.len();
+    kvs.set(&format!("notes-count:{issue_key}"), &count).await?;
+    Ok(StatusCode::OK)
+}
+
+/// A web trigger that echoes the JSON it receives. Anyone who knows its URL can call it.
+#[forge::webtrigger(
+    key = "notes-hook",
+    endpoint = "notes-hook-api",
+    path = "/hooks/notes",
+    system_token
+)]
+async fn hook(body: Json<serde_json::Value>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "received": body.0 }))
+}
+
+/// Before the app is uninstalled: deletes every note and count of the installation.
+#[forge::pre_uninstall(
+    key = "notes-uninstall",
+    endpoint = "notes-uninstall-api",
+    path = "/lifecycle/pre-uninstall",
+    system_token
+)]
+async fn uninstalling(kvs: ForgeStorage) -> Result<StatusCode, AppError> {
+    for prefix in ["notes:", "notes-count:"] {
+        let entries = kvs.query_all::<serde_json::Value>(prefix).await?;
+        for entry in entries {
+            kvs.delete(&entry.key).await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The app.
+pub fn app() -> App {
+    App::new("com.example.notes", "Notes")
+        .description("Notes on Jira issues, in Forge storage")
+        .forge_native()
+        .product(Product::Jira)
+        .state(IssueLocks::default())
+        .rovo_mcp("notes-mcp", "Notes", ["find-notes"])
+        .handlers(handlers![
+            list_notes,
+            add_note,
+            find_notes,
+            reindex,
+            hook,
+            uninstalling
+        ])
+}
+
+#[tokio::main]
+async fn main() -> Exit {
+    app().run().await.into()
+}
