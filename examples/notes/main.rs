@@ -237,6 +237,8 @@ pub fn app() -> App {
         ])
 }
 
+// The integration tests include this file as a module, where `main` is unused.
+#[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Exit {
     app().run().await.into()

@@ -8,6 +8,8 @@ pub(crate) mod bench;
 pub(crate) mod confluence_macro;
 #[path = "../../examples/hello.rs"]
 pub(crate) mod hello;
+#[path = "../../examples/notes/main.rs"]
+pub(crate) mod notes;
 #[path = "../../examples/two_apps.rs"]
 pub(crate) mod two_apps;
 

@@ -26,10 +26,11 @@ mod model;
 
 pub use forge_modules::{MAX_MCP_NAME, MAX_MCP_TOOLS};
 pub use model::{
-    Action, ConnectSection, ConnectToForgeMigration, Consumer, Enabled, Endpoint, EndpointAuth,
-    EndpointRoute, ForgeModules, Licensing, Manifest, ManifestApp, PayloadInclude, Permissions,
-    PreUninstall, Remote, RemoteStorage, Resource, RovoMcp, Runtime, ScheduledTrigger, Trigger,
-    TriggerFilter, TriggerPayload, Webtrigger, WebtriggerOutput, WebtriggerResponse, WillMigrate,
+    Action, AppStorage, ConnectSection, ConnectToForgeMigration, Consumer, Enabled, Endpoint,
+    EndpointAuth, EndpointRoute, ForgeModules, Licensing, Manifest, ManifestApp, PayloadInclude,
+    Permissions, PreUninstall, Remote, RemoteStorage, Resource, RovoMcp, Runtime, ScheduledTrigger,
+    Trigger, TriggerFilter, TriggerPayload, Webtrigger, WebtriggerOutput, WebtriggerResponse,
+    WillMigrate,
 };
 
 /// The runtime the manifest declares. An app served by a remote has no Forge functions, but
@@ -128,6 +129,11 @@ pub enum ManifestError {
         "the Connect-to-Forge migration guide URL `{0}` must be an https URL of at most 2048 characters"
     )]
     Migration(String),
+    /// A custom entity without a valid `name` or without `attributes`.
+    #[error(
+        "custom entity `{0}` needs a `name` of 3 to 60 of a-z 0-9 : - _ . (not starting with - _ ., no `..`) and an `attributes` object"
+    )]
+    Entity(String),
     /// A raw module (`App::forge_module`) is not usable.
     #[error("the `{kind}` module declared with `App::forge_module` is invalid: {reason}")]
     RawModule {
@@ -206,6 +212,8 @@ pub struct ManifestSettings {
     pub mcp: Option<McpSettings>,
     /// The `connectToForgeMigration` module.
     pub migration: Option<MigrationSettings>,
+    /// `app.storage.entities`: the custom entities of Forge storage.
+    pub entities: Vec<Value>,
 }
 
 /// The app's `rovo:mcp` module: its actions offered as MCP tools.
@@ -244,6 +252,7 @@ impl ManifestSettings {
             raw_modules: Vec::new(),
             mcp: None,
             migration: None,
+            entities: Vec::new(),
         }
     }
 }
@@ -390,6 +399,22 @@ impl Manifest {
         scopes.sort();
         scopes.dedup();
 
+        for entity in &settings.entities {
+            let name = entity
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let valid = (3..=60).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":-_.".contains(&b))
+                && !name.starts_with(['-', '_', '.'])
+                && !name.ends_with('.')
+                && !name.contains("..");
+            if !valid || !entity.get("attributes").is_some_and(Value::is_object) {
+                return Err(ManifestError::Entity(name.to_owned()));
+            }
+        }
         if !RUNTIMES.contains(&settings.runtime.as_str()) {
             return Err(ManifestError::Runtime(settings.runtime.clone()));
         }
@@ -422,6 +447,9 @@ impl Manifest {
                 licensing: descriptor
                     .enable_licensing
                     .map(|enabled| Licensing { enabled }),
+                storage: (!settings.entities.is_empty()).then(|| AppStorage {
+                    entities: settings.entities.clone(),
+                }),
             },
             remotes: vec![Remote {
                 key: REMOTE_KEY.to_owned(),

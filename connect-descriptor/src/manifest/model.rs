@@ -41,6 +41,16 @@ pub struct ManifestApp {
     /// `licensing`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licensing: Option<Licensing>,
+    /// `storage`: the custom entities of Forge storage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<AppStorage>,
+}
+
+/// `app.storage`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppStorage {
+    /// `entities`: `{name, attributes, indexes}` each, as Forge's schema describes them.
+    pub entities: Vec<Value>,
 }
 
 /// `app.connect`.

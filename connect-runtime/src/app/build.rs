@@ -91,6 +91,22 @@ impl ConnectApp {
                 ))
             })
             .collect();
+        // The module keys each endpoint answers: resolvers share one endpoint, so a UI module
+        // stacked on one resolver handler may call every route of its endpoint.
+        let mut endpoint_modules: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for handler in &app.handlers {
+            if let HandlerKind::Forge { module, .. } = &handler.kind {
+                let keys = endpoint_modules
+                    .entry(module.endpoint_key().into_owned())
+                    .or_default();
+                for key in module.routed_keys() {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
         let mut table = if native {
             RouteTable::forge_native()
         } else {
@@ -140,7 +156,10 @@ impl ConnectApp {
                         });
                     }
                     let endpoint = module.endpoint_key();
-                    let mut module_keys = module.routed_keys();
+                    let mut module_keys = endpoint_modules
+                        .get(endpoint.as_ref())
+                        .cloned()
+                        .unwrap_or_else(|| module.routed_keys());
                     module_keys.extend(
                         raw_resolvers
                             .iter()

@@ -56,6 +56,7 @@ pub(crate) struct ForgeOptions {
     pub(crate) modules: Vec<(String, serde_json::Value)>,
     pub(crate) mcp: Option<McpSettings>,
     pub(crate) migration: Option<MigrationSettings>,
+    pub(crate) entities: Vec<serde_json::Value>,
 }
 
 impl std::fmt::Debug for App {
@@ -220,6 +221,25 @@ impl App {
         self
     }
 
+    /// Declares a custom entity of Forge storage (`app.storage.entities`), for
+    /// `ForgeStorage::entity`: `{"name", "attributes": {...}, "indexes": [...]}` as Forge's
+    /// manifest reference describes it.
+    ///
+    /// ```
+    /// use connect_runtime::App;
+    ///
+    /// let app = App::new("com.example.notes", "Notes").forge_entity(serde_json::json!({
+    ///     "name": "note",
+    ///     "attributes": {"issue": {"type": "string"}, "created": {"type": "integer"}},
+    ///     "indexes": [{"name": "by-issue", "partition": ["issue"], "range": ["created"]}],
+    /// }));
+    /// # let _ = app;
+    /// ```
+    pub fn forge_entity(mut self, entity: serde_json::Value) -> Self {
+        self.forge.entities.push(entity);
+        self
+    }
+
     /// Declares `connectToForgeMigration`: the https URL of the migration guide shown to
     /// admins, and whether the app moves to Forge before Connect ends (31 January 2027).
     /// Atlassian asks for it in every major version of a Connect app.
@@ -331,6 +351,7 @@ impl App {
         settings.raw_modules = self.forge.modules.clone();
         settings.mcp = self.forge.mcp.clone();
         settings.migration = self.forge.migration.clone();
+        settings.entities = self.forge.entities.clone();
         if let Some(runtime) = &self.forge.runtime {
             settings.runtime = runtime.clone();
         }

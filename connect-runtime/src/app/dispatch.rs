@@ -263,7 +263,8 @@ where
     Ok(read_limited(body, content_length, limit, config.body_timeout).await?)
 }
 
-/// The `ForgeInvocation` policy, then the handler; trigger deliveries run once per `jti`.
+/// The `ForgeInvocation` policy, then the handler: an invocation's token is used once (a
+/// replay is refused), a trigger delivery runs once per `jti`, an async event once per job.
 async fn run_forge<S, B>(
     app: &ConnectApp,
     route: &Route,
@@ -309,7 +310,15 @@ where
     }
     let body = read_body(app, BodyKind::Handler, declared_body, body).await?;
     let delivery_id = match target.delivery {
-        Delivery::Invocation => None,
+        Delivery::Invocation => {
+            // Forge mints one token per invocation (invokeRemote does not retry): a token seen
+            // before is a replay. Its jti is kept as long as a handled delivery's.
+            match forge.claim(&format!("invocation:{}", invocation.claims().jti)) {
+                Some(claim) => claim.handled(),
+                None => return Err(ConnectError::Unauthorized(AuthError::ForgeReplay)),
+            }
+            None
+        }
         Delivery::Token => Some(invocation.claims().jti.clone()),
         Delivery::Job => Some(match job_id(&body) {
             Some(job) => format!("job:{}:{job}", invocation.claims().app.installation_id),

@@ -87,6 +87,9 @@ pub enum AuthError {
     /// token minted for one module is not accepted at another's route.
     #[error("the token was issued for another module of the app")]
     ForgeModule,
+    /// A FIT already used for an invocation (its `jti` seen): a replayed token.
+    #[error("the token was used already")]
+    ForgeReplay,
     /// The FIT's `iss` is not `forge/invocation-token`.
     #[error("the token issuer is not forge/invocation-token")]
     WrongIssuer,

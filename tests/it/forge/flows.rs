@@ -531,8 +531,10 @@ async fn licensed_remote(_: atlassian_connect::extract::Licensed) -> &'static st
 /// active (403, the handler not run) and accepts an active or absent one.
 #[tokio::test]
 async fn licensed_on_a_forge_route_reads_the_tokens_license() {
-    let app =
-        App::new("com.example.forge-licensed", "Licensed").handlers(handlers![licensed_remote]);
+    // The trigger beside the remote: Forge refuses a manifest whose modules are endpoints only.
+    let app = App::new("com.example.forge-licensed", "Licensed")
+        .state(Arc::new(super::Runs::default()))
+        .handlers(handlers![licensed_remote, super::probe_events]);
     let fixture = Fixture::start(app).await;
     let installation = ForgeInstallation::jira("licensed-guard");
     let call = |license: Value| {

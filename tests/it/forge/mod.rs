@@ -6,6 +6,8 @@
 mod attacks;
 mod flows;
 mod manifest;
+mod native;
+mod storage;
 
 use atlassian_connect::__private::{self as server, RunningServer};
 use atlassian_connect::prelude::*;

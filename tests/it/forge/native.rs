@@ -1,0 +1,586 @@
+//! The Forge-native `notes` example, end to end over HTTP with the simulated Forge platform:
+//! its contract (UI resolver, Rovo action, async events consumer, web trigger, pre-uninstall,
+//! Forge storage), and the Forge attack suite at each of its routes (no handler run, no
+//! storage change).
+
+use super::APP_ID;
+use crate::examples::notes;
+use atlassian_connect::__private::{self as server, RunningServer};
+use atlassian_connect::prelude::*;
+use atlassian_connect::store::MemoryStore;
+use connect_runtime::config::HostRule;
+use connect_testing::{
+    Answer, AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation, TokenSpec,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The notes app served on loopback, with the simulated platform.
+pub struct Notes {
+    pub platform: ForgePlatform,
+    pub installation: ForgeInstallation,
+    url: String,
+    _server: RunningServer,
+}
+
+/// The configuration of a Forge-native app under the simulated platform.
+pub fn native_config(platform: &ForgePlatform) -> ConnectConfig {
+    let mut config = ConnectConfig::new("https://notes.example.com".parse().unwrap());
+    config.forge.app_id = Some(atlassian_connect::descriptor::ForgeAppId::parse(APP_ID).unwrap());
+    config.forge.jwks_url = platform.jwks_url().parse().unwrap();
+    config.forge.allowed_api_hosts = vec![HostRule::parse("127.0.0.1").unwrap()];
+    config
+}
+
+/// A Forge-native configuration for build-time checks (no platform needed).
+pub fn native_config_for_build() -> ConnectConfig {
+    let mut config = ConnectConfig::new("https://notes.example.com".parse().unwrap());
+    config.forge.app_id = Some(atlassian_connect::descriptor::ForgeAppId::parse(APP_ID).unwrap());
+    config
+}
+
+impl Notes {
+    pub async fn start() -> Self {
+        Self::serve(notes::app()).await
+    }
+
+    /// Serves `app` (a Forge-native app) with a fresh platform.
+    pub async fn serve(app: App) -> Self {
+        let platform = ForgePlatform::start(APP_ID).await.unwrap();
+        let built = app
+            .build(native_config(&platform), Arc::new(MemoryStore::default()))
+            .unwrap();
+        let server = server::spawn(built.filter(), ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        Self {
+            installation: ForgeInstallation::jira("notes-site"),
+            url: server.url().trim_end_matches('/').to_owned(),
+            platform,
+            _server: server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// A call from the issue panel of `issue` by `user`, as `invokeRemote` makes it.
+    pub async fn panel(
+        &self,
+        method: reqwest::Method,
+        issue: Option<&str>,
+        user: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut invocation = Invocation {
+            system_token: true,
+            principal: Some(user.to_owned()),
+            module_type: Some("jira:issuePanel".to_owned()),
+            body,
+            ..Invocation::default()
+        };
+        if let Some(issue) = issue {
+            invocation = invocation
+                .with_context("issue.key", issue)
+                .with_context("issue.id", "10001")
+                .with_context("project.key", "TEST");
+        }
+        self.platform
+            .invoke(
+                &self.url("/notes"),
+                method,
+                &self.installation,
+                "notes-panel",
+                &invocation,
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn add(&self, issue: &str, user: &str, text: &str) -> Answer {
+        self.panel(
+            reqwest::Method::POST,
+            Some(issue),
+            user,
+            Some(json!({ "text": text })),
+        )
+        .await
+    }
+
+    pub async fn find(&self, issue: &str) -> Answer {
+        self.platform
+            .invoke_action(
+                &self.url("/actions/find-notes"),
+                &self.installation,
+                "find-notes-api",
+                "find-notes",
+                &json!({ "issueKey": issue }),
+                "557058:rovo-user",
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn reindex(&self, issue: &str, job_id: &str, retry_count: u32) -> Answer {
+        self.platform
+            .deliver_event(
+                &self.url("/events/reindex"),
+                &self.installation,
+                "notes-reindex-api",
+                &AsyncDelivery {
+                    queue: "notes-reindex",
+                    job_id,
+                    body: &json!({ "issueKey": issue }),
+                    retry_count,
+                },
+            )
+            .await
+            .unwrap()
+    }
+}
+
+fn json_of(answer: &Answer) -> Value {
+    serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {}", answer.body))
+}
+
+#[tokio::test]
+async fn health_is_public_and_there_is_no_connect_side() {
+    let notes = Notes::start().await;
+    let client = reqwest::Client::new();
+    let health = client.get(notes.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    for path in ["/atlassian-connect.json", "/installed"] {
+        let answer = client.get(notes.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_panel_lists_and_adds_notes_in_forge_storage() {
+    let notes = Notes::start().await;
+    let empty = notes
+        .panel(reqwest::Method::GET, Some("TEST-1"), "557058:alice", None)
+        .await;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert_eq!(json_of(&empty), json!({"issueKey": "TEST-1", "notes": []}));
+
+    let first = notes.add("TEST-1", "557058:alice", "  first note  ").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let first = json_of(&first);
+    assert_eq!(first["text"], "first note");
+    assert_eq!(first["author"], "557058:alice");
+    assert_eq!(first["id"].as_str().unwrap().len(), 36, "a UUID: {first}");
+    let created = first["createdAt"].as_str().unwrap();
+    assert!(
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .is_ok(),
+        "{created}"
+    );
+    let second = notes.add("TEST-1", "557058:bob", "second").await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    assert_eq!(
+        notes.add("TEST-2", "557058:bob", "elsewhere").await.status,
+        201
+    );
+
+    let listed = notes
+        .panel(reqwest::Method::GET, Some("TEST-1"), "557058:carol", None)
+        .await;
+    let listed = json_of(&listed);
+    let texts: Vec<&str> = listed["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|note| note["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["first note", "second"], "creation order");
+    assert_eq!(listed["notes"][0], first);
+
+    // Stored as one JSON array per issue, under `notes:<key>`, in the installation's store.
+    let stored = notes.platform.storage(&notes.installation);
+    assert_eq!(stored["notes:TEST-1"].as_array().unwrap().len(), 2);
+    assert_eq!(stored["notes:TEST-2"].as_array().unwrap().len(), 1);
+    // Another installation sees none of it.
+    let other = ForgeInstallation::jira("other-site");
+    assert!(notes.platform.storage(&other).is_empty());
+}
+
+#[tokio::test]
+async fn invalid_notes_and_calls_without_an_issue_are_refused() {
+    let notes = Notes::start().await;
+    for (text, why) in [
+        ("", "empty"),
+        ("   \n\t ", "blank"),
+        (&"x".repeat(notes::MAX_NOTE_CHARS + 1) as &str, "too long"),
+    ] {
+        let answer = notes.add("TEST-1", "557058:alice", text).await;
+        assert_eq!(answer.status, 400, "{why}: {}", answer.body);
+        assert!(json_of(&answer)["message"].is_string(), "{why}");
+    }
+    let exactly = notes
+        .add("TEST-1", "557058:alice", &"y".repeat(notes::MAX_NOTE_CHARS))
+        .await;
+    assert_eq!(exactly.status, 201, "2,000 characters are allowed");
+    let no_issue = notes
+        .panel(reqwest::Method::GET, None, "557058:alice", None)
+        .await;
+    assert_eq!(no_issue.status, 400, "{}", no_issue.body);
+    assert!(json_of(&no_issue)["message"].is_string());
+    let stored = notes.platform.storage(&notes.installation);
+    assert_eq!(
+        stored.len(),
+        1,
+        "only the valid note was stored: {stored:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_action_finds_notes_by_its_llm_input() {
+    let notes = Notes::start().await;
+    notes.add("TEST-7", "557058:alice", "hello").await;
+    let found = notes.find("TEST-7").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let found = json_of(&found);
+    assert_eq!(found["issueKey"], "TEST-7");
+    assert_eq!(found["notes"][0]["text"], "hello");
+    let unknown = json_of(&notes.find("NOPE-1").await);
+    assert_eq!(unknown, json!({"issueKey": "NOPE-1", "notes": []}));
+}
+
+#[tokio::test]
+async fn the_consumer_counts_notes_once_per_job() {
+    let notes = Notes::start().await;
+    notes.add("TEST-3", "557058:alice", "one").await;
+    let answer = notes.reindex("TEST-3", "job-1", 0).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        notes.platform.storage(&notes.installation)["notes-count:TEST-3"],
+        json!(1)
+    );
+    // A second note, then job-1 again (Forge's at-least-once delivery, retried): acknowledged
+    // without running, so the count stays as the first run wrote it.
+    notes.add("TEST-3", "557058:alice", "two").await;
+    let again = notes.reindex("TEST-3", "job-1", 1).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(
+        notes.platform.storage(&notes.installation)["notes-count:TEST-3"],
+        json!(1)
+    );
+    // A new job runs.
+    assert_eq!(notes.reindex("TEST-3", "job-2", 0).await.status, 200);
+    assert_eq!(
+        notes.platform.storage(&notes.installation)["notes-count:TEST-3"],
+        json!(2)
+    );
+    // A delivery whose body is not the envelope is refused, and nothing is written.
+    let before = notes.platform.storage(&notes.installation);
+    let broken = notes
+        .platform
+        .invoke(
+            &notes.url("/events/reindex"),
+            reqwest::Method::POST,
+            &notes.installation,
+            "notes-reindex-api",
+            &Invocation {
+                system_token: true,
+                backend: true,
+                body: Some(json!({"issueKey": "TEST-3"})),
+                ..Invocation::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(broken.status, 400, "{}", broken.body);
+    assert_eq!(notes.platform.storage(&notes.installation), before);
+}
+
+#[tokio::test]
+async fn the_consumer_runs_a_failed_job_again() {
+    let notes = Notes::start().await;
+    // Storage refuses the first attempt (rate limited past the retries would take long; an
+    // expired system token is refused at once): the handler fails, Forge retries the job.
+    notes.platform.set_product_token_ttl(-60);
+    let failed = notes.reindex("TEST-4", "job-9", 0).await;
+    assert!(failed.status >= 500, "{}: {}", failed.status, failed.body);
+    notes.platform.set_product_token_ttl(3600);
+    let retried = notes.reindex("TEST-4", "job-9", 1).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert_eq!(
+        notes.platform.storage(&notes.installation)["notes-count:TEST-4"],
+        json!(0)
+    );
+}
+
+#[tokio::test]
+async fn the_web_trigger_echoes_json_and_refuses_the_rest() {
+    let notes = Notes::start().await;
+    let url = notes.url("/hooks/notes");
+    let echoed = notes
+        .platform
+        .call_webtrigger(
+            &url,
+            reqwest::Method::POST,
+            &[("content-type", "application/json")],
+            Some(br#"{"ping": [1, 2]}"#.to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(echoed.status, 200, "{}", echoed.body);
+    assert_eq!(json_of(&echoed), json!({"received": {"ping": [1, 2]}}));
+    let not_json = notes
+        .platform
+        .call_webtrigger(
+            &url,
+            reqwest::Method::POST,
+            &[("content-type", "text/plain")],
+            Some(b"hello".to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(not_json.status, 400, "{}", not_json.body);
+    assert!(json_of(&not_json)["message"].is_string());
+    // With a FIT (should Forge send one), it is verified: a valid one passes...
+    let with_fit = notes
+        .platform
+        .invoke(
+            &url,
+            reqwest::Method::POST,
+            &notes.installation,
+            "notes-hook-api",
+            &Invocation {
+                backend: true,
+                body: Some(json!({"a": 1})),
+                ..Invocation::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(with_fit.status, 200, "{}", with_fit.body);
+    // ...and a forged one is refused.
+    let forged = notes
+        .platform
+        .call_webtrigger(
+            &url,
+            reqwest::Method::POST,
+            &[
+                ("content-type", "application/json"),
+                ("authorization", "Bearer not.a.token"),
+            ],
+            Some(b"{}".to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forged.status, 401, "{}", forged.body);
+}
+
+#[tokio::test]
+async fn pre_uninstall_deletes_the_notes_and_counts_only() {
+    let notes = Notes::start().await;
+    for issue in ["TEST-1", "TEST-2"] {
+        notes.add(issue, "557058:alice", "note").await;
+        notes.reindex(issue, &format!("job-{issue}"), 0).await;
+    }
+    notes
+        .platform
+        .put_storage(&notes.installation, "settings", json!({"keep": true}));
+    assert_eq!(notes.platform.storage(&notes.installation).len(), 5);
+    let answer = notes
+        .platform
+        .pre_uninstall(
+            &notes.url("/lifecycle/pre-uninstall"),
+            &notes.installation,
+            "notes-uninstall-api",
+            "notes-uninstall",
+        )
+        .await
+        .unwrap();
+    assert!((200..300).contains(&answer.status), "{}", answer.body);
+    let left: Vec<String> = notes
+        .platform
+        .storage(&notes.installation)
+        .into_keys()
+        .collect();
+    assert_eq!(left, ["settings"]);
+}
+
+/// One FIT-carrying route of the example, and how a genuine call to it is made.
+struct Target {
+    path: &'static str,
+    method: reqwest::Method,
+    module: &'static str,
+    body: Value,
+    extension: bool,
+}
+
+fn targets() -> Vec<Target> {
+    vec![
+        Target {
+            path: "/notes",
+            method: reqwest::Method::GET,
+            module: "notes-panel",
+            body: Value::Null,
+            extension: true,
+        },
+        Target {
+            path: "/notes",
+            method: reqwest::Method::POST,
+            module: "notes-panel",
+            body: json!({"text": "attack"}),
+            extension: true,
+        },
+        Target {
+            path: "/actions/find-notes",
+            method: reqwest::Method::POST,
+            module: "find-notes-api",
+            body: json!({"issueKey": "TEST-1"}),
+            extension: false,
+        },
+        Target {
+            path: "/events/reindex",
+            method: reqwest::Method::POST,
+            module: "notes-reindex-api",
+            body: json!({"body": {"issueKey": "TEST-1"}, "jobId": "attack-job"}),
+            extension: false,
+        },
+        Target {
+            path: "/lifecycle/pre-uninstall",
+            method: reqwest::Method::POST,
+            module: "notes-uninstall-api",
+            body: json!({"context": {}}),
+            extension: false,
+        },
+        Target {
+            path: "/hooks/notes",
+            method: reqwest::Method::POST,
+            module: "notes-hook-api",
+            body: json!({"a": 1}),
+            extension: false,
+        },
+    ]
+}
+
+impl Notes {
+    fn fit(&self, target: &Target) -> TokenSpec {
+        let mut spec = self
+            .platform
+            .fit(&self.installation, target.module)
+            .claim("principal", json!("557058:mallory"));
+        if target.extension {
+            spec.claims.get_mut("context").unwrap()["extension"] =
+                json!({"issue": {"key": "TEST-1"}});
+        }
+        spec
+    }
+
+    async fn send(&self, target: &Target, token: &str) -> (u16, String) {
+        let mut request = reqwest::Client::new()
+            .request(target.method.clone(), self.url(target.path))
+            .header("authorization", format!("Bearer {token}"))
+            .header(
+                "x-forge-oauth-system",
+                self.platform.system_token_for(&self.installation),
+            );
+        if !target.body.is_null() {
+            request = request.json(&target.body);
+        }
+        let answer = request.send().await.unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_the_forge_attack_suite_without_running() {
+    let notes = Notes::start().await;
+    notes.add("TEST-1", "557058:alice", "keep me").await;
+    let platform = &notes.platform;
+    let t = connect_testing::unix_now();
+    let other_app = "ari:cloud:ecosystem::app/11111111-2222-3333-4444-555555555555";
+    for target in targets() {
+        let what = format!("{} {}", target.method, target.path);
+        let attacks: Vec<(&str, String)> = vec![
+            ("alg none", notes.fit(&target).unsigned()),
+            (
+                "HS256 with the JWKS public key",
+                notes
+                    .fit(&target)
+                    .kid(platform.keys().kid())
+                    .sign_hs256(platform.keys().public_pem().as_bytes()),
+            ),
+            (
+                "unknown kid",
+                platform.sign(&notes.fit(&target).kid("forge/invocation-token/wf-unknown")),
+            ),
+            (
+                "wrong aud",
+                platform.sign(&notes.fit(&target).claim("aud", json!(other_app))),
+            ),
+            (
+                "expired",
+                platform.sign(
+                    &notes
+                        .fit(&target)
+                        .claim("iat", json!(t - 120))
+                        .claim("nbf", json!(t - 120))
+                        .claim("exp", json!(t - 60)),
+                ),
+            ),
+            ("no jti", platform.sign(&notes.fit(&target).without("jti"))),
+            ("apiBaseUrl on a foreign host", {
+                let mut spec = notes.fit(&target);
+                spec.claims.get_mut("app").unwrap()["apiBaseUrl"] =
+                    json!("https://evil.example/ex/jira/stolen");
+                platform.sign(&spec)
+            }),
+            ("another module's token", {
+                let mut spec = notes.fit(&target);
+                let other = if target.module == "notes-panel" {
+                    "find-notes-api"
+                } else {
+                    "notes-panel"
+                };
+                spec.claims.get_mut("app").unwrap()["module"]["key"] = json!(other);
+                platform.sign(&spec)
+            }),
+        ];
+        for (attack, token) in attacks {
+            let storage_before = platform.storage(&notes.installation);
+            let calls_before = platform.api_calls().len();
+            let (status, body) = notes.send(&target, &token).await;
+            assert_eq!(status, 401, "{what}, {attack}: {body}");
+            assert_eq!(
+                platform.api_calls().len(),
+                calls_before,
+                "{what}, {attack}: the handler ran (it called storage)"
+            );
+            assert_eq!(
+                platform.storage(&notes.installation),
+                storage_before,
+                "{what}, {attack}: storage changed"
+            );
+        }
+        if target.path != "/hooks/notes" {
+            let (status, body) = notes.send(&target, "").await;
+            assert_eq!(status, 401, "{what}, no token: {body}");
+        }
+        // Replay: a genuine token works once. An invocation's replay is refused; an event's
+        // is acknowledged without running again.
+        let token = platform.sign(&notes.fit(&target));
+        let (status, body) = notes.send(&target, &token).await;
+        assert!(status < 300, "{what}, genuine: {status} {body}");
+        let calls_before = platform.api_calls().len();
+        let storage_before = platform.storage(&notes.installation);
+        let (status, body) = notes.send(&target, &token).await;
+        if target.path == "/events/reindex" {
+            assert_eq!(status, 200, "{what}, replayed delivery: {body}");
+        } else {
+            assert_eq!(status, 401, "{what}, replay: {body}");
+        }
+        assert_eq!(
+            platform.api_calls().len(),
+            calls_before,
+            "{what}, replay: the handler ran"
+        );
+        assert_eq!(platform.storage(&notes.installation), storage_before);
+    }
+}
