@@ -2,8 +2,8 @@
 // Validates a Forge manifest with Atlassian's own validator (@forge/manifest, the
 // schema and validators the Forge CLI runs for `forge lint` / `forge deploy`).
 //
-// Usage: node validate.js [--strict-connect] /abs/path/manifest.yml
-// Prints ONE JSON line: {"success":bool,"errors":[{"level","message","line"}...]}
+// Usage: node validate.js [--strict-connect] /abs/path/manifest.yml...
+// Prints ONE JSON line per file: {"success":bool,"errors":[{"level","message","line"}...]}
 // ("errors" also holds the warnings: level is "error" or "warning").
 // Exit code 0 whenever the validator ran (whatever the verdict: the caller reads the
 // JSON); non-zero only when it could not run (bad usage, package not installed, crash).
@@ -76,9 +76,9 @@ async function strictConnect(forgeManifest, manifestObject) {
 async function main() {
   const args = process.argv.slice(2);
   const strict = args[0] === '--strict-connect';
-  const arg = strict ? args[1] : args[0];
-  if (!arg || args.length > (strict ? 2 : 1)) {
-    process.stderr.write('usage: node validate.js [--strict-connect] /abs/path/manifest.yml\n');
+  const files = strict ? args.slice(1) : args;
+  if (files.length === 0) {
+    process.stderr.write('usage: node validate.js [--strict-connect] /abs/path/manifest.yml...\n');
     return 2;
   }
   let forgeManifest;
@@ -90,23 +90,26 @@ async function main() {
     );
     return 3;
   }
-  const result = await forgeManifest.validate(false, path.resolve(arg));
-  let errors = result.errors || [];
-  let success = result.success === true;
-  if (strict) {
-    const extra = await strictConnect(forgeManifest, result.manifestObject);
-    if (extra.some((e) => e.level === 'error')) success = false;
-    errors = errors.concat(extra);
+  // One verdict line per file, in order: one Node start for many manifests.
+  for (const file of files) {
+    const result = await forgeManifest.validate(false, path.resolve(file));
+    let errors = result.errors || [];
+    let success = result.success === true;
+    if (strict) {
+      const extra = await strictConnect(forgeManifest, result.manifestObject);
+      if (extra.some((e) => e.level === 'error')) success = false;
+      errors = errors.concat(extra);
+    }
+    const out = {
+      success,
+      errors: errors.map((e) => ({
+        level: e.level,
+        message: e.message,
+        line: typeof e.line === 'number' ? e.line : null,
+      })),
+    };
+    process.stdout.write(JSON.stringify(out) + '\n');
   }
-  const out = {
-    success,
-    errors: errors.map((e) => ({
-      level: e.level,
-      message: e.message,
-      line: typeof e.line === 'number' ? e.line : null,
-    })),
-  };
-  process.stdout.write(JSON.stringify(out) + '\n');
   return 0;
 }
 

@@ -129,6 +129,12 @@ pub enum ManifestError {
         "the Connect-to-Forge migration guide URL `{0}` must be an https URL of at most 2048 characters"
     )]
     Migration(String),
+    /// Endpoints ask Forge for tokens, but the app has no scope to call anything with them:
+    /// the validator refuses ("Missing app scopes").
+    #[error(
+        "the app's Forge routes ask for tokens (`system_token`, `user_token`) but the app has no scope to use them with: add the OAuth scopes of its calls with `App::forge_scopes([...])` (`ForgeStorage` adds `storage:app` itself), or remove the token flags"
+    )]
+    TokenWithoutScopes,
     /// A custom entity without a valid `name` or without `attributes`.
     #[error(
         "custom entity `{0}` needs a `name` of 3 to 60 of a-z 0-9 : - _ . (not starting with - _ ., no `..`) and an `attributes` object"
@@ -398,6 +404,14 @@ impl Manifest {
         scopes.extend(settings.extra_scopes.iter().cloned());
         scopes.sort();
         scopes.dedup();
+        // Forge refuses token auth on endpoints of an app with no scope to use a token for.
+        if (built.tokens.system || built.tokens.user)
+            && scopes
+                .iter()
+                .all(|scope| scope.starts_with("read:app-") && scope.ends_with("-token"))
+        {
+            return Err(ManifestError::TokenWithoutScopes);
+        }
 
         for entity in &settings.entities {
             let name = entity

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-fn validator_dir() -> PathBuf {
+pub(super) fn validator_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_manifest")
 }
 
@@ -29,26 +29,55 @@ fn ensure_validator_installed(dir: &Path) {
 
 /// What `@forge/manifest`'s `validate()` (plus `--strict-connect`: each `connectModules` entry
 /// against the package's own schema of its module type) says about `yaml`.
-fn validate(name: &str, yaml: &str) -> Value {
+///
+/// The manifest is written to a directory of its own, with an `index.html` in each folder its
+/// `resources` name (the validator checks that Custom UI folders exist next to the manifest).
+pub(super) fn validate(name: &str, yaml: &str) -> Value {
+    validate_many(name, &[yaml]).remove(0)
+}
+
+/// [`validate`] for several manifests with one start of Node: a verdict per manifest.
+pub(super) fn validate_many(name: &str, yamls: &[&str]) -> Vec<Value> {
     let dir = validator_dir();
     ensure_validator_installed(&dir);
-    let file =
-        std::env::temp_dir().join(format!("forge-manifest-{name}-{}.yml", std::process::id()));
-    std::fs::write(&file, yaml).unwrap();
+    let root = std::env::temp_dir().join(format!("forge-manifest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut files = Vec::new();
+    for (index, yaml) in yamls.iter().enumerate() {
+        let folder = root.join(index.to_string());
+        std::fs::create_dir_all(&folder).unwrap();
+        let parsed: Value = serde_norway::from_str(yaml).unwrap_or(Value::Null);
+        for resource in parsed["resources"].as_array().into_iter().flatten() {
+            if let Some(path) = resource["path"].as_str() {
+                let ui = folder.join(path);
+                std::fs::create_dir_all(&ui).unwrap();
+                std::fs::write(ui.join("index.html"), "<!doctype html><title>ui</title>")
+                    .unwrap();
+            }
+        }
+        let file = folder.join("manifest.yml");
+        std::fs::write(&file, yaml).unwrap();
+        files.push(file);
+    }
     let output = Command::new("node")
         .arg("validate.js")
         .arg("--strict-connect")
-        .arg(&file)
+        .args(&files)
         .current_dir(&dir)
         .output()
         .expect("node is required for the manifest validator test");
-    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&root);
     assert!(
         output.status.success(),
         "the validator could not run: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let verdicts: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(verdicts.len(), yamls.len(), "one verdict per manifest");
+    verdicts
 }
 
 fn config(base_url: &str) -> ConnectConfig {

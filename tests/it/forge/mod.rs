@@ -7,6 +7,7 @@ mod attacks;
 mod flows;
 mod manifest;
 mod native;
+mod native_manifest;
 mod storage;
 
 use atlassian_connect::__private::{self as server, RunningServer};
