@@ -71,6 +71,13 @@ impl Paths {
         quote!(#root::extract::HookOutcome)
     }
 
+    /// `<root>::forge::ActionSchema`: what an action's input and output types implement,
+    /// public so that a type without `JsonSchema` is reported with a trait users can read about.
+    pub fn action_schema(&self) -> TokenStream {
+        let root = &self.root;
+        quote!(#root::forge::ActionSchema)
+    }
+
     /// `<root>::policy::<name>`: a route policy, named by its public path so that compile
     /// errors about it name what the user can read about.
     pub fn policy(&self, name: &str) -> TokenStream {
@@ -118,8 +125,6 @@ private_items! {
     hook_extractor_trait => FromHook,
     /// `connect_descriptor::forge`: the Forge module model (`ForgeModule`, `UiModule`...).
     forge_model => forge_model,
-    /// `json_schema::<T>()`, the JSON Schema of an action's input or output type.
-    json_schema => json_schema,
     /// HTTP methods.
     method => Method,
     /// `route_call`, boxing a route's closure.

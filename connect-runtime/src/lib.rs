@@ -92,7 +92,7 @@ pub mod forge {
         SetOptions, StorageError, Transaction, Ttl, TtlUnit,
     };
     pub use crate::handler::ForgeContext;
-    pub use crate::handler::forge_event::{AsyncEvent, RetryContext};
+    pub use crate::handler::forge_event::{ActionSchema, AsyncEvent, RetryContext};
 }
 
 /// Items the macros' generated code, the `connect-testing` crate and the framework's own tests
@@ -120,9 +120,4 @@ pub mod __private {
     pub use crate::state::Requirements;
     pub use connect_descriptor::forge as forge_model;
     pub use connect_descriptor::{ArgValue, ModuleType};
-
-    /// The JSON Schema of `T` as a value: the `inputs`/`outputs` of a Rovo action.
-    pub fn json_schema<T: schemars::JsonSchema>() -> serde_json::Value {
-        serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
-    }
 }

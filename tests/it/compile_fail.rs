@@ -32,8 +32,16 @@ fn every_table_row_is_documented_and_re_exported_by_the_facade() {
         );
     }
     let forge = std::fs::read_to_string(root.join("src/forge.rs")).expect("src/forge.rs");
-    for kind in atlassian_connect::descriptor::forge::FORGE_KINDS {
-        let name = kind.attr.trim_start_matches("forge::");
+    let forge_attrs = atlassian_connect::descriptor::forge::FORGE_KINDS
+        .iter()
+        .map(|kind| kind.attr)
+        .chain(
+            atlassian_connect::descriptor::forge::ui::UI_KINDS
+                .iter()
+                .map(|kind| kind.attr),
+        );
+    for attr in forge_attrs {
+        let name = attr.trim_start_matches("forge::");
         let export = format!("pub use connect_macros::forge_{name} as {name};");
         assert!(forge.contains(&export), "src/forge.rs lacks `{export}`");
     }

@@ -17,7 +17,8 @@ use connect_descriptor::forge::action::ActionVerb;
 use connect_descriptor::forge::{self as rules, Interval, TriggerFilter};
 use connect_descriptor::url::METHODS;
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, ItemFn, Lit, LitStr};
 
 /// Which Forge attribute: a row of the Forge attribute table.
@@ -88,7 +89,7 @@ impl Attr<'_> {
     /// A key (module or endpoint), checked by Forge's rule; `max` for keys that get a suffix.
     fn key(&self, lit: LitStr, max: usize) -> Option<String> {
         let key = lit.value();
-        let error = if key.len() > max {
+        let error = if key.len() > max && max < rules::MAX_FORGE_KEY_LEN {
             Some(format!(
                 "key `{key}` is too long: at most {max} characters (its endpoint is `{key}-ep`, and endpoint keys have at most 23; or name the endpoint with `endpoint = \"...\"`)"
             ))
@@ -451,20 +452,22 @@ fn action(at: &Attr<'_>, fm: &TokenStream, paths: &Paths) -> Option<TokenStream>
         Some(lit) => quote!(::core::option::Option::Some(#lit)),
         None => quote!(::core::option::Option::None),
     };
-    let json_schema = paths.json_schema();
+    let action_schema = paths.action_schema();
     // The input: the handler's `Json<T>` argument, if any.
     let input = at.handler.args.iter().find_map(|arg| json_inner(&arg.ty));
     let inputs = match input {
-        Some(ty) => {
-            quote!(::core::option::Option::Some(#fm::action::SchemaFn(#json_schema::<#ty>)))
-        }
+        Some(ty) => quote_spanned!(ty.span()=>
+            ::core::option::Option::Some(#fm::action::SchemaFn(<#ty as #action_schema>::schema))
+        ),
         None => quote!(::core::option::Option::None),
     };
     let outputs = match at.find("outputs") {
         Some(Named {
             value: Some(Value::Ident(ty)),
             ..
-        }) => quote!(::core::option::Option::Some(#fm::action::SchemaFn(#json_schema::<#ty>))),
+        }) => {
+            quote_spanned!(ty.span()=> ::core::option::Option::Some(#fm::action::SchemaFn(<#ty as #action_schema>::schema)))
+        }
         Some(named) => {
             cx.error_spanned_by(
                 &named.name,

@@ -1,5 +1,6 @@
 //! [`AsyncEvent<T>`]: the extractor of `#[forge::consumer]` routes, the delivery of one event
-//! pushed to a Forge async events queue.
+//! pushed to a Forge async events queue; and [`ActionSchema`], what a Rovo action's input and
+//! output types provide.
 //!
 //! Forge's SDK types the consumer side as `{body, jobId, eventId, queueName, retryContext?}`
 //! (`@forge/events` 3.0.8 `AsyncEvent`), its docs list `body`, `jobId` and `retryContext`, and
@@ -13,6 +14,23 @@ use crate::http::AppError;
 use crate::policy::ForgeInvocation;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+
+/// A type whose JSON Schema becomes a Rovo action's `inputs` (the `T` of the handler's
+/// `Json<T>`) or `outputs` (`outputs = T`): any type deriving `schemars::JsonSchema`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot describe a Rovo action's inputs or outputs",
+    note = "derive `schemars::JsonSchema` on it (with `serde::Deserialize` for inputs): its fields become the manifest's entries"
+)]
+pub trait ActionSchema {
+    /// The type's JSON Schema.
+    fn schema() -> serde_json::Value;
+}
+
+impl<T: schemars::JsonSchema> ActionSchema for T {
+    fn schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
+    }
+}
 
 /// One async event, as a `#[forge::consumer]` handler receives it: the pushed `body` typed as
 /// `T`, the job id and, for a retried delivery, the retry context.

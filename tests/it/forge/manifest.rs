@@ -51,8 +51,7 @@ pub(super) fn validate_many(name: &str, yamls: &[&str]) -> Vec<Value> {
             if let Some(path) = resource["path"].as_str() {
                 let ui = folder.join(path);
                 std::fs::create_dir_all(&ui).unwrap();
-                std::fs::write(ui.join("index.html"), "<!doctype html><title>ui</title>")
-                    .unwrap();
+                std::fs::write(ui.join("index.html"), "<!doctype html><title>ui</title>").unwrap();
             }
         }
         let file = folder.join("manifest.yml");

@@ -15,13 +15,54 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// One page of every Jira UI kind, stacked on one resolver.
-#[forge::issue_panel(key = "k-panel", title = "Panel", icon = "https://example.com/i.svg", resource = "jira-ui", resource_path = "ui/jira")]
-#[forge::jira_global_page(key = "k-global", title = "Global", resource = "jira-ui", resource_path = "ui/jira")]
-#[forge::admin_page(key = "k-admin", title = "Admin", icon = "https://example.com/i.svg", resource = "jira-ui", resource_path = "ui/jira")]
-#[forge::project_page(key = "k-project", title = "Project", resource = "jira-ui", resource_path = "ui/jira")]
-#[forge::issue_glance(key = "k-glance", title = "Glance", label = "Notes", resource = "jira-ui", resource_path = "ui/jira")]
-#[forge::issue_context(key = "k-context", title = "Context", label = "Notes", resource = "jira-ui", resource_path = "ui/jira")]
-#[forge::dashboard_gadget(key = "k-gadget", title = "Gadget", description = "Recent notes", thumbnail = "https://example.com/t.png", resource = "gadget", resource_path = "ui/gadget")]
+#[forge::issue_panel(
+    key = "k-panel",
+    title = "Panel",
+    icon = "https://example.com/i.svg",
+    resource = "jira-ui",
+    resource_path = "ui/jira"
+)]
+#[forge::jira_global_page(
+    key = "k-global",
+    title = "Global",
+    resource = "jira-ui",
+    resource_path = "ui/jira"
+)]
+#[forge::admin_page(
+    key = "k-admin",
+    title = "Admin",
+    icon = "https://example.com/i.svg",
+    resource = "jira-ui",
+    resource_path = "ui/jira"
+)]
+#[forge::project_page(
+    key = "k-project",
+    title = "Project",
+    resource = "jira-ui",
+    resource_path = "ui/jira"
+)]
+#[forge::issue_glance(
+    key = "k-glance",
+    title = "Glance",
+    label = "Notes",
+    resource = "jira-ui",
+    resource_path = "ui/jira"
+)]
+#[forge::issue_context(
+    key = "k-context",
+    title = "Context",
+    label = "Notes",
+    resource = "jira-ui",
+    resource_path = "ui/jira"
+)]
+#[forge::dashboard_gadget(
+    key = "k-gadget",
+    title = "Gadget",
+    description = "Recent notes",
+    thumbnail = "https://example.com/t.png",
+    resource = "gadget",
+    resource_path = "ui/gadget"
+)]
 #[forge::resolver(endpoint = "jira-ui-api", path = "/ui/data", method = GET, system_token, user_token)]
 async fn jira_ui(forge: ForgeContext) -> Json<Value> {
     Json(json!({"module": forge.ui_module_key()}))
@@ -106,9 +147,28 @@ fn jira_kinds() -> App {
         .forge_scopes(["storage:app"])
 }
 
-#[forge::confluence_macro(key = "c-macro", title = "Macro", description = "Notes", resource = "conf-ui", resource_path = "ui/confluence")]
-#[forge::confluence_global_page(key = "c-global", title = "Global", route = "notes", resource = "conf-ui", resource_path = "ui/confluence")]
-#[forge::space_page(key = "c-space", title = "Space", route = "space-notes", icon = "https://example.com/i.svg", resource = "conf-ui", resource_path = "ui/confluence")]
+#[forge::confluence_macro(
+    key = "c-macro",
+    title = "Macro",
+    description = "Notes",
+    resource = "conf-ui",
+    resource_path = "ui/confluence"
+)]
+#[forge::confluence_global_page(
+    key = "c-global",
+    title = "Global",
+    route = "notes",
+    resource = "conf-ui",
+    resource_path = "ui/confluence"
+)]
+#[forge::space_page(
+    key = "c-space",
+    title = "Space",
+    route = "space-notes",
+    icon = "https://example.com/i.svg",
+    resource = "conf-ui",
+    resource_path = "ui/confluence"
+)]
 #[forge::resolver(endpoint = "conf-ui-api", path = "/ui/confluence", system_token)]
 async fn confluence_ui(forge: ForgeContext) -> Json<Value> {
     Json(json!({"content": forge.content_id(), "space": forge.space_key()}))
@@ -147,7 +207,10 @@ fn every_forge_module_kind_passes_the_validator_without_a_warning() {
         assert_eq!(verdict["success"], json!(true), "{name}: {verdict}\n{yaml}");
         assert_eq!(verdict["errors"], json!([]), "{name}: {verdict}\n{yaml}");
         assert!(!yaml.contains("connectModules"), "{name}");
-        assert!(!yaml.contains("connect:\n    key"), "{name}: no app.connect");
+        assert!(
+            !yaml.contains("connect:\n    key"),
+            "{name}: no app.connect"
+        );
         insta::assert_snapshot!(format!("manifest_{name}"), yaml);
     }
 }
@@ -174,9 +237,15 @@ fn action_inputs_and_outputs_come_from_the_rust_types() {
         trigger["filter"],
         json!({"ignoreSelf": true, "expression": "event.issue.fields.issuetype.name == 'Bug'", "onError": "RECEIVE_AND_LOG", "appIsLicensed": true})
     );
-    assert_eq!(trigger["payload"], json!({"include": {"fields": ["summary"]}}));
+    assert_eq!(
+        trigger["payload"],
+        json!({"include": {"fields": ["summary"]}})
+    );
     // Seven UI modules share one resolver endpoint and two resources.
-    assert_eq!(manifest["modules"]["jira:issuePanel"][0]["resolver"]["endpoint"], "jira-ui-api");
+    assert_eq!(
+        manifest["modules"]["jira:issuePanel"][0]["resolver"]["endpoint"],
+        "jira-ui-api"
+    );
     assert_eq!(manifest["resources"].as_array().unwrap().len(), 2);
     let resolver = manifest["modules"]["endpoint"]
         .as_array()
@@ -184,7 +253,10 @@ fn action_inputs_and_outputs_come_from_the_rust_types() {
         .iter()
         .find(|endpoint| endpoint["key"] == "jira-ui-api")
         .unwrap();
-    assert!(resolver.get("route").is_none(), "a UI resolver has no route: {resolver}");
+    assert!(
+        resolver.get("route").is_none(),
+        "a UI resolver has no route: {resolver}"
+    );
 }
 
 /// The field of each module kind whose absence the validator must refuse.
@@ -279,9 +351,8 @@ fn what_the_attributes_cannot_see_is_checked_when_the_app_is_built() {
     );
     assert!(error.contains("no scope to use them with"), "{error}");
     // A migration guide that is not https.
-    let error = build(
-        jira_kinds().connect_to_forge_migration("http://example.com", WillMigrate::No),
-    );
+    let error =
+        build(jira_kinds().connect_to_forge_migration("http://example.com", WillMigrate::No));
     assert!(error.contains("https"), "{error}");
     // A Forge-native app needs FORGE_APP_ID, and has no Connect handlers.
     let mut config = native_config_for_build();
@@ -328,5 +399,8 @@ fn an_action_input_that_is_not_flat_names_the_field() {
         .map(drop)
         .unwrap_err()
         .to_string();
-    assert!(error.contains("action `nested`: action field `filter`"), "{error}");
+    assert!(
+        error.contains("action `nested`: action field `filter`"),
+        "{error}"
+    );
 }
