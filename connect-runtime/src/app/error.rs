@@ -88,6 +88,9 @@ pub enum Error {
         /// The extractor.
         extractor: &'static str,
     },
+    /// `manifest --check` could not run the validator, or the validator found errors.
+    #[error("{0}")]
+    Check(String),
     /// The manifest could not be rendered.
     #[error("YAML: {0}")]
     Yaml(String),

@@ -11,6 +11,7 @@
 //! - `run`: the command line of an app binary (`serve`, `descriptor`, `schema`).
 
 mod build;
+mod check;
 mod definition;
 mod dispatch;
 mod error;

@@ -4,7 +4,9 @@
 //! my-app [serve]      serve the app (configured by the environment)
 //! my-app descriptor   print the descriptor JSON for the configured baseUrl
 //! my-app schema       print the JSON Schema of the descriptor
-//! my-app manifest [-o FILE]   print (or write) the Forge manifest YAML; needs FORGE_APP_ID
+//! my-app manifest [-o FILE] [--check]   print (or write) the Forge manifest YAML; needs
+//!                                        FORGE_APP_ID; `--check` validates it with Atlassian's
+//!                                        @forge/manifest
 //! my-app --help       print this usage
 //! ```
 
@@ -59,8 +61,14 @@ pub enum Command {
     Descriptor,
     /// Print the JSON Schema of the descriptor.
     Schema,
-    /// Print the Forge manifest YAML, or write it to the file.
-    Manifest(Option<std::path::PathBuf>),
+    /// Print the Forge manifest YAML, or write it to the file; with `check`, validate it
+    /// with `@forge/manifest` (and print the verdict rather than the manifest).
+    Manifest {
+        /// `-o FILE`.
+        file: Option<std::path::PathBuf>,
+        /// `--check`.
+        check: bool,
+    },
     /// Print the usage.
     Help,
 }
@@ -74,7 +82,9 @@ commands:
   descriptor   print the descriptor JSON for the configured baseUrl and exit
   schema       print the JSON Schema of the descriptor and exit
   manifest     print the Forge manifest (manifest.yml) for the configured baseUrl and exit;
-               `manifest -o FILE` writes it to FILE. Needs FORGE_APP_ID (from `forge register`)
+               `manifest -o FILE` writes it to FILE. Needs FORGE_APP_ID (from `forge register`).
+               `manifest --check` validates it with Atlassian's @forge/manifest (needs Node.js;
+               installed once into ~/.cache/atlassian-connect, or ATLASSIAN_CONNECT_VALIDATOR_DIR)
   help         print this message (also --help, -h)
 ";
 
@@ -91,9 +101,22 @@ impl Command {
             [] | ["serve"] => Ok(Command::Serve),
             ["descriptor"] => Ok(Command::Descriptor),
             ["schema"] => Ok(Command::Schema),
-            ["manifest"] => Ok(Command::Manifest(None)),
-            ["manifest", "-o" | "--output", file] => Ok(Command::Manifest(Some(file.into()))),
-            ["manifest", ..] => Err("usage: manifest [-o FILE]".to_owned()),
+            ["manifest", rest @ ..] => {
+                let mut file = None;
+                let mut check = false;
+                let mut rest = rest.iter();
+                while let Some(arg) = rest.next() {
+                    match *arg {
+                        "--check" if !check => check = true,
+                        "-o" | "--output" if file.is_none() => match rest.next() {
+                            Some(path) => file = Some(std::path::PathBuf::from(path)),
+                            None => return Err("usage: manifest [-o FILE] [--check]".to_owned()),
+                        },
+                        _ => return Err("usage: manifest [-o FILE] [--check]".to_owned()),
+                    }
+                }
+                Ok(Command::Manifest { file, check })
+            }
             ["help" | "--help" | "-h"] => Ok(Command::Help),
             [first, ..] if args.len() == 1 => Err(format!("unknown command `{first}`")),
             _ => Err(format!("expected one command, got `{}`", args.join(" "))),
@@ -136,7 +159,7 @@ impl App {
                 serde_json::to_writer_pretty(&mut out, &descriptor)?;
             }
             Command::Schema => serde_json::to_writer_pretty(&mut out, &Descriptor::json_schema())?,
-            Command::Manifest(file) => {
+            Command::Manifest { file, check } => {
                 let config = ConnectConfig::from_env()?;
                 let Some(app_id) = config.forge.app_id.clone() else {
                     return Err(Error::Usage(
@@ -147,6 +170,10 @@ impl App {
                     .manifest(config.base_url.as_str(), app_id)?
                     .to_yaml()
                     .map_err(|error| Error::Yaml(error.to_string()))?;
+                if check {
+                    drop(out);
+                    return check_manifest(&yaml, file.as_deref());
+                }
                 match file {
                     Some(path) => {
                         std::fs::write(&path, yaml)?;
@@ -183,6 +210,39 @@ impl App {
         );
         serve(app.filter(), &settings).await
     }
+}
+
+/// `manifest --check`: validates `yaml` where `forge deploy` would read it (at `file`, written
+/// there first; else in the current directory, the crate root, under a temporary name) and
+/// prints each finding with its line. Errors fail the command.
+fn check_manifest(yaml: &str, file: Option<&std::path::Path>) -> Result<(), Error> {
+    let (path, temporary) = match file {
+        Some(path) => (path.to_path_buf(), false),
+        None => (
+            std::path::PathBuf::from(format!(".manifest-check-{}.yml", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::write(&path, yaml)?;
+    let findings = super::check::check_file(&path);
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
+    let findings = findings?;
+    let name = if temporary {
+        "manifest.yml".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let report = super::check::report(&name, &findings);
+    if super::check::has_errors(&findings) {
+        eprint!("{report}");
+        return Err(Error::Check(
+            "the manifest does not pass @forge/manifest (see above)".to_owned(),
+        ));
+    }
+    print!("{report}");
+    Ok(())
 }
 
 /// Serves `filter` ([`ConnectApp::filter`](super::ConnectApp::filter),
@@ -222,12 +282,30 @@ mod tests {
         assert_eq!(parse(&["descriptor"]), Ok(Command::Descriptor));
         assert_eq!(parse(&["schema"]), Ok(Command::Schema));
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
-        assert_eq!(parse(&["manifest"]), Ok(Command::Manifest(None)));
+        assert_eq!(
+            parse(&["manifest"]),
+            Ok(Command::Manifest {
+                file: None,
+                check: false
+            })
+        );
         assert_eq!(
             parse(&["manifest", "-o", "manifest.yml"]),
-            Ok(Command::Manifest(Some("manifest.yml".into())))
+            Ok(Command::Manifest {
+                file: Some("manifest.yml".into()),
+                check: false
+            })
+        );
+        assert_eq!(
+            parse(&["manifest", "--check", "-o", "m.yml"]),
+            Ok(Command::Manifest {
+                file: Some("m.yml".into()),
+                check: true
+            })
         );
         assert!(parse(&["manifest", "-x"]).is_err());
+        assert!(parse(&["manifest", "--check", "--check"]).is_err());
+        assert!(parse(&["manifest", "-o"]).is_err());
         assert_eq!(
             parse(&["deploy"]),
             Err("unknown command `deploy`".to_owned())

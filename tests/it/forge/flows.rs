@@ -533,6 +533,7 @@ async fn licensed_remote(_: atlassian_connect::extract::Licensed) -> &'static st
 async fn licensed_on_a_forge_route_reads_the_tokens_license() {
     // The trigger beside the remote: Forge refuses a manifest whose modules are endpoints only.
     let app = App::new("com.example.forge-licensed", "Licensed")
+        .scopes([atlassian_connect::Scope::Read])
         .state(Arc::new(super::Runs::default()))
         .handlers(handlers![licensed_remote, super::probe_events]);
     let fixture = Fixture::start(app).await;

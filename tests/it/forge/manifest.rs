@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+/// The repository's pinned validator (`npm ci` there installs it).
 pub(super) fn validator_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_manifest")
 }
 
-fn ensure_validator_installed(dir: &Path) {
+pub(super) fn ensure_validator_installed(dir: &Path) {
     if dir.join("node_modules/@forge/manifest").exists() {
         return;
     }
@@ -58,11 +59,14 @@ pub(super) fn validate_many(name: &str, yamls: &[&str]) -> Vec<Value> {
         std::fs::write(&file, yaml).unwrap();
         files.push(file);
     }
+    // The same script `manifest --check` runs, with this repository's pinned validator.
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("connect-runtime/src/app/check/validate.js");
     let output = Command::new("node")
-        .arg("validate.js")
+        .arg(script)
         .arg("--strict-connect")
         .args(&files)
-        .current_dir(&dir)
+        .env("NODE_PATH", dir.join("node_modules"))
         .output()
         .expect("node is required for the manifest validator test");
     let _ = std::fs::remove_dir_all(&root);

@@ -404,3 +404,81 @@ fn an_action_input_that_is_not_flat_names_the_field() {
         "{error}"
     );
 }
+
+/// Builds the notes example's Custom UI (`npm ci`, `npm run build`) unless it is built: the
+/// folder its manifest's `resources` names.
+fn ensure_panel_built() -> std::path::PathBuf {
+    let panel = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/notes/panel");
+    if panel.join("build/index.html").exists() {
+        return panel;
+    }
+    for args in [
+        &["ci", "--no-audit", "--no-fund"][..],
+        &["run", "build"][..],
+    ] {
+        let status = std::process::Command::new("npm")
+            .args(args)
+            .current_dir(&panel)
+            .status()
+            .expect("npm is required to build the notes example's Custom UI");
+        assert!(status.success(), "npm {args:?} in {}", panel.display());
+    }
+    panel
+}
+
+#[test]
+fn manifest_check_runs_atlassians_validator_and_reports_lines() {
+    use super::manifest::{ensure_validator_installed, validator_dir};
+    use std::process::Command;
+    let validator = validator_dir();
+    ensure_validator_installed(&validator);
+    ensure_panel_built();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let notes = connect_testing::example_binary("notes");
+    let run = |dir: &std::path::Path, path: Option<&str>| {
+        let mut command = Command::new(&notes);
+        command
+            .args(["manifest", "--check"])
+            .env("FORGE_APP_ID", super::APP_ID)
+            .env("CONNECT_BASE_URL", "https://notes.example.com")
+            .env("ATLASSIAN_CONNECT_VALIDATOR_DIR", &validator)
+            .current_dir(dir);
+        if let Some(path) = path {
+            command.env("PATH", path);
+        }
+        command.output().unwrap()
+    };
+    let output = run(root, None);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("@forge/manifest 13.7.0: 0 error(s), 0 warning(s): the manifest passes"),
+        "{stdout}"
+    );
+    assert!(
+        !std::fs::read_dir(root).unwrap().any(|entry| entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".manifest-check")),
+        "the checked file is removed"
+    );
+    // Where the Custom UI folder does not exist, the validator says so, with the line.
+    let elsewhere = std::env::temp_dir().join(format!("notes-check-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let output = run(&elsewhere, None);
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("manifest.yml:"), "{stderr}");
+    assert!(stderr.contains("examples/notes/panel/build"), "{stderr}");
+    // Without Node.js, it says how to get it.
+    let output = run(root, Some("/nonexistent"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("https://nodejs.org"), "{stderr}");
+}
