@@ -176,7 +176,7 @@ pub use connect_macros::forge_resolver as resolver;
 ///                 path = "/actions/find-notes", system_token)]
 /// async fn find_notes(forge: ForgeContext, input: Json<FindNotes>) -> Json<serde_json::Value> {
 ///     let _ = forge.account_id();
-///     Json(serde_json::json!({"issueKey": input.issue_key, "notes": []}))
+///     Json(serde_json::json!({"issueKey": input.0.issue_key, "notes": []}))
 /// }
 /// ```
 pub use connect_macros::forge_action as action;

@@ -10,7 +10,17 @@
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/notes --module notes-api --context issue.key=TEST-1
 //! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
+//! connect-sim forge invoke http://127.0.0.1:3000 /notes --method GET --module notes-panel --module-type jira:issuePanel --context issue.key=TEST-1 --user-token --system-token
+//! connect-sim forge action http://127.0.0.1:3000 /actions/find-notes --endpoint find-notes-api --action find-notes --input issueKey=TEST-1
+//! connect-sim forge event http://127.0.0.1:3000 /events/reindex --endpoint notes-reindex-api --queue notes-reindex --body '{"issueKey":"TEST-1"}' --twice
+//! connect-sim forge webtrigger http://127.0.0.1:3000 /hooks/notes --body '{"ping":1}'
+//! connect-sim forge pre-uninstall http://127.0.0.1:3000 /lifecycle/pre-uninstall --endpoint notes-uninstall-api --module notes-uninstall
+//! connect-sim forge storage list --prefix notes:
 //! ```
+//!
+//! `forge serve` also serves Forge storage (the key-value store REST API, in memory, per
+//! installation); `forge storage` reads and writes it through that API with the
+//! installation's system token, as the app does.
 //!
 //! The platform's keys, the app id and the installation live in `connect-sim-forge.json`; the
 //! installation takes the cloud id and URL of the Connect site `connect-sim install` made, so a
@@ -19,7 +29,7 @@
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use connect_testing::{
-    Answer, ForgeInstallation, ForgePlatform, Invocation, KeyPair, new_forge_kid,
+    Answer, AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation, KeyPair, new_forge_kid,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -69,6 +79,93 @@ pub enum ForgeCommand {
         /// `context.extension` (repeatable): `--context issue.key=TEST-1`.
         #[arg(long = "context", value_name = "PATH=VALUE")]
         context: Vec<String>,
+        /// The token's `app.module.type`, e.g. `jira:issuePanel` for a UI resolver call
+        /// (default `core:endpoint`).
+        #[arg(long)]
+        module_type: Option<String>,
+        /// The token's `principal` (the calling user's account id).
+        #[arg(long)]
+        principal: Option<String>,
+    },
+    /// Call a Rovo action's endpoint as an agent does: the inputs as top-level JSON keys plus
+    /// `context`, a FIT naming the endpoint, the user as principal, the system token.
+    Action {
+        /// Where the app listens.
+        app_url: String,
+        /// The endpoint's route path, e.g. /actions/find-notes.
+        path: String,
+        /// The endpoint's key (app.module.key of the token).
+        #[arg(long)]
+        endpoint: String,
+        /// The action's key (context.moduleKey of the body).
+        #[arg(long, default_value = "action")]
+        action: String,
+        /// An input as NAME=VALUE (repeatable; a JSON value, or else a string).
+        #[arg(long = "input", value_name = "NAME=VALUE")]
+        inputs: Vec<String>,
+        /// The calling user's account id.
+        #[arg(long, default_value = "557058:forge-user")]
+        account_id: String,
+    },
+    /// Deliver an async event to a consumer's endpoint, in Forge's envelope
+    /// `{body, jobId, eventId, queueName}`.
+    Event {
+        /// Where the app listens.
+        app_url: String,
+        /// The endpoint's route path, e.g. /events/reindex.
+        path: String,
+        /// The endpoint's key (app.module.key of the token).
+        #[arg(long)]
+        endpoint: String,
+        /// The queue's name.
+        #[arg(long)]
+        queue: String,
+        /// The job id (a fresh one by default).
+        #[arg(long)]
+        job_id: Option<String>,
+        /// The event body (JSON, inline or @FILE).
+        #[arg(long, default_value = "{}")]
+        body: String,
+        /// Deliver as Forge's retry number N (`retryContext`).
+        #[arg(long, default_value_t = 0)]
+        retry: u32,
+        /// Deliver the same job twice (the app should run its handler once).
+        #[arg(long)]
+        twice: bool,
+    },
+    /// Call a web trigger as an outside caller does: no token, the raw body.
+    Webtrigger {
+        /// Where the app listens.
+        app_url: String,
+        /// The endpoint's route path, e.g. /hooks/notes.
+        path: String,
+        /// The HTTP method.
+        #[arg(long, default_value = "POST")]
+        method: String,
+        /// The raw body.
+        #[arg(long)]
+        body: Option<String>,
+        /// Its content type.
+        #[arg(long, default_value = "application/json")]
+        content_type: String,
+    },
+    /// Forge's pre-uninstall call.
+    PreUninstall {
+        /// Where the app listens.
+        app_url: String,
+        /// The endpoint's route path, e.g. /lifecycle/pre-uninstall.
+        path: String,
+        /// The endpoint's key (app.module.key of the token).
+        #[arg(long)]
+        endpoint: String,
+        /// The preUninstall module's key (context.moduleKey of the body).
+        #[arg(long, default_value = "pre-uninstall")]
+        module: String,
+    },
+    /// Read or write the installation's Forge storage held by `forge serve`.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
     },
     /// Deliver a Forge event to a trigger route (with the system token), as Forge does.
     Deliver {
@@ -111,6 +208,34 @@ pub enum ForgeCommand {
     },
     /// Show the platform state.
     Status,
+}
+
+/// `connect-sim forge storage ...`.
+#[derive(Subcommand)]
+pub enum StorageCommand {
+    /// List the keys (and values) beginning with --prefix.
+    List {
+        /// The key prefix.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Print the value of KEY.
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Set KEY to a JSON value.
+    Set {
+        /// The key.
+        key: String,
+        /// The JSON value (inline or @FILE).
+        value: String,
+    },
+    /// Delete KEY.
+    Delete {
+        /// The key.
+        key: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -275,6 +400,8 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             user_token,
             body,
             context,
+            module_type,
+            principal,
         } => {
             let state = ForgeState::load(dir)?;
             let method: reqwest::Method = method
@@ -286,6 +413,8 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
                 system_token,
                 user_token,
                 body: body.as_deref().map(crate::json_body).transpose()?,
+                module_type,
+                principal,
                 ..Invocation::default()
             };
             for pair in &context {
@@ -345,6 +474,125 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             }
             Ok(code)
         }
+        ForgeCommand::Action {
+            app_url,
+            path,
+            endpoint,
+            action,
+            inputs,
+            account_id,
+        } => {
+            let state = ForgeState::load(dir)?;
+            let platform = state.platform().await?;
+            let mut body = serde_json::Map::new();
+            for pair in &inputs {
+                let (name, value) = pair
+                    .split_once('=')
+                    .filter(|(name, _)| !name.is_empty())
+                    .with_context(|| format!("--input `{pair}`: expected NAME=VALUE"))?;
+                let value =
+                    serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value));
+                body.insert(name.to_owned(), value);
+            }
+            let answer = platform
+                .invoke_action(
+                    &url(&app_url, &path)?,
+                    &state.installation(),
+                    &endpoint,
+                    &action,
+                    &serde_json::Value::Object(body),
+                    &account_id,
+                )
+                .await?;
+            Ok(crate::report(&format!("action {action}"), answer))
+        }
+        ForgeCommand::Event {
+            app_url,
+            path,
+            endpoint,
+            queue,
+            job_id,
+            body,
+            retry,
+            twice,
+        } => {
+            let state = ForgeState::load(dir)?;
+            let platform = state.platform().await?;
+            let body = crate::json_body(&body)?;
+            let job_id = job_id.unwrap_or_else(|| {
+                let id = connect_testing::new_installation_id();
+                format!("job-{}", id.rsplit('/').next().unwrap_or(&id))
+            });
+            let target = url(&app_url, &path)?;
+            let mut code = 0;
+            for attempt in 0..if twice { 2 } else { 1 } {
+                let answer = platform
+                    .deliver_event(
+                        &target,
+                        &state.installation(),
+                        &endpoint,
+                        &AsyncDelivery {
+                            queue: &queue,
+                            job_id: &job_id,
+                            body: &body,
+                            retry_count: retry + attempt,
+                        },
+                    )
+                    .await?;
+                let what = if attempt == 0 {
+                    format!("event {job_id}")
+                } else {
+                    format!("event {job_id} again (the app should not run it twice)")
+                };
+                code = crate::report(&what, answer);
+                if code != 0 {
+                    break;
+                }
+            }
+            Ok(code)
+        }
+        ForgeCommand::Webtrigger {
+            app_url,
+            path,
+            method,
+            body,
+            content_type,
+        } => {
+            let state = ForgeState::load(dir)?;
+            let platform = state.platform().await?;
+            let method: reqwest::Method = method
+                .to_ascii_uppercase()
+                .parse()
+                .with_context(|| format!("`{method}` is not an HTTP method"))?;
+            let answer = platform
+                .call_webtrigger(
+                    &url(&app_url, &path)?,
+                    method,
+                    &[("content-type", content_type.as_str())],
+                    body.map(String::into_bytes),
+                )
+                .await?;
+            Ok(crate::report("webtrigger", answer))
+        }
+        ForgeCommand::PreUninstall {
+            app_url,
+            path,
+            endpoint,
+            module,
+        } => {
+            let state = ForgeState::load(dir)?;
+            let platform = state.platform().await?;
+            let answer = platform
+                .pre_uninstall(
+                    &url(&app_url, &path)?,
+                    &state.installation(),
+                    &endpoint,
+                    &module,
+                )
+                .await?;
+            Ok(crate::report("pre-uninstall", answer))
+        }
+        ForgeCommand::Storage { command } => storage(dir, command).await,
         ForgeCommand::Token { module, expires_in } => {
             let state = ForgeState::load(dir)?;
             let platform = state.platform().await?;
@@ -387,6 +635,70 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
                 state.keys.first().map(|k| k.kid.as_str()).unwrap_or("-")
             );
             Ok(0)
+        }
+    }
+}
+
+/// `forge storage ...`: the KVS REST API of `forge serve`, with the installation's system
+/// token.
+async fn storage(dir: &Path, command: StorageCommand) -> anyhow::Result<i32> {
+    let state = ForgeState::load(dir)?;
+    let platform = state.platform().await?;
+    let token = platform.system_token_for(&state.installation());
+    let (path, body) = match &command {
+        StorageCommand::List { prefix } => (
+            "query",
+            serde_json::json!({"where": [{"property": "key", "condition": "BEGINS_WITH", "values": [prefix]}], "limit": 99}),
+        ),
+        StorageCommand::Get { key } => ("get", serde_json::json!({ "key": key })),
+        StorageCommand::Set { key, value } => (
+            "set",
+            serde_json::json!({"key": key, "value": crate::json_body(value)?}),
+        ),
+        StorageCommand::Delete { key } => ("delete", serde_json::json!({ "key": key })),
+    };
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/forge/storage/kvs/v1/{path}",
+            state.api_origin()
+        ))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .with_context(|| {
+            format!(
+                "no Forge platform at {}: run `connect-sim forge serve` first",
+                state.api_origin()
+            )
+        })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    match (&command, status.as_u16()) {
+        (StorageCommand::List { .. }, 200) => {
+            let page: serde_json::Value = serde_json::from_str(&text)?;
+            for entry in page["data"].as_array().into_iter().flatten() {
+                println!(
+                    "{}\t{}",
+                    entry["key"].as_str().unwrap_or_default(),
+                    entry["value"]
+                );
+            }
+            Ok(0)
+        }
+        (StorageCommand::Get { .. }, 200) => {
+            let entry: serde_json::Value = serde_json::from_str(&text)?;
+            println!("{}", entry["value"]);
+            Ok(0)
+        }
+        (StorageCommand::Get { key }, 404) => {
+            println!("no value at `{key}`");
+            Ok(1)
+        }
+        (_, 200..=299) => Ok(0),
+        (_, _) => {
+            println!("storage {path}: {status} {text}");
+            Ok(1)
         }
     }
 }

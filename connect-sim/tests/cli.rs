@@ -403,3 +403,166 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
     drop(example);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `connect-sim forge ...` against the Forge-native notes example: a panel call with the UI
+/// context, the Rovo action, an async event delivered twice, the web trigger, pre-uninstall,
+/// and Forge storage read through `forge storage`.
+#[tokio::test]
+async fn connect_sim_plays_forge_against_the_forge_native_notes_example() {
+    const APP_ID: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
+    let dir = std::env::temp_dir().join(format!("connect-sim-notes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (app_port, forge_port) = (free_port().unwrap(), free_port().unwrap());
+    let mut platform = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(&dir)
+        .args([
+            "forge",
+            "serve",
+            "--port",
+            &forge_port.to_string(),
+            "--app-id",
+            APP_ID,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("connect-sim forge serve");
+    let jwks = format!("http://127.0.0.1:{forge_port}/.well-known/jwks.json");
+    let mut served = false;
+    for _ in 0..100 {
+        if reqwest::get(&jwks).await.is_ok_and(|r| r.status() == 200) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served, "forge serve never served its JWKS");
+    let example = AppProcess::spawn(
+        &example_binary("notes"),
+        &[
+            ("PORT", app_port.to_string()),
+            ("CONNECT_BASE_URL", "https://notes.example.com".into()),
+            ("DATABASE_URL", "memory://".into()),
+            ("FORGE_APP_ID", APP_ID.into()),
+            ("FORGE_JWKS_URL", jwks.clone()),
+            ("FORGE_ALLOWED_API_HOSTS", "127.0.0.1".into()),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", WAIT)
+        .expect("the example never listened");
+    let app = format!("http://127.0.0.1:{app_port}");
+    let panel = |method: &str, body: Option<&str>| {
+        let mut args = vec![
+            "forge",
+            "invoke",
+            &app,
+            "/notes",
+            "--method",
+            method,
+            "--module",
+            "notes-panel",
+            "--module-type",
+            "jira:issuePanel",
+            "--context",
+            "issue.key=TEST-1",
+            "--user-token",
+            "--system-token",
+        ];
+        if let Some(body) = body {
+            args.extend(["--body", body]);
+        }
+        sim(&dir, &args)
+    };
+    let (code, out) = panel("POST", Some(r#"{"text": "from the CLI"}"#));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("invoke /notes: 201"), "{out}");
+    let (code, out) = panel("GET", None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("from the CLI"), "{out}");
+
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "action",
+            &app,
+            "/actions/find-notes",
+            "--endpoint",
+            "find-notes-api",
+            "--action",
+            "find-notes",
+            "--input",
+            "issueKey=TEST-1",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("from the CLI"), "{out}");
+
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "event",
+            &app,
+            "/events/reindex",
+            "--endpoint",
+            "notes-reindex-api",
+            "--queue",
+            "notes-reindex",
+            "--job-id",
+            "job-1",
+            "--body",
+            r#"{"issueKey":"TEST-1"}"#,
+            "--twice",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("again (the app should not run it twice): 200"),
+        "{out}"
+    );
+    let (code, out) = sim(&dir, &["forge", "storage", "get", "notes-count:TEST-1"]);
+    assert_eq!((code, out.trim()), (0, "1"));
+
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "webtrigger",
+            &app,
+            "/hooks/notes",
+            "--body",
+            r#"{"ping":1}"#,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(r#"{"received":{"ping":1}}"#), "{out}");
+
+    let (code, out) = sim(&dir, &["forge", "storage", "list", "--prefix", "notes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "pre-uninstall",
+            &app,
+            "/lifecycle/pre-uninstall",
+            "--endpoint",
+            "notes-uninstall-api",
+            "--module",
+            "notes-uninstall",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = sim(&dir, &["forge", "storage", "list", "--prefix", "notes"]);
+    assert_eq!((code, out.trim()), (0, ""));
+
+    let _ = platform.kill();
+    let _ = platform.wait();
+    drop(example);
+    let _ = std::fs::remove_dir_all(&dir);
+}

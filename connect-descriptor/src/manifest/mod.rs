@@ -658,6 +658,7 @@ mod tests {
     fn forge_native_manifests_have_no_connect_side_and_need_a_module() {
         let mut settings = settings();
         settings.forge_native = true;
+        settings.extra_scopes = vec!["storage:app".to_owned()];
         let resolver = |ui| {
             route(
                 "notes-api",
@@ -699,7 +700,12 @@ mod tests {
         assert_eq!(json["resources"][0]["path"], "static/panel");
         assert_eq!(
             json["permissions"]["scopes"],
-            serde_json::json!(["read:app-system-token"])
+            serde_json::json!(["read:app-system-token", "storage:app"])
+        );
+        settings.extra_scopes.clear();
+        assert_eq!(
+            Manifest::build(&descriptor(), &settings, &routes),
+            Err(ManifestError::TokenWithoutScopes)
         );
     }
 

@@ -23,6 +23,7 @@ use crate::policy::ConnectAuth;
 use bytes::{Buf, Bytes};
 use futures_util::Stream;
 use std::sync::Arc;
+use tracing::Instrument as _;
 use warp::filters::BoxedFilter;
 use warp::filters::path::FullPath;
 use warp::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
@@ -350,6 +351,15 @@ where
         tracing::warn!(%error, "could not link the Forge installation to its Connect tenant");
     }
     let started = std::time::Instant::now();
+    // Every log line of the handler carries Forge's trace ids (only well-formed ones are kept).
+    let span = match &invocation.trace {
+        Some(trace) => tracing::info_span!(
+            "forge",
+            trace_id = trace.trace_id(),
+            span_id = trace.span_id()
+        ),
+        None => tracing::info_span!("forge"),
+    };
     let forge_context =
         ForgeContext::new(invocation, inner.core.installations.clone(), body.clone());
     let result = catching_panics(
@@ -362,6 +372,7 @@ where
             core: Arc::clone(&inner.core),
         }),
     )
+    .instrument(span)
     .await;
     if let Some(claim) = claim {
         let elapsed = started.elapsed();

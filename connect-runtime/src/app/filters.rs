@@ -8,6 +8,7 @@ use crate::auth::invocation::ForgeTokens;
 use crate::auth::query::QueryParams;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::ConnectError;
+use crate::http::trace::B3;
 use std::convert::Infallible;
 use std::sync::Arc;
 use warp::filters::path::FullPath;
@@ -36,7 +37,15 @@ pub(super) fn forge_tokens() -> impl Filter<Extract = (ForgeTokens,), Error = In
     };
     header("x-forge-oauth-system")
         .and(header("x-forge-oauth-user"))
-        .map(|system, user| ForgeTokens { system, user })
+        .and(header("x-b3-traceid"))
+        .and(header("x-b3-spanid"))
+        .map(
+            |system, user, trace: Option<String>, span: Option<String>| ForgeTokens {
+                system,
+                user,
+                trace: B3::parse(trace.as_deref(), span.as_deref()),
+            },
+        )
 }
 
 /// The method, raw path and raw query of the request.

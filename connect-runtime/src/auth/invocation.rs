@@ -11,6 +11,7 @@ use super::jwks::ForgeKeys;
 use super::jwt::{self, unix_now};
 use super::{AuthError, VerifyError};
 use crate::config::{ForgeConfig, HostRule, https_or_loopback_http};
+use crate::http::trace::B3;
 use connect_descriptor::ForgeAppId;
 use jsonwebtoken::Algorithm;
 use secrecy::SecretString;
@@ -112,6 +113,8 @@ pub struct VerifiedInvocation {
     pub(crate) api_base_url: Arc<Url>,
     pub(crate) system_token: Option<SecretString>,
     pub(crate) user_token: Option<SecretString>,
+    /// The invocation's B3 trace, when Forge sent one.
+    pub(crate) trace: Option<B3>,
 }
 
 impl std::fmt::Debug for VerifiedInvocation {
@@ -156,13 +159,16 @@ pub struct InvocationVerifier {
     api_hosts: Arc<[HostRule]>,
 }
 
-/// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`).
+/// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`),
+/// and its trace ids (`x-b3-traceid`, `x-b3-spanid`).
 #[derive(Default)]
 pub struct ForgeTokens {
     /// The app's system token.
     pub system: Option<String>,
     /// The calling user's token.
     pub user: Option<String>,
+    /// The invocation's trace, for log lines and outbound calls.
+    pub trace: Option<B3>,
 }
 
 impl InvocationVerifier {
@@ -262,6 +268,7 @@ impl InvocationVerifier {
                 .user
                 .filter(|t| !t.is_empty())
                 .map(SecretString::from),
+            trace: tokens.trace,
         })
     }
 

@@ -4,6 +4,7 @@
 use super::target::SiteUrl;
 use super::{Caller, ClientError, Outbound, RequestBuilder};
 use crate::auth::invocation::VerifiedInvocation;
+use crate::http::trace::B3;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use url::Url;
@@ -37,6 +38,8 @@ pub struct ForgeClient {
     system_token: Option<SecretString>,
     user_token: Option<SecretString>,
     as_user: bool,
+    /// The invocation's trace, sent on along with every call.
+    trace: Option<B3>,
 }
 
 impl std::fmt::Debug for ForgeClient {
@@ -62,6 +65,7 @@ impl ForgeClient {
             system_token: invocation.system_token.clone(),
             user_token: invocation.user_token.clone(),
             as_user: false,
+            trace: invocation.trace.clone(),
         })
     }
 
@@ -102,7 +106,14 @@ impl ForgeClient {
 
     /// A request with `method` to `path` (relative to `apiBaseUrl`, e.g. `/rest/api/3/myself`).
     pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder {
-        RequestBuilder::new(Caller::Forge(self.clone()), method, path.into())
+        let request = RequestBuilder::new(Caller::Forge(self.clone()), method, path.into());
+        match &self.trace {
+            // The invocation's trace goes on with the calls it makes, as Forge asks.
+            Some(trace) => request
+                .header("x-b3-traceid", trace.trace_id())
+                .header("x-b3-spanid", trace.span_id()),
+            None => request,
+        }
     }
 
     request_verbs!();

@@ -21,6 +21,7 @@ pub(crate) mod secure_io;
 pub mod serve;
 pub mod stack;
 pub mod storage_error;
+pub mod trace;
 
 pub use client_error::ClientError;
 pub use error::AppError;

@@ -71,6 +71,7 @@ pub(super) fn api_answer(
     path: &str,
     method: &warp::http::Method,
     authorization: Option<String>,
+    trace_id: Option<String>,
 ) -> Response {
     let mut state = state
         .lock()
@@ -87,6 +88,7 @@ pub(super) fn api_answer(
         method: method.to_string(),
         path: path.clone(),
         token: kind.to_owned(),
+        trace_id,
     });
     if state.rate_limited > 0 {
         state.rate_limited -= 1;

@@ -105,13 +105,22 @@ impl ForgePlatform {
             .and(warp::path::tail())
             .and(warp::method())
             .and(warp::header::optional::<String>("authorization"))
+            .and(warp::header::optional::<String>("x-b3-traceid"))
             .map(
                 move |product: String,
                       _cloud: String,
                       tail: warp::path::Tail,
                       method: warp::http::Method,
-                      authorization: Option<String>| {
-                    api_answer(&api_state, &product, tail.as_str(), &method, authorization)
+                      authorization: Option<String>,
+                      trace_id: Option<String>| {
+                    api_answer(
+                        &api_state,
+                        &product,
+                        tail.as_str(),
+                        &method,
+                        authorization,
+                        trace_id,
+                    )
                 },
             );
         let storage_state = Arc::clone(&state);
@@ -119,10 +128,20 @@ impl ForgePlatform {
             .and(warp::path!("forge" / "storage" / "kvs" / "v1" / ..))
             .and(warp::path::tail())
             .and(warp::header::optional::<String>("authorization"))
+            .and(warp::header::optional::<String>("x-b3-traceid"))
             .and(warp::body::bytes())
             .map(
-                move |tail: warp::path::Tail, authorization: Option<String>, body: bytes::Bytes| {
-                    storage::storage_answer(&storage_state, tail.as_str(), authorization, &body)
+                move |tail: warp::path::Tail,
+                      authorization: Option<String>,
+                      trace_id: Option<String>,
+                      body: bytes::Bytes| {
+                    storage::storage_answer(
+                        &storage_state,
+                        tail.as_str(),
+                        authorization,
+                        trace_id,
+                        &body,
+                    )
                 },
             );
         let server = connect_runtime::__private::spawn(
@@ -417,8 +436,14 @@ impl ForgePlatform {
             .http
             .request(method, url)
             .header("authorization", format!("Bearer {token}"))
-            .header("x-b3-traceid", uuid().replace('-', ""))
-            .header("x-b3-spanid", &uuid()[..16]);
+            .header(
+                "x-b3-traceid",
+                invocation
+                    .trace_id
+                    .clone()
+                    .unwrap_or_else(|| uuid().replace('-', "")),
+            )
+            .header("x-b3-spanid", uuid().replace('-', "")[..16].to_owned());
         if invocation.system_token {
             let system = match installation {
                 Some(installation) => self.system_token_for(installation),

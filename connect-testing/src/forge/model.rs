@@ -75,6 +75,8 @@ pub struct ForgeApiCall {
     pub path: String,
     /// Which token authorized it: `system`, `user`, `invalid` or `none`.
     pub token: String,
+    /// Its `x-b3-traceid`, if it had one.
+    pub trace_id: Option<String>,
 }
 
 /// One delivery of an async event ([`ForgePlatform::deliver_event`](super::ForgePlatform::deliver_event)).
@@ -112,6 +114,8 @@ pub struct Invocation {
     pub principal: Option<String>,
     /// A backend invocation (an event, an action, pre-uninstall): the token has no `context`.
     pub backend: bool,
+    /// The `x-b3-traceid` to send (a random one when `None`).
+    pub trace_id: Option<String>,
 }
 
 impl Invocation {

@@ -85,6 +85,7 @@ pub(super) fn storage_answer(
     state: &Mutex<PlatformState>,
     path: &str,
     authorization: Option<String>,
+    trace_id: Option<String>,
     body: &[u8],
 ) -> Response {
     let mut state = state
@@ -103,6 +104,7 @@ pub(super) fn storage_answer(
         method: "POST".to_owned(),
         path: format!("/forge/storage/kvs/v1/{path}"),
         token: kind.to_owned(),
+        trace_id,
     });
     if state.rate_limited > 0 {
         state.rate_limited -= 1;

@@ -61,7 +61,7 @@ pub(super) fn validate_many(name: &str, yamls: &[&str]) -> Vec<Value> {
     }
     // The same script `manifest --check` runs, with this repository's pinned validator.
     let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("connect-runtime/src/app/check/validate.js");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("connect-runtime/assets/validate-manifest.js");
     let output = Command::new("node")
         .arg(script)
         .arg("--strict-connect")

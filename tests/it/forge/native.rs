@@ -584,3 +584,72 @@ async fn every_route_refuses_the_forge_attack_suite_without_running() {
         assert_eq!(platform.storage(&notes.installation), storage_before);
     }
 }
+
+/// A log sink for one test on a current-thread runtime (the server's tasks run on it too).
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let notes = Notes::start().await;
+    let trace = "463ac35c9f6413ad48485a3953bb6124";
+    // Storage refuses the (expired) system token: the handler fails, and says so in the log.
+    notes.platform.set_product_token_ttl(-60);
+    let invocation = Invocation {
+        system_token: true,
+        principal: Some("557058:alice".to_owned()),
+        trace_id: Some(trace.to_owned()),
+        ..Invocation::default()
+    }
+    .with_context("issue.key", "TEST-1");
+    let answer = notes
+        .platform
+        .invoke(
+            &notes.url("/notes"),
+            reqwest::Method::GET,
+            &notes.installation,
+            "notes-panel",
+            &invocation,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    let calls = notes.platform.api_calls();
+    assert!(!calls.is_empty());
+    assert!(
+        calls
+            .iter()
+            .all(|call| call.trace_id.as_deref() == Some(trace)),
+        "{calls:?}"
+    );
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let failure = text
+        .lines()
+        .find(|line| line.contains("502") || line.contains("storage"))
+        .unwrap_or_else(|| panic!("no log line of the failure: {text}"));
+    assert!(failure.contains(trace), "{failure}");
+    assert!(!text.contains(&notes.platform.system_token_for(&notes.installation)[..40]));
+}

@@ -19,7 +19,7 @@ const TSLIB_VERSION: &str = "2.9.1";
 /// The environment variable naming a directory that holds the validator's `node_modules`.
 pub const VALIDATOR_DIR_VAR: &str = "ATLASSIAN_CONNECT_VALIDATOR_DIR";
 /// The validation script: prints one JSON verdict line per manifest file.
-const SCRIPT: &str = include_str!("validate.js");
+const SCRIPT: &str = include_str!("../../assets/validate-manifest.js");
 
 /// One finding of the validator.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
