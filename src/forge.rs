@@ -5,15 +5,15 @@
 //!
 //! | attribute | manifest |
 //! |---|---|
-//! | [`remote`] | `endpoint` with `route` (for Forge functions' `invokeRemote`) |
-//! | [`resolver`] | `endpoint` without `route`, shared by its handlers: the UI modules' resolver |
-//! | [`issue_panel`], [`jira_global_page`], [`admin_page`], [`project_page`], [`issue_glance`], [`issue_context`], [`dashboard_gadget`], [`confluence_macro`], [`confluence_global_page`], [`space_page`] | the UI module, its `resources` entry and `resolver: {endpoint}` (above a `resolver`) |
-//! | [`trigger`] | `trigger` + its endpoint |
-//! | [`scheduled_trigger`] | `scheduledTrigger` + its endpoint |
-//! | [`action`] | Rovo `action` + its endpoint; `inputs` from the handler's `Json<T>` |
-//! | [`consumer`] | async events `consumer` + its endpoint |
-//! | [`webtrigger`] | `webtrigger` (dynamic response) + its endpoint |
-//! | [`pre_uninstall`] | `preUninstall` + its endpoint |
+//! | [`remote`](macro@remote) | `endpoint` with `route` (for Forge functions' `invokeRemote`) |
+//! | [`resolver`](macro@resolver) | `endpoint` without `route`, shared by its handlers: the UI modules' resolver |
+//! | [`issue_panel`](macro@issue_panel), [`jira_global_page`](macro@jira_global_page), [`admin_page`](macro@admin_page), [`project_page`](macro@project_page), [`issue_glance`](macro@issue_glance), [`issue_context`](macro@issue_context), [`dashboard_gadget`](macro@dashboard_gadget), [`confluence_macro`](macro@confluence_macro), [`confluence_global_page`](macro@confluence_global_page), [`space_page`](macro@space_page) | the UI module, its `resources` entry and `resolver: {endpoint}` (above a `resolver`) |
+//! | [`trigger`](macro@trigger) | `trigger` + its endpoint |
+//! | [`scheduled_trigger`](macro@scheduled_trigger) | `scheduledTrigger` + its endpoint |
+//! | [`action`](macro@action) | Rovo `action` + its endpoint; `inputs` from the handler's `Json<T>` |
+//! | [`consumer`](macro@consumer) | async events `consumer` + its endpoint |
+//! | [`webtrigger`](macro@webtrigger) | `webtrigger` (dynamic response) + its endpoint |
+//! | [`pre_uninstall`](macro@pre_uninstall) | `preUninstall` + its endpoint |
 //!
 //! The endpoint of a backend module (every kind but `remote` and `resolver`) is named
 //! `endpoint = "..."`, or `<key>-ep` by default (so its key has at most 20 characters).
@@ -33,7 +33,7 @@ pub use connect_runtime::forge::{
     ActionSchema, AsyncEvent, BatchOutcome, EntityQuery, EntityStore, Entry, FitApp, FitClaims,
     FitEnvironment, FitModule, ForgeClient, ForgeContext, ForgeStorage, KeyPolicy, MAX_KEY_LEN,
     MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page, RetryContext,
-    SecretStore, SetOptions, StorageError, Transaction, Ttl, TtlUnit,
+    SecretStore, SetOptions, StorageError, Transaction, Ttl, TtlUnit, WebtriggerOutput,
 };
 
 /// A Forge Remote endpoint (`modules.endpoint` of the manifest), invoked by Forge with a FIT.
@@ -203,9 +203,13 @@ pub use connect_macros::forge_action as action;
 /// ```
 pub use connect_macros::forge_consumer as consumer;
 
-/// A web trigger (`modules.webtrigger`, dynamic response): Forge passes the caller's request
-/// (method, headers, query, body, and any path after the trigger's URL) to `path` and relays
-/// the handler's answer. Forge does not authenticate the caller: treat the request as coming
+/// A web trigger (`modules.webtrigger`): Forge passes the caller's request (method, headers,
+/// query, body, and any path after the trigger's URL) to `path` and relays the handler's
+/// answer (a dynamic response). With `outputs = ["key|status|content type|body", ...]` (up
+/// to 20; content type and body optional, the body at most 1024 characters) the responses
+/// are static: the manifest holds them and the handler answers which one with
+/// [`WebtriggerOutput`] (`{"outputKey": ...}`, as Forge's function contract has it; that an
+/// endpoint answers the same way is inferred). Forge does not authenticate the caller: treat the request as coming
 /// from anyone. Whether Forge adds a Forge Invocation Token for a remote is not documented:
 /// a request with `Authorization: Bearer` is verified as one (401 when it is not valid), and a
 /// request without gets no installation, token or storage (`Option<ForgeContext>` is `None`).

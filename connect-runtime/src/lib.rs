@@ -92,7 +92,9 @@ pub mod forge {
         SetOptions, StorageError, Transaction, Ttl, TtlUnit,
     };
     pub use crate::handler::ForgeContext;
-    pub use crate::handler::forge_event::{ActionSchema, AsyncEvent, RetryContext};
+    pub use crate::handler::forge_event::{
+        ActionSchema, AsyncEvent, RetryContext, WebtriggerOutput,
+    };
 }
 
 /// Items the macros' generated code, the `connect-testing` crate and the framework's own tests

@@ -291,9 +291,22 @@ pub fn expand(kind: Kind, args: Args, item: ItemFn) -> syn::Result<TokenStream> 
                     }
                 })
         }
-        Kind::Webtrigger => Some(quote!(#fm::ForgeModuleKind::Webtrigger {
-            outputs: ::std::vec::Vec::new()
-        })),
+        Kind::Webtrigger => static_outputs(&at).map(|outputs| {
+            let outputs = outputs.iter().map(|(key, status, content_type, body)| {
+                let optional = |value: &Option<String>| match value {
+                    Some(value) => quote!(::core::option::Option::Some(#value)),
+                    None => quote!(::core::option::Option::None),
+                };
+                let (content_type, body) = (optional(content_type), optional(body));
+                quote!(#fm::StaticOutput {
+                    key: #key,
+                    status: #status,
+                    content_type: #content_type,
+                    body: #body,
+                })
+            });
+            quote!(#fm::ForgeModuleKind::Webtrigger { outputs: ::std::vec![#(#outputs),*] })
+        }),
         Kind::PreUninstall => Some(quote!(#fm::ForgeModuleKind::PreUninstall)),
     };
     cx.check()?;
@@ -395,6 +408,64 @@ fn trigger(at: &Attr<'_>, fm: &TokenStream) -> Option<TokenStream> {
         include_fields: ::std::vec![#(#fields),*],
         include_paths: ::std::vec![#(#paths),*],
     }))
+}
+
+/// A static output: key, status, content type, body.
+type Output = (String, u16, Option<String>, Option<String>);
+
+/// `outputs = ["key|status|content type|body", ...]` of a web trigger: each checked by the
+/// schema's rules (key 1 to 255 characters, a status, content type at most 255, body at most
+/// 1024), at most 20, keys unique.
+fn static_outputs(at: &Attr<'_>) -> Option<Vec<Output>> {
+    let Some(items) = at.strings("outputs", "\"ok|200|text/plain|Thanks\"") else {
+        return Some(Vec::new());
+    };
+    if items.len() > 20 {
+        at.cx
+            .error_spanned_by(&items[20], "a web trigger has at most 20 static outputs");
+        return None;
+    }
+    let mut outputs: Vec<Output> = Vec::new();
+    for lit in &items {
+        let text = lit.value();
+        let mut parts = text.splitn(4, '|');
+        let key = parts.next().unwrap_or_default().trim().to_owned();
+        let status = parts
+            .next()
+            .and_then(|status| status.trim().parse::<u16>().ok());
+        let content_type = parts
+            .next()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        let body = parts.next().map(str::to_owned);
+        let problem = match status {
+            _ if key.is_empty() || key.chars().count() > 255 => {
+                Some("the key has 1 to 255 characters")
+            }
+            None => Some("write `key|status`, e.g. `ok|200`, optionally `|content type|body`"),
+            Some(status) if !(100..=599).contains(&status) => Some("the status is 100 to 599"),
+            _ if content_type
+                .as_ref()
+                .is_some_and(|t| t.chars().count() > 255) =>
+            {
+                Some("the content type has at most 255 characters")
+            }
+            _ if body.as_ref().is_some_and(|b| b.chars().count() > 1024) => {
+                Some("the body has at most 1024 characters")
+            }
+            _ if outputs.iter().any(|(seen, ..)| *seen == key) => {
+                Some("an output key is listed twice: each output needs its own key")
+            }
+            _ => None,
+        };
+        match (problem, status) {
+            (None, Some(status)) => outputs.push((key, status, content_type, body)),
+            (Some(problem), _) => at.cx.error_spanned_by(lit, problem),
+            (None, None) => {}
+        }
+    }
+    Some(outputs)
 }
 
 fn interval(at: &Attr<'_>) -> Option<Interval> {

@@ -7,10 +7,12 @@ use super::extract::FromRequest;
 use crate::auth::License;
 use crate::auth::invocation::{FitClaims, VerifiedInvocation};
 use crate::client::ForgeClient;
+use crate::client::storage::ForgeStorage;
 use crate::error::ConnectError;
 use crate::http::AppError;
 use crate::lifecycle::installations::{self, Installations, Relink};
 use crate::policy::ForgeInvocation;
+use crate::state::Requirements;
 use crate::store::Tenant;
 use bytes::Bytes;
 use std::sync::{Arc, OnceLock};
@@ -308,5 +310,20 @@ impl FromRequest<ForgeInvocation> for ForgeClient {
             request.verified_forge()?.invocation(),
         )
         .map_err(ConnectError::from)?)
+    }
+}
+
+impl FromRequest<ForgeInvocation> for ForgeStorage {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        let client = ForgeClient::new(
+            Arc::clone(&request.core.outbound),
+            request.verified_forge()?.invocation(),
+        )
+        .map_err(ConnectError::from)?;
+        Ok(ForgeStorage::new(&client).map_err(ConnectError::from)?)
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_system_token("ForgeStorage", "storage:app");
     }
 }

@@ -15,6 +15,26 @@ use crate::policy::ForgeInvocation;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+/// The answer of a web trigger with static responses (`outputs = [...]` on
+/// `#[forge::webtrigger]`): the key of the output Forge sends to the caller, answered as
+/// `{"outputKey": key}` (the shape Forge's function contract uses for static web triggers).
+///
+/// ```
+/// use connect_runtime::forge::WebtriggerOutput;
+///
+/// async fn hook(body: connect_runtime::Json<serde_json::Value>) -> WebtriggerOutput {
+///     if body.0.get("ping").is_some() { WebtriggerOutput("ok") } else { WebtriggerOutput("refused") }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebtriggerOutput(pub &'static str);
+
+impl crate::http::IntoResponse for WebtriggerOutput {
+    fn into_response(self) -> crate::http::Response {
+        crate::http::Json(serde_json::json!({ "outputKey": self.0 })).into_response()
+    }
+}
+
 /// A type whose JSON Schema becomes a Rovo action's `inputs` (the `T` of the handler's
 /// `Json<T>`) or `outputs` (`outputs = T`): any type deriving `schemars::JsonSchema`.
 #[diagnostic::on_unimplemented(

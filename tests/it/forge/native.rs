@@ -653,3 +653,99 @@ async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
     assert!(failure.contains(trace), "{failure}");
     assert!(!text.contains(&notes.platform.system_token_for(&notes.installation)[..40]));
 }
+
+/// A resolver that reports every UI accessor, a static web trigger, and the module Forge
+/// wants besides endpoints.
+#[forge::issue_glance(
+    key = "ctx-glance",
+    title = "Context",
+    label = "Context",
+    resource = "ctx",
+    resource_path = "ui/ctx"
+)]
+#[forge::resolver(endpoint = "ctx-api", path = "/ctx", method = GET, user_token)]
+async fn context_probe(forge: ForgeContext) -> Json<Value> {
+    Json(json!({
+        "issueKey": forge.issue_key(),
+        "issueId": forge.issue_id(),
+        "projectKey": forge.project_key(),
+        "contentId": forge.content_id(),
+        "spaceKey": forge.space_key(),
+        "localId": forge.local_id(),
+        "moduleKey": forge.ui_module_key(),
+        "accountId": forge.account_id(),
+        "moduleType": forge.module_type(),
+        "extension": forge.extension().cloned(),
+    }))
+}
+
+#[forge::webtrigger(key = "ctx-hook", path = "/ctx/hook", outputs = ["ok|200|text/plain|Thanks", "refused|403"])]
+async fn static_hook(body: Json<Value>) -> atlassian_connect::forge::WebtriggerOutput {
+    atlassian_connect::forge::WebtriggerOutput(if body.0["ping"].is_null() {
+        "refused"
+    } else {
+        "ok"
+    })
+}
+
+#[tokio::test]
+async fn ui_accessors_and_static_web_trigger_answers() {
+    let app = App::new("com.example.ctx", "Context")
+        .forge_native()
+        .forge_scopes(["read:jira-work"])
+        .handlers(handlers![context_probe, static_hook]);
+    let probe = Notes::serve(app).await;
+    let invocation = Invocation {
+        user_token: true,
+        principal: Some("557058:carol".to_owned()),
+        module_type: Some("jira:issueGlance".to_owned()),
+        ..Invocation::default()
+    }
+    .with_context("issue.key", "TEST-9")
+    .with_context("issue.id", "10009")
+    .with_context("project.key", "TEST");
+    let answer = probe
+        .platform
+        .invoke(
+            &probe.url("/ctx"),
+            reqwest::Method::GET,
+            &probe.installation,
+            "ctx-glance",
+            &invocation,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let seen = json_of(&answer);
+    assert_eq!(seen["issueKey"], "TEST-9");
+    assert_eq!(seen["issueId"], "10009");
+    assert_eq!(seen["projectKey"], "TEST");
+    assert_eq!(seen["contentId"], Value::Null);
+    assert_eq!(seen["moduleKey"], "ctx-glance");
+    assert_eq!(seen["accountId"], "557058:carol");
+    assert_eq!(seen["moduleType"], "jira:issueGlance");
+    assert_eq!(seen["extension"]["issue"]["key"], "TEST-9");
+    let hook = |body: &'static [u8]| {
+        let platform = &probe.platform;
+        let url = probe.url("/ctx/hook");
+        async move {
+            platform
+                .call_webtrigger(
+                    &url,
+                    reqwest::Method::POST,
+                    &[("content-type", "application/json")],
+                    Some(body.to_vec()),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        json_of(&hook(br#"{"ping": 1}"#).await),
+        json!({"outputKey": "ok"})
+    );
+    assert_eq!(
+        json_of(&hook(br#"{}"#).await),
+        json!({"outputKey": "refused"})
+    );
+}

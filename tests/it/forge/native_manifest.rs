@@ -108,6 +108,11 @@ async fn hook() -> StatusCode {
     StatusCode::OK
 }
 
+#[forge::webtrigger(key = "k-static", path = "/k/static", outputs = ["ok|200|text/plain|Thanks", "refused|403"])]
+async fn static_hook() -> atlassian_connect::forge::WebtriggerOutput {
+    atlassian_connect::forge::WebtriggerOutput("ok")
+}
+
 #[forge::pre_uninstall(key = "k-bye", endpoint = "k-bye-api", path = "/k/bye")]
 async fn bye() -> StatusCode {
     StatusCode::NO_CONTENT
@@ -136,7 +141,16 @@ async fn tick() -> StatusCode {
 fn jira_kinds() -> App {
     App::new("com.example.kinds", "Kinds")
         .forge_native()
-        .handlers(handlers![jira_ui, count, consume, hook, bye, issues, tick])
+        .handlers(handlers![
+            jira_ui,
+            count,
+            consume,
+            hook,
+            static_hook,
+            bye,
+            issues,
+            tick
+        ])
         .rovo_mcp("k-mcp", "Kinds", ["k-count"])
         .connect_to_forge_migration("https://example.com/migration", WillMigrate::Yes)
         .forge_entity(json!({

@@ -14,12 +14,6 @@ pub use crate::http::StorageError;
 pub use rules::{MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH};
 
 use super::{ClientError, ForgeClient};
-use crate::error::ConnectError;
-use crate::handler::ConnectRequest;
-use crate::handler::extract::FromRequest;
-use crate::http::AppError;
-use crate::policy::ForgeInvocation;
-use crate::state::Requirements;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -599,20 +593,5 @@ impl Transaction<'_> {
             "check": self.check.iter().map(|(entity, key, conditions)| json!({"entityName": entity, "key": key, "conditions": conditions})).collect::<Vec<_>>(),
         });
         self.storage.call("/transaction", &body).await.map(drop)
-    }
-}
-
-impl FromRequest<ForgeInvocation> for ForgeStorage {
-    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        let client = ForgeClient::new(
-            Arc::clone(&request.core.outbound),
-            request.verified_forge()?.invocation(),
-        )
-        .map_err(ConnectError::from)?;
-        Ok(ForgeStorage::new(&client).map_err(ConnectError::from)?)
-    }
-
-    fn declare(requirements: &mut Requirements) {
-        requirements.forge_system_token("ForgeStorage", "storage:app");
     }
 }
