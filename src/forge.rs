@@ -5,15 +5,15 @@
 //!
 //! | attribute | manifest |
 //! |---|---|
-//! | [`remote`](macro@remote) | `endpoint` with `route` (for Forge functions' `invokeRemote`) |
-//! | [`resolver`](macro@resolver) | `endpoint` without `route`, shared by its handlers: the UI modules' resolver |
-//! | [`issue_panel`](macro@issue_panel), [`jira_global_page`](macro@jira_global_page), [`admin_page`](macro@admin_page), [`project_page`](macro@project_page), [`issue_glance`](macro@issue_glance), [`issue_context`](macro@issue_context), [`dashboard_gadget`](macro@dashboard_gadget), [`confluence_macro`](macro@confluence_macro), [`confluence_global_page`](macro@confluence_global_page), [`space_page`](macro@space_page) | the UI module, its `resources` entry and `resolver: {endpoint}` (above a `resolver`) |
-//! | [`trigger`](macro@trigger) | `trigger` + its endpoint |
-//! | [`scheduled_trigger`](macro@scheduled_trigger) | `scheduledTrigger` + its endpoint |
-//! | [`action`](macro@action) | Rovo `action` + its endpoint; `inputs` from the handler's `Json<T>` |
-//! | [`consumer`](macro@consumer) | async events `consumer` + its endpoint |
-//! | [`webtrigger`](macro@webtrigger) | `webtrigger` (dynamic response) + its endpoint |
-//! | [`pre_uninstall`](macro@pre_uninstall) | `preUninstall` + its endpoint |
+//! | `remote` | `endpoint` with `route` (for Forge functions' `invokeRemote`) |
+//! | `resolver` | `endpoint` without `route`, shared by its handlers: the UI modules' resolver |
+//! | `issue_panel`, `jira_global_page`, `admin_page`, `project_page`, `issue_glance`, `issue_context`, `dashboard_gadget`, `confluence_macro`, `confluence_global_page`, `space_page` | the UI module, its `resources` entry and `resolver: {endpoint}` (above a `resolver`) |
+//! | `trigger` | `trigger` + its endpoint |
+//! | `scheduled_trigger` | `scheduledTrigger` + its endpoint |
+//! | `action` | Rovo `action` + its endpoint; `inputs` from the handler's `Json<T>` |
+//! | `consumer` | async events `consumer` + its endpoint |
+//! | `webtrigger` | `webtrigger` (dynamic response) + its endpoint |
+//! | `pre_uninstall` | `preUninstall` + its endpoint |
 //!
 //! The endpoint of a backend module (every kind but `remote` and `resolver`) is named
 //! `endpoint = "..."`, or `<key>-ep` by default (so its key has at most 20 characters).

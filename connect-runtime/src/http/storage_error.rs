@@ -41,7 +41,7 @@ pub enum StorageError {
     /// A value could not be serialised, or a stored value is not the type asked for.
     #[error("storage value: {0}")]
     Serde(String),
-    /// A write with [`KeyPolicy::FailIfExists`], or a transaction condition, failed: the key
+    /// A write with [`KeyPolicy::FailIfExists`](crate::client::storage::KeyPolicy::FailIfExists), or a transaction condition, failed: the key
     /// exists (or the condition does not hold).
     #[error("the key exists or a condition failed: {message}")]
     Conflict {
