@@ -526,6 +526,24 @@ async fn every_route_refuses_the_forge_attack_suite_without_running() {
                 ),
             ),
             ("no jti", platform.sign(&notes.fit(&target).without("jti"))),
+            (
+                "wrong iss",
+                platform.sign(&notes.fit(&target).claim("iss", json!("connect"))),
+            ),
+            (
+                "nbf in the future",
+                platform.sign(
+                    &notes
+                        .fit(&target)
+                        .claim("nbf", json!(t + 120))
+                        .claim("exp", json!(t + 180)),
+                ),
+            ),
+            ("app.id of another app", {
+                let mut spec = notes.fit(&target);
+                spec.claims.get_mut("app").unwrap()["id"] = json!(other_app);
+                platform.sign(&spec)
+            }),
             ("apiBaseUrl on a foreign host", {
                 let mut spec = notes.fit(&target);
                 spec.claims.get_mut("app").unwrap()["apiBaseUrl"] =
