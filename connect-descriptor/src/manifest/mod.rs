@@ -16,13 +16,16 @@
 
 use crate::descriptor::Descriptor;
 use crate::forge::{ForgeAppId, ForgeModule};
-use crate::kind::{AppliesTo, ModuleType, Product};
-use crate::scope::Scope;
+use crate::kind::Product;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod connect_side;
 mod forge_modules;
 mod model;
+
+use connect_side::connect_modules;
+pub use connect_side::{connect_scope, infer_product};
 
 pub use forge_modules::{MAX_MCP_NAME, MAX_MCP_TOOLS};
 pub use model::{
@@ -291,35 +294,6 @@ impl Keys {
     }
 }
 
-/// The manifest scope of Connect scope `scope` in `product`: `read:connect-jira`.
-pub fn connect_scope(scope: Scope, product: &str) -> Option<String> {
-    (scope != Scope::None).then(|| {
-        format!(
-            "{}:connect-{product}",
-            scope.as_str().to_ascii_lowercase().replace('_', "-")
-        )
-    })
-}
-
-/// The product of a descriptor's modules: Confluence if any is Confluence-only, Jira if any is
-/// Jira-only, ambiguous if both, Jira when none decides.
-pub fn infer_product(descriptor: &Descriptor) -> Result<Product, ManifestError> {
-    let mut jira = false;
-    let mut confluence = false;
-    for module_type in module_types(descriptor) {
-        match module_type.spec().applies_to {
-            AppliesTo::Jira => jira = true,
-            AppliesTo::Confluence => confluence = true,
-            AppliesTo::Both => {}
-        }
-    }
-    match (jira, confluence) {
-        (true, true) => Err(ManifestError::AmbiguousProduct),
-        (false, true) => Ok(Product::Confluence),
-        _ => Ok(Product::Jira),
-    }
-}
-
 /// The product of a Forge-native app's UI modules: Confluence if any is Confluence's, Jira
 /// otherwise; ambiguous if both.
 fn infer_forge_product(routes: &[ForgeRoute]) -> Result<Product, ManifestError> {
@@ -340,16 +314,6 @@ fn infer_forge_product(routes: &[ForgeRoute]) -> Result<Product, ManifestError> 
         (false, true) => Ok(Product::Confluence),
         _ => Ok(Product::Jira),
     }
-}
-
-fn module_types(descriptor: &Descriptor) -> Vec<ModuleType> {
-    serde_json::to_value(&descriptor.modules)
-        .ok()
-        .and_then(|value| value.as_object().cloned())
-        .unwrap_or_default()
-        .keys()
-        .filter_map(|kind| ModuleType::by_descriptor_key(kind))
-        .collect()
 }
 
 impl Manifest {
@@ -489,273 +453,5 @@ impl Manifest {
     }
 }
 
-/// `connectModules`: every module of the descriptor under `<product>:<type>`, as an array,
-/// webhooks keyed `webhook-N`, and the lifecycle entry.
-fn connect_modules(
-    descriptor: &Descriptor,
-    product: Product,
-    product_name: &'static str,
-    keys: &mut Keys,
-) -> Result<Map<String, Value>, ManifestError> {
-    let mut out = Map::new();
-    let modules = match serde_json::to_value(&descriptor.modules) {
-        Ok(Value::Object(modules)) => modules,
-        _ => Map::new(),
-    };
-    let mut webhook_number = 0;
-    for (kind, value) in modules {
-        if let Some(module_type) = ModuleType::by_descriptor_key(&kind) {
-            if !module_type.spec().applies_to.includes(product) {
-                return Err(ManifestError::WrongProduct {
-                    module_type: kind,
-                    product: product_name,
-                });
-            }
-        }
-        let mut entries = match value {
-            Value::Array(entries) => entries,
-            single => vec![single],
-        };
-        if kind == "webhooks" {
-            for entry in &mut entries {
-                if let Value::Object(entry) = entry
-                    && !entry.contains_key("key")
-                {
-                    let key = loop {
-                        webhook_number += 1;
-                        let key = format!("webhook-{webhook_number}");
-                        if !keys.contains(&key) {
-                            break keys.claim(&key)?;
-                        }
-                    };
-                    entry.insert("key".to_owned(), Value::String(key));
-                }
-            }
-        }
-        out.insert(format!("{product_name}:{kind}"), Value::Array(entries));
-    }
-    let mut lifecycle_key = "connect-lifecycle".to_owned();
-    let mut suffix = 1;
-    while keys.contains(&lifecycle_key) {
-        suffix += 1;
-        lifecycle_key = format!("connect-lifecycle-{suffix}");
-    }
-    keys.claim(&lifecycle_key)?;
-    let lifecycle = &descriptor.lifecycle;
-    out.insert(
-        format!("{product_name}:lifecycle"),
-        serde_json::json!([{
-            "key": lifecycle_key,
-            "installed": lifecycle.installed,
-            "uninstalled": lifecycle.uninstalled,
-        }]),
-    );
-    Ok(out)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::AppKey;
-    use crate::forge::{ForgeModuleKind, Tokens};
-
-    fn route(key: &'static str, kind: ForgeModuleKind, tokens: Tokens, path: &str) -> ForgeRoute {
-        ForgeRoute {
-            module: ForgeModule {
-                key,
-                endpoint: None,
-                tokens,
-                kind,
-            },
-            path: path.to_owned(),
-        }
-    }
-
-    fn settings() -> ManifestSettings {
-        ManifestSettings::new(
-            ForgeAppId::parse("ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11")
-                .unwrap(),
-        )
-    }
-
-    fn descriptor() -> Descriptor {
-        let mut descriptor = Descriptor::new(
-            AppKey::parse("com.example.app").unwrap(),
-            "App",
-            "https://app.example.com",
-        );
-        descriptor.scopes = vec![Scope::Read, Scope::ActAsUser];
-        descriptor
-            .modules
-            .add_json(
-                "webhooks",
-                serde_json::json!({"event": "jira:issue_created", "url": "/hook"}),
-            )
-            .unwrap();
-        descriptor
-    }
-
-    #[test]
-    fn scopes_map_to_connect_scopes_of_the_product() {
-        let manifest = Manifest::build(&descriptor(), &settings(), &[]).unwrap();
-        assert_eq!(
-            manifest.permissions.scopes,
-            ["act-as-user:connect-jira", "read:connect-jira"]
-        );
-        let json = manifest.to_json();
-        assert_eq!(
-            json["connectModules"]["jira:webhooks"][0]["key"],
-            "webhook-1"
-        );
-        assert_eq!(
-            json["connectModules"]["jira:lifecycle"][0]["installed"],
-            "/installed"
-        );
-        assert_eq!(
-            json["remotes"][0]["operations"],
-            serde_json::json!(["compute", "fetch"])
-        );
-    }
-
-    #[test]
-    fn forge_routes_become_modules_and_token_scopes() {
-        let routes = [
-            route(
-                "notes-remote",
-                ForgeModuleKind::Remote,
-                Tokens {
-                    system: true,
-                    user: true,
-                },
-                "/forge/notes",
-            ),
-            route(
-                "lifecycle",
-                ForgeModuleKind::Trigger {
-                    events: vec!["avi:forge:installed:app"],
-                    filter: Default::default(),
-                    include_fields: vec![],
-                    include_paths: vec![],
-                },
-                Tokens::default(),
-                "/forge/lifecycle",
-            ),
-        ];
-        let manifest = Manifest::build(&descriptor(), &settings(), &routes).unwrap();
-        let json = manifest.to_json();
-        assert_eq!(json["modules"]["endpoint"][1]["key"], "lifecycle-ep");
-        assert_eq!(json["modules"]["trigger"][0]["endpoint"], "lifecycle-ep");
-        assert!(
-            manifest
-                .permissions
-                .scopes
-                .contains(&"read:app-user-token".to_owned())
-        );
-        assert!(manifest.to_yaml().unwrap().contains("appSystemToken"));
-    }
-
-    #[test]
-    fn forge_native_manifests_have_no_connect_side_and_need_a_module() {
-        let mut settings = settings();
-        settings.forge_native = true;
-        settings.extra_scopes = vec!["storage:app".to_owned()];
-        let resolver = |ui| {
-            route(
-                "notes-api",
-                ForgeModuleKind::Resolver { ui },
-                Tokens {
-                    system: true,
-                    user: false,
-                },
-                "/notes",
-            )
-        };
-        assert_eq!(
-            Manifest::build(&descriptor(), &settings, &[resolver(vec![])]),
-            Err(ManifestError::OnlyEndpoints)
-        );
-        let panel = crate::forge::UiModule {
-            kind: crate::forge::UiKind::IssuePanel,
-            key: "notes-panel",
-            resource: "panel",
-            resource_path: "static/panel/",
-            fields: vec![
-                (crate::forge::UiField::Title, "Notes"),
-                (crate::forge::UiField::Icon, "https://x/i.svg"),
-            ],
-        };
-        // Two resolver routes share the endpoint; the UI module names it.
-        let routes = [resolver(vec![panel]), resolver(vec![])];
-        let json = Manifest::build(&descriptor(), &settings, &routes)
-            .unwrap()
-            .to_json();
-        assert!(json["app"].get("connect").is_none());
-        assert!(json.get("connectModules").is_none());
-        assert_eq!(json["modules"]["endpoint"].as_array().unwrap().len(), 1);
-        assert!(json["modules"]["endpoint"][0].get("route").is_none());
-        assert_eq!(
-            json["modules"]["jira:issuePanel"][0]["resolver"]["endpoint"],
-            "notes-api"
-        );
-        assert_eq!(json["resources"][0]["path"], "static/panel");
-        assert_eq!(
-            json["permissions"]["scopes"],
-            serde_json::json!(["read:app-system-token", "storage:app"])
-        );
-        settings.extra_scopes.clear();
-        assert_eq!(
-            Manifest::build(&descriptor(), &settings, &routes),
-            Err(ManifestError::TokenWithoutScopes)
-        );
-    }
-
-    #[test]
-    fn forge_routes_need_compute_and_a_known_runtime() {
-        let routes = [route(
-            "notes",
-            ForgeModuleKind::PreUninstall,
-            Tokens::default(),
-            "/notes",
-        )];
-        let mut settings = settings();
-        settings.remote.operations = vec![Operation::Fetch];
-        assert_eq!(
-            Manifest::build(&descriptor(), &settings, &routes),
-            Err(ManifestError::ComputeRequired)
-        );
-        let mut settings = self::settings();
-        settings.runtime = "python3.12".to_owned();
-        assert!(matches!(
-            Manifest::build(&descriptor(), &settings, &[]),
-            Err(ManifestError::Runtime(_))
-        ));
-    }
-
-    #[test]
-    fn storage_needs_the_eud_flag_and_keys_are_unique() {
-        let mut settings = settings();
-        settings.remote.operations.push(Operation::Storage);
-        assert_eq!(
-            Manifest::build(&descriptor(), &settings, &[]),
-            Err(ManifestError::StorageScope)
-        );
-        let routes = [
-            route(
-                "webhook-1",
-                ForgeModuleKind::Remote,
-                Tokens::default(),
-                "/x",
-            ),
-            route(
-                "bye",
-                ForgeModuleKind::PreUninstall,
-                Tokens::default(),
-                "/bye",
-            ),
-        ];
-        assert_eq!(
-            Manifest::build(&descriptor(), &self::settings(), &routes),
-            Err(ManifestError::DuplicateKey("webhook-1".to_owned()))
-        );
-    }
-}
+mod tests;

@@ -5,6 +5,7 @@
 
 pub mod codegen;
 pub mod forge;
+pub mod forge_kinds;
 pub mod forge_ui;
 pub mod lifecycle;
 pub mod list;

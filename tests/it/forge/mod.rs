@@ -7,6 +7,8 @@ mod attacks;
 mod flows;
 mod manifest;
 mod native;
+mod native_attacks;
+mod native_context;
 mod native_manifest;
 mod storage;
 

@@ -8,7 +8,12 @@
 //! installation id. Keys, values and sizes are checked against the documented limits before
 //! sending; 429 answers are retried by the app's retry policy, as for product calls.
 
+mod entity;
 mod rules;
+mod transaction;
+
+pub use entity::{EntityQuery, EntityStore};
+pub use transaction::Transaction;
 
 pub use crate::http::StorageError;
 pub use rules::{MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH};
@@ -302,21 +307,12 @@ impl ForgeStorage {
     /// The custom entity `name` (declared in the manifest's `app.storage.entities`).
     pub fn entity(&self, name: &str) -> Result<EntityStore<'_>, StorageError> {
         rules::check_entity(name)?;
-        Ok(EntityStore {
-            storage: self,
-            name: name.to_owned(),
-        })
+        Ok(EntityStore::new(self, name.to_owned()))
     }
 
     /// A transaction: writes, deletes and checks applied together or not at all.
     pub fn transaction(&self) -> Transaction<'_> {
-        Transaction {
-            storage: self,
-            set: Vec::new(),
-            delete: Vec::new(),
-            check: Vec::new(),
-            error: None,
-        }
+        Transaction::new(self)
     }
 
     /// Sets several keys in one call (1 to 25): each succeeds or fails on its own.
@@ -431,167 +427,5 @@ impl SecretStore<'_> {
             .call("/secret/delete", &json!({ "key": key }))
             .await
             .map(drop)
-    }
-}
-
-/// A custom entity of [`ForgeStorage::entity`].
-#[derive(Debug)]
-pub struct EntityStore<'a> {
-    storage: &'a ForgeStorage,
-    name: String,
-}
-
-/// A query of a custom entity by one of its indexes ([`EntityStore::query`]).
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EntityQuery {
-    /// The index (declared in the manifest).
-    pub index_name: String,
-    /// The index's partition values, when it has a partition.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partition: Option<Vec<Value>>,
-    /// A range condition on the index's range attribute, e.g.
-    /// `{"condition": "BEGINS_WITH", "values": ["TEST-"]}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub range: Option<Value>,
-    /// `ASC` or `DESC`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sort: Option<String>,
-    /// At most this many entries (1 to 99).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    /// The previous page's cursor.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
-}
-
-impl EntityStore<'_> {
-    /// The entity at `key`, or `None`.
-    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
-        rules::check_key(key)?;
-        self.storage
-            .read(
-                "/entity/get",
-                json!({ "entityName": self.name, "key": key }),
-            )
-            .await
-    }
-
-    /// Sets the entity at `key`.
-    pub async fn set<T: Serialize + ?Sized>(
-        &self,
-        key: &str,
-        value: &T,
-    ) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        let body = json!({ "entityName": self.name, "key": key, "value": rules::value(value)? });
-        self.storage.call("/entity/set", &body).await.map(drop)
-    }
-
-    /// Deletes the entity at `key`.
-    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        self.storage
-            .call(
-                "/entity/delete",
-                &json!({ "entityName": self.name, "key": key }),
-            )
-            .await
-            .map(drop)
-    }
-
-    /// A page of the entities matching `query`.
-    pub async fn query<T: DeserializeOwned>(
-        &self,
-        query: &EntityQuery,
-    ) -> Result<Page<T>, StorageError> {
-        let mut body =
-            serde_json::to_value(query).map_err(|error| StorageError::Serde(error.to_string()))?;
-        body["entityName"] = json!(self.name);
-        if let Some(limit) = query.limit {
-            body["limit"] = json!(limit.clamp(1, MAX_QUERY_LIMIT));
-        }
-        let answer = self
-            .storage
-            .call("/entity/query", &body)
-            .await?
-            .unwrap_or(json!({}));
-        serde_json::from_value(answer).map_err(|error| StorageError::Serde(error.to_string()))
-    }
-}
-
-/// A transaction of [`ForgeStorage::transaction`]: add operations, then
-/// [`commit`](Transaction::commit). At most 25 operations, each key once.
-#[derive(Debug)]
-#[must_use = "a transaction does nothing until `.commit().await`"]
-pub struct Transaction<'a> {
-    storage: &'a ForgeStorage,
-    set: Vec<(String, Value)>,
-    delete: Vec<String>,
-    check: Vec<(String, String, Value)>,
-    error: Option<StorageError>,
-}
-
-impl Transaction<'_> {
-    /// Sets `key` to `value`.
-    pub fn set<T: Serialize + ?Sized>(mut self, key: &str, value: &T) -> Self {
-        match rules::check_key(key).and_then(|()| rules::value(value)) {
-            Ok(value) => self.set.push((key.to_owned(), value)),
-            Err(error) => {
-                self.error.get_or_insert(error);
-            }
-        }
-        self
-    }
-
-    /// Deletes `key`.
-    pub fn delete(mut self, key: &str) -> Self {
-        match rules::check_key(key) {
-            Ok(()) => self.delete.push(key.to_owned()),
-            Err(error) => {
-                self.error.get_or_insert(error);
-            }
-        }
-        self
-    }
-
-    /// Requires entity `entity`'s `key` to meet `conditions` (Forge's condition object, e.g.
-    /// `{"and": [{"property": "version", "condition": "EQUAL_TO", "values": [3]}]}`); the
-    /// transaction fails with [`StorageError::Conflict`] otherwise.
-    pub fn check(mut self, entity: &str, key: &str, conditions: Value) -> Self {
-        match rules::check_entity(entity).and_then(|()| rules::check_key(key)) {
-            Ok(()) => self
-                .check
-                .push((entity.to_owned(), key.to_owned(), conditions)),
-            Err(error) => {
-                self.error.get_or_insert(error);
-            }
-        }
-        self
-    }
-
-    /// Applies every operation, or none.
-    pub async fn commit(self) -> Result<(), StorageError> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        let keys = self
-            .set
-            .iter()
-            .map(|(key, _)| (key.as_str(), None))
-            .chain(self.delete.iter().map(|key| (key.as_str(), None)))
-            .chain(
-                self.check
-                    .iter()
-                    .map(|(entity, key, _)| (key.as_str(), Some(entity.as_str()))),
-            )
-            .collect::<Vec<_>>();
-        rules::check_operations("transaction", keys.into_iter())?;
-        let body = json!({
-            "set": self.set.iter().map(|(key, value)| json!({"key": key, "value": value})).collect::<Vec<_>>(),
-            "delete": self.delete.iter().map(|key| json!({"key": key})).collect::<Vec<_>>(),
-            "check": self.check.iter().map(|(entity, key, conditions)| json!({"entityName": entity, "key": key, "conditions": conditions})).collect::<Vec<_>>(),
-        });
-        self.storage.call("/transaction", &body).await.map(drop)
     }
 }

@@ -10,17 +10,10 @@
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/notes --module notes-api --context issue.key=TEST-1
 //! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
-//! connect-sim forge invoke http://127.0.0.1:3000 /notes --method GET --module notes-panel --module-type jira:issuePanel --context issue.key=TEST-1 --user-token --system-token
-//! connect-sim forge action http://127.0.0.1:3000 /actions/find-notes --endpoint find-notes-api --action find-notes --input issueKey=TEST-1
-//! connect-sim forge event http://127.0.0.1:3000 /events/reindex --endpoint notes-reindex-api --queue notes-reindex --body '{"issueKey":"TEST-1"}' --twice
-//! connect-sim forge webtrigger http://127.0.0.1:3000 /hooks/notes --body '{"ping":1}'
-//! connect-sim forge pre-uninstall http://127.0.0.1:3000 /lifecycle/pre-uninstall --endpoint notes-uninstall-api --module notes-uninstall
-//! connect-sim forge storage list --prefix notes:
 //! ```
 //!
-//! `forge serve` also serves Forge storage (the key-value store REST API, in memory, per
-//! installation); `forge storage` reads and writes it through that API with the
-//! installation's system token, as the app does.
+//! `forge serve` also serves Forge storage; the Forge-native commands (actions, events, web
+//! triggers, pre-uninstall, storage) are in `native`.
 //!
 //! The platform's keys, the app id and the installation live in `connect-sim-forge.json`; the
 //! installation takes the cloud id and URL of the Connect site `connect-sim install` made, so a
@@ -28,9 +21,13 @@
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
+
+mod native;
+
 use connect_testing::{
-    Answer, AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation, KeyPair, new_forge_kid,
+    Answer, ForgeInstallation, ForgePlatform, Invocation, KeyPair, new_forge_kid,
 };
+pub use native::StorageCommand;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -208,34 +205,6 @@ pub enum ForgeCommand {
     },
     /// Show the platform state.
     Status,
-}
-
-/// `connect-sim forge storage ...`.
-#[derive(Subcommand)]
-pub enum StorageCommand {
-    /// List the keys (and values) beginning with --prefix.
-    List {
-        /// The key prefix.
-        #[arg(long, default_value = "")]
-        prefix: String,
-    },
-    /// Print the value of KEY.
-    Get {
-        /// The key.
-        key: String,
-    },
-    /// Set KEY to a JSON value.
-    Set {
-        /// The key.
-        key: String,
-        /// The JSON value (inline or @FILE).
-        value: String,
-    },
-    /// Delete KEY.
-    Delete {
-        /// The key.
-        key: String,
-    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -474,125 +443,11 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             }
             Ok(code)
         }
-        ForgeCommand::Action {
-            app_url,
-            path,
-            endpoint,
-            action,
-            inputs,
-            account_id,
-        } => {
-            let state = ForgeState::load(dir)?;
-            let platform = state.platform().await?;
-            let mut body = serde_json::Map::new();
-            for pair in &inputs {
-                let (name, value) = pair
-                    .split_once('=')
-                    .filter(|(name, _)| !name.is_empty())
-                    .with_context(|| format!("--input `{pair}`: expected NAME=VALUE"))?;
-                let value =
-                    serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value));
-                body.insert(name.to_owned(), value);
-            }
-            let answer = platform
-                .invoke_action(
-                    &url(&app_url, &path)?,
-                    &state.installation(),
-                    &endpoint,
-                    &action,
-                    &serde_json::Value::Object(body),
-                    &account_id,
-                )
-                .await?;
-            Ok(crate::report(&format!("action {action}"), answer))
-        }
-        ForgeCommand::Event {
-            app_url,
-            path,
-            endpoint,
-            queue,
-            job_id,
-            body,
-            retry,
-            twice,
-        } => {
-            let state = ForgeState::load(dir)?;
-            let platform = state.platform().await?;
-            let body = crate::json_body(&body)?;
-            let job_id = job_id.unwrap_or_else(|| {
-                let id = connect_testing::new_installation_id();
-                format!("job-{}", id.rsplit('/').next().unwrap_or(&id))
-            });
-            let target = url(&app_url, &path)?;
-            let mut code = 0;
-            for attempt in 0..if twice { 2 } else { 1 } {
-                let answer = platform
-                    .deliver_event(
-                        &target,
-                        &state.installation(),
-                        &endpoint,
-                        &AsyncDelivery {
-                            queue: &queue,
-                            job_id: &job_id,
-                            body: &body,
-                            retry_count: retry + attempt,
-                        },
-                    )
-                    .await?;
-                let what = if attempt == 0 {
-                    format!("event {job_id}")
-                } else {
-                    format!("event {job_id} again (the app should not run it twice)")
-                };
-                code = crate::report(&what, answer);
-                if code != 0 {
-                    break;
-                }
-            }
-            Ok(code)
-        }
-        ForgeCommand::Webtrigger {
-            app_url,
-            path,
-            method,
-            body,
-            content_type,
-        } => {
-            let state = ForgeState::load(dir)?;
-            let platform = state.platform().await?;
-            let method: reqwest::Method = method
-                .to_ascii_uppercase()
-                .parse()
-                .with_context(|| format!("`{method}` is not an HTTP method"))?;
-            let answer = platform
-                .call_webtrigger(
-                    &url(&app_url, &path)?,
-                    method,
-                    &[("content-type", content_type.as_str())],
-                    body.map(String::into_bytes),
-                )
-                .await?;
-            Ok(crate::report("webtrigger", answer))
-        }
-        ForgeCommand::PreUninstall {
-            app_url,
-            path,
-            endpoint,
-            module,
-        } => {
-            let state = ForgeState::load(dir)?;
-            let platform = state.platform().await?;
-            let answer = platform
-                .pre_uninstall(
-                    &url(&app_url, &path)?,
-                    &state.installation(),
-                    &endpoint,
-                    &module,
-                )
-                .await?;
-            Ok(crate::report("pre-uninstall", answer))
-        }
-        ForgeCommand::Storage { command } => storage(dir, command).await,
+        command @ (ForgeCommand::Action { .. }
+        | ForgeCommand::Event { .. }
+        | ForgeCommand::Webtrigger { .. }
+        | ForgeCommand::PreUninstall { .. }
+        | ForgeCommand::Storage { .. }) => native::run(dir, command).await,
         ForgeCommand::Token { module, expires_in } => {
             let state = ForgeState::load(dir)?;
             let platform = state.platform().await?;
@@ -639,71 +494,7 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
     }
 }
 
-/// `forge storage ...`: the KVS REST API of `forge serve`, with the installation's system
-/// token.
-async fn storage(dir: &Path, command: StorageCommand) -> anyhow::Result<i32> {
-    let state = ForgeState::load(dir)?;
-    let platform = state.platform().await?;
-    let token = platform.system_token_for(&state.installation());
-    let (path, body) = match &command {
-        StorageCommand::List { prefix } => (
-            "query",
-            serde_json::json!({"where": [{"property": "key", "condition": "BEGINS_WITH", "values": [prefix]}], "limit": 99}),
-        ),
-        StorageCommand::Get { key } => ("get", serde_json::json!({ "key": key })),
-        StorageCommand::Set { key, value } => (
-            "set",
-            serde_json::json!({"key": key, "value": crate::json_body(value)?}),
-        ),
-        StorageCommand::Delete { key } => ("delete", serde_json::json!({ "key": key })),
-    };
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/forge/storage/kvs/v1/{path}",
-            state.api_origin()
-        ))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .with_context(|| {
-            format!(
-                "no Forge platform at {}: run `connect-sim forge serve` first",
-                state.api_origin()
-            )
-        })?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    match (&command, status.as_u16()) {
-        (StorageCommand::List { .. }, 200) => {
-            let page: serde_json::Value = serde_json::from_str(&text)?;
-            for entry in page["data"].as_array().into_iter().flatten() {
-                println!(
-                    "{}\t{}",
-                    entry["key"].as_str().unwrap_or_default(),
-                    entry["value"]
-                );
-            }
-            Ok(0)
-        }
-        (StorageCommand::Get { .. }, 200) => {
-            let entry: serde_json::Value = serde_json::from_str(&text)?;
-            println!("{}", entry["value"]);
-            Ok(0)
-        }
-        (StorageCommand::Get { key }, 404) => {
-            println!("no value at `{key}`");
-            Ok(1)
-        }
-        (_, 200..=299) => Ok(0),
-        (_, _) => {
-            println!("storage {path}: {status} {text}");
-            Ok(1)
-        }
-    }
-}
-
-fn url(app_url: &str, path: &str) -> anyhow::Result<String> {
+pub(crate) fn url(app_url: &str, path: &str) -> anyhow::Result<String> {
     if !path.starts_with('/') {
         bail!("PATH must start with `/`, e.g. /forge/myself");
     }

@@ -1,0 +1,181 @@
+//! The Forge platform's calls to a Forge-native app's backend modules: async event deliveries,
+//! Rovo action calls, pre-uninstall, and web trigger calls; and what its storage holds.
+
+use super::model::uuid;
+use super::{AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation};
+use crate::host::{Answer, HostError};
+use serde_json::{Value, json};
+
+impl ForgePlatform {
+    /// Delivers an async event as Forge delivers it to a consumer's endpoint: a backend FIT
+    /// naming `endpoint_key`, the system token, and the envelope `{"body", "jobId",
+    /// "eventId", "queueName"}` (plus `retryContext` on a retry, `retry_count` > 0).
+    pub async fn deliver_event(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        endpoint_key: &str,
+        event: &AsyncDelivery<'_>,
+    ) -> Result<Answer, HostError> {
+        let mut envelope = json!({
+            "body": event.body,
+            "jobId": event.job_id,
+            "eventId": uuid(),
+            "queueName": event.queue,
+        });
+        if event.retry_count > 0 {
+            envelope["retryContext"] = json!({
+                "retryCount": event.retry_count,
+                "retryReason": "FUNCTION_RETRY_REQUEST",
+                "retryData": null,
+            });
+        }
+        let invocation = Invocation {
+            system_token: true,
+            backend: true,
+            body: Some(envelope),
+            ..Invocation::default()
+        };
+        self.invoke(
+            url,
+            reqwest::Method::POST,
+            installation,
+            endpoint_key,
+            &invocation,
+        )
+        .await
+    }
+
+    /// Calls a Rovo action's endpoint as an agent does: a FIT with the user as `principal`,
+    /// and the inputs as top-level keys of the body plus `context {cloudId, moduleKey, jira |
+    /// confluence}` (what the function payload documents).
+    pub async fn invoke_action(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        endpoint_key: &str,
+        action_key: &str,
+        inputs: &Value,
+        account_id: &str,
+    ) -> Result<Answer, HostError> {
+        let mut body = inputs.clone();
+        if let Value::Object(object) = &mut body {
+            object.insert(
+                "context".to_owned(),
+                json!({"cloudId": installation.cloud_id, "moduleKey": action_key}),
+            );
+        }
+        let invocation = Invocation {
+            system_token: true,
+            principal: Some(account_id.to_owned()),
+            backend: true,
+            body: Some(body),
+            ..Invocation::default()
+        };
+        self.invoke(
+            url,
+            reqwest::Method::POST,
+            installation,
+            endpoint_key,
+            &invocation,
+        )
+        .await
+    }
+
+    /// Forge's pre-uninstall call: a backend FIT naming `endpoint_key`, the system token, and
+    /// `{"context": {"cloudId", "moduleKey"}, "contextToken"}`.
+    pub async fn pre_uninstall(
+        &self,
+        url: &str,
+        installation: &ForgeInstallation,
+        endpoint_key: &str,
+        module_key: &str,
+    ) -> Result<Answer, HostError> {
+        let invocation = Invocation {
+            system_token: true,
+            backend: true,
+            body: Some(json!({
+                "context": {"cloudId": installation.cloud_id, "moduleKey": module_key},
+                "contextToken": uuid(),
+            })),
+            ..Invocation::default()
+        };
+        self.invoke(
+            url,
+            reqwest::Method::POST,
+            installation,
+            endpoint_key,
+            &invocation,
+        )
+        .await
+    }
+
+    /// A web trigger call as Forge forwards it to a container: the caller's raw request
+    /// (method, headers, body) without a token. Forge authenticates no web trigger caller.
+    pub async fn call_webtrigger(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, HostError> {
+        let mut request = self.http.request(method, url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        Answer::from(request.send().await?).await
+    }
+}
+
+/// What the simulated Forge storage holds, for tests' assertions.
+impl ForgePlatform {
+    /// A copy of `installation`'s key-value store.
+    pub fn storage(
+        &self,
+        installation: &ForgeInstallation,
+    ) -> std::collections::BTreeMap<String, Value> {
+        self.lock()
+            .storage
+            .get(&installation.installation_id)
+            .map(|store| store.kvs.clone())
+            .unwrap_or_default()
+    }
+
+    /// A copy of `installation`'s secret store.
+    pub fn secrets(
+        &self,
+        installation: &ForgeInstallation,
+    ) -> std::collections::BTreeMap<String, Value> {
+        self.lock()
+            .storage
+            .get(&installation.installation_id)
+            .map(|store| store.secrets.clone())
+            .unwrap_or_default()
+    }
+
+    /// A copy of `installation`'s custom entity `name`.
+    pub fn entities(
+        &self,
+        installation: &ForgeInstallation,
+        name: &str,
+    ) -> std::collections::BTreeMap<String, Value> {
+        self.lock()
+            .storage
+            .get(&installation.installation_id)
+            .and_then(|store| store.entities.get(name).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Sets `key` in `installation`'s key-value store, as if the app had.
+    pub fn put_storage(&self, installation: &ForgeInstallation, key: &str, value: Value) {
+        self.lock()
+            .storage
+            .entry(installation.installation_id.clone())
+            .or_default()
+            .kvs
+            .insert(key.to_owned(), value);
+    }
+}

@@ -1,0 +1,173 @@
+//! What a Forge-native handler sees and leaves behind: the UI context accessors of a resolver
+//! call, static web trigger answers, and Forge's trace ids in its log lines and outbound calls.
+
+use super::native::{Notes, json_of};
+use atlassian_connect::prelude::*;
+use connect_testing::Invocation;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A log sink for one test on a current-thread runtime (the server's tasks run on it too).
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let notes = Notes::start().await;
+    let trace = "463ac35c9f6413ad48485a3953bb6124";
+    // Storage refuses the (expired) system token: the handler fails, and says so in the log.
+    notes.platform.set_product_token_ttl(-60);
+    let invocation = Invocation {
+        system_token: true,
+        principal: Some("557058:alice".to_owned()),
+        trace_id: Some(trace.to_owned()),
+        ..Invocation::default()
+    }
+    .with_context("issue.key", "TEST-1");
+    let answer = notes
+        .platform
+        .invoke(
+            &notes.url("/notes"),
+            reqwest::Method::GET,
+            &notes.installation,
+            "notes-panel",
+            &invocation,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    let calls = notes.platform.api_calls();
+    assert!(!calls.is_empty());
+    assert!(
+        calls
+            .iter()
+            .all(|call| call.trace_id.as_deref() == Some(trace)),
+        "{calls:?}"
+    );
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let failure = text
+        .lines()
+        .find(|line| line.contains("502") || line.contains("storage"))
+        .unwrap_or_else(|| panic!("no log line of the failure: {text}"));
+    assert!(failure.contains(trace), "{failure}");
+    assert!(!text.contains(&notes.platform.system_token_for(&notes.installation)[..40]));
+}
+
+/// A resolver that reports every UI accessor, a static web trigger, and the module Forge
+/// wants besides endpoints.
+#[forge::issue_glance(
+    key = "ctx-glance",
+    title = "Context",
+    label = "Context",
+    resource = "ctx",
+    resource_path = "ui/ctx"
+)]
+#[forge::resolver(endpoint = "ctx-api", path = "/ctx", method = GET, user_token)]
+async fn context_probe(forge: ForgeContext) -> Json<Value> {
+    Json(json!({
+        "issueKey": forge.issue_key(),
+        "issueId": forge.issue_id(),
+        "projectKey": forge.project_key(),
+        "contentId": forge.content_id(),
+        "spaceKey": forge.space_key(),
+        "localId": forge.local_id(),
+        "moduleKey": forge.ui_module_key(),
+        "accountId": forge.account_id(),
+        "moduleType": forge.module_type(),
+        "extension": forge.extension().cloned(),
+    }))
+}
+
+#[forge::webtrigger(key = "ctx-hook", path = "/ctx/hook", outputs = ["ok|200|text/plain|Thanks", "refused|403"])]
+async fn static_hook(body: Json<Value>) -> atlassian_connect::forge::WebtriggerOutput {
+    atlassian_connect::forge::WebtriggerOutput(if body.0["ping"].is_null() {
+        "refused"
+    } else {
+        "ok"
+    })
+}
+
+#[tokio::test]
+async fn ui_accessors_and_static_web_trigger_answers() {
+    let app = App::new("com.example.ctx", "Context")
+        .forge_native()
+        .forge_scopes(["read:jira-work"])
+        .handlers(handlers![context_probe, static_hook]);
+    let probe = Notes::serve(app).await;
+    let invocation = Invocation {
+        user_token: true,
+        principal: Some("557058:carol".to_owned()),
+        module_type: Some("jira:issueGlance".to_owned()),
+        ..Invocation::default()
+    }
+    .with_context("issue.key", "TEST-9")
+    .with_context("issue.id", "10009")
+    .with_context("project.key", "TEST");
+    let answer = probe
+        .platform
+        .invoke(
+            &probe.url("/ctx"),
+            reqwest::Method::GET,
+            &probe.installation,
+            "ctx-glance",
+            &invocation,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let seen = json_of(&answer);
+    assert_eq!(seen["issueKey"], "TEST-9");
+    assert_eq!(seen["issueId"], "10009");
+    assert_eq!(seen["projectKey"], "TEST");
+    assert_eq!(seen["contentId"], Value::Null);
+    assert_eq!(seen["moduleKey"], "ctx-glance");
+    assert_eq!(seen["accountId"], "557058:carol");
+    assert_eq!(seen["moduleType"], "jira:issueGlance");
+    assert_eq!(seen["extension"]["issue"]["key"], "TEST-9");
+    let hook = |body: &'static [u8]| {
+        let platform = &probe.platform;
+        let url = probe.url("/ctx/hook");
+        async move {
+            platform
+                .call_webtrigger(
+                    &url,
+                    reqwest::Method::POST,
+                    &[("content-type", "application/json")],
+                    Some(body.to_vec()),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        json_of(&hook(br#"{"ping": 1}"#).await),
+        json!({"outputKey": "ok"})
+    );
+    assert_eq!(
+        json_of(&hook(br#"{}"#).await),
+        json!({"outputKey": "refused"})
+    );
+}
