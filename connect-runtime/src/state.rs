@@ -100,6 +100,8 @@ pub struct Requirements {
     pub(crate) forge_scopes: Vec<&'static str>,
     /// An extractor needs the app's system token (`system_token` on the attribute).
     pub(crate) system_token: Option<&'static str>,
+    /// An extractor needs a verified Forge invocation (a web trigger may come without one).
+    pub(crate) forge_invocation: Option<&'static str>,
 }
 
 impl Requirements {
@@ -107,6 +109,12 @@ impl Requirements {
     pub(crate) fn forge_system_token(&mut self, name: &'static str, scope: &'static str) {
         self.forge_scopes.push(scope);
         self.system_token.get_or_insert(name);
+        self.forge_invocation(name);
+    }
+
+    /// Declares that extractor `name` needs a verified Forge invocation.
+    pub(crate) fn forge_invocation(&mut self, name: &'static str) {
+        self.forge_invocation.get_or_insert(name);
     }
 
     /// Declares that a value of type `T` must have been given to `App::state`.

@@ -14,6 +14,7 @@
 //! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> cargo run --example notes
 //! ```
 
+use atlassian_connect::ClientError;
 use atlassian_connect::forge::{AsyncEvent, ForgeStorage};
 use atlassian_connect::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,7 @@ fn notes_key(issue_key: &str) -> String {
 
 /// One writer per issue at a time within this process, so that two notes added at once are
 /// both kept (storage has no compare-and-set for plain keys; run one instance, or accept that
-/// two instances may race).
+/// two instances may race). An issue's lock lives only while someone writes.
 #[derive(Default)]
 pub struct IssueLocks(tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
 
@@ -62,20 +63,66 @@ impl IssueLocks {
     async fn of(&self, issue_key: &str) -> Arc<tokio::sync::Mutex<()>> {
         Arc::clone(self.0.lock().await.entry(issue_key.to_owned()).or_default())
     }
+
+    /// Forgets `issue_key`'s lock when no other writer holds or waits for it (`lock` being
+    /// the caller's own handle).
+    async fn release(&self, issue_key: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut locks = self.0.lock().await;
+        // The map's handle and the caller's: nobody else has it, and nobody can take it
+        // while the map is locked.
+        if Arc::strong_count(&lock) <= 2 {
+            locks.remove(issue_key);
+        }
+    }
+}
+
+/// Whether `key` looks like a Jira issue key (`TEST-1`): checked before it goes into a URL.
+fn is_issue_key(key: &str) -> bool {
+    key.split_once('-').is_some_and(|(project, number)| {
+        project.starts_with(|c: char| c.is_ascii_uppercase())
+            && project
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// Whether the calling user can see issue `key`: Jira, asked as that user, answers for it.
+/// This is the authorization: the issue key comes from the browser (the panel's context) or
+/// from a language model (the action's input), and says only what the user asked about.
+async fn user_sees(jira: &ForgeClient, key: &str) -> Result<bool, AppError> {
+    let found = jira
+        .as_user()
+        .get(format!("/rest/api/3/issue/{key}"))
+        .query([("fields", "id")])
+        .send()
+        .await;
+    match found {
+        Ok(_) => Ok(true),
+        Err(ClientError::Status { status, .. }) if matches!(status.as_u16(), 403 | 404) => {
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 async fn read_notes(kvs: &ForgeStorage, issue_key: &str) -> Result<Vec<Note>, AppError> {
     Ok(kvs.get(&notes_key(issue_key)).await?.unwrap_or_default())
 }
 
-/// The issue of the panel the call comes from. The UI context comes from the browser: it says
-/// which issue the user looks at, not what they may do (the notes are the app's own data,
-/// shown to whoever can open the issue's panel).
-fn panel_issue(forge: &ForgeContext) -> Result<String, AppError> {
-    forge
+/// The issue of the panel the call comes from, if the calling user can see it. The UI context
+/// comes from the browser: it says which issue the user looks at, not what they may do, so
+/// Jira is asked, as the user, whether they can see it.
+async fn panel_issue(forge: &ForgeContext, jira: &ForgeClient) -> Result<String, AppError> {
+    let key = forge
         .issue_key()
-        .map(str::to_owned)
-        .ok_or_else(|| AppError::bad_request("this call does not come from an issue's panel"))
+        .filter(|key| is_issue_key(key))
+        .ok_or_else(|| AppError::bad_request("this call does not come from an issue's panel"))?;
+    if !user_sees(jira, key).await? {
+        return Err(AppError::status(StatusCode::NOT_FOUND, "no such issue"));
+    }
+    Ok(key.to_owned())
 }
 
 /// `GET /notes`: the notes of the panel's issue.
@@ -86,9 +133,13 @@ fn panel_issue(forge: &ForgeContext) -> Result<String, AppError> {
     resource = "panel",
     resource_path = "examples/notes/panel/build"
 )]
-#[forge::resolver(endpoint = "notes-api", path = "/notes", method = GET, system_token)]
-async fn list_notes(forge: ForgeContext, kvs: ForgeStorage) -> Result<Json<IssueNotes>, AppError> {
-    let issue_key = panel_issue(&forge)?;
+#[forge::resolver(endpoint = "notes-api", path = "/notes", method = GET, system_token, user_token)]
+async fn list_notes(
+    forge: ForgeContext,
+    jira: ForgeClient,
+    kvs: ForgeStorage,
+) -> Result<Json<IssueNotes>, AppError> {
+    let issue_key = panel_issue(&forge, &jira).await?;
     let notes = read_notes(&kvs, &issue_key).await?;
     Ok(Json(IssueNotes { issue_key, notes }))
 }
@@ -101,14 +152,15 @@ pub struct NewNote {
 }
 
 /// `POST /notes`: adds a note by the calling user to the panel's issue.
-#[forge::resolver(endpoint = "notes-api", path = "/notes", method = POST, system_token)]
+#[forge::resolver(endpoint = "notes-api", path = "/notes", method = POST, system_token, user_token)]
 async fn add_note(
     forge: ForgeContext,
+    jira: ForgeClient,
     kvs: ForgeStorage,
     locks: State<IssueLocks>,
     new: Json<NewNote>,
 ) -> Result<(StatusCode, Json<Note>), AppError> {
-    let issue_key = panel_issue(&forge)?;
+    let issue_key = panel_issue(&forge, &jira).await?;
     let author = forge
         .account_id()
         .ok_or_else(|| AppError::bad_request("a note needs a signed-in user"))?
@@ -131,10 +183,20 @@ async fn add_note(
             .map_err(|_| AppError::status(StatusCode::INTERNAL_SERVER_ERROR, "clock"))?,
     };
     let lock = locks.of(&issue_key).await;
-    let _writing = lock.lock().await;
-    let mut notes = read_notes(&kvs, &issue_key).await?;
-    notes.push(note.clone());
-    kvs.set(&notes_key(&issue_key), &notes).await?;
+    let written = {
+        let _writing = lock.lock().await;
+        match read_notes(&kvs, &issue_key).await {
+            Ok(mut notes) => {
+                notes.push(note.clone());
+                kvs.set(&notes_key(&issue_key), &notes)
+                    .await
+                    .map_err(AppError::from)
+            }
+            Err(error) => Err(error),
+        }
+    };
+    locks.release(&issue_key, lock).await;
+    written?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 
@@ -148,7 +210,8 @@ pub struct FindNotes {
     pub issue_key: String,
 }
 
-/// The `find-notes` Rovo action: the notes of an issue (none for an unknown issue).
+/// The `find-notes` Rovo action: the notes of an issue the user can see (none for an unknown
+/// issue, or one the user cannot see: the principal decides, not the model's input).
 #[forge::action(
     key = "find-notes",
     verb = GET,
@@ -156,14 +219,20 @@ pub struct FindNotes {
     description = "Finds the notes written on a Jira issue",
     endpoint = "find-notes-api",
     path = "/actions/find-notes",
-    system_token
+    system_token,
+    user_token
 )]
 async fn find_notes(
     input: Json<FindNotes>,
+    jira: ForgeClient,
     kvs: ForgeStorage,
 ) -> Result<Json<IssueNotes>, AppError> {
     let issue_key = input.0.issue_key;
-    let notes = read_notes(&kvs, &issue_key).await?;
+    let notes = if is_issue_key(&issue_key) && user_sees(&jira, &issue_key).await? {
+        read_notes(&kvs, &issue_key).await?
+    } else {
+        Vec::new()
+    };
     Ok(Json(IssueNotes { issue_key, notes }))
 }
 
@@ -225,6 +294,8 @@ pub fn app() -> App {
         .description("Notes on Jira issues, in Forge storage")
         .forge_native()
         .product(Product::Jira)
+        // The OAuth 2.0 scope of reading an issue as the user (`user_sees`).
+        .forge_scopes(["read:jira-work"])
         .state(IssueLocks::default())
         .rovo_mcp("notes-mcp", "Notes", ["find-notes"])
         .handlers(handlers![

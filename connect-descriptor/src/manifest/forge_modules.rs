@@ -393,7 +393,8 @@ fn add_raw(
     }
     if let Some(resolver) = object.get("resolver") {
         match resolver.get("endpoint").and_then(Value::as_str) {
-            Some(endpoint) if endpoints.contains_key(endpoint) => {}
+            // Only a resolver endpoint: a UI module's token must not reach a backend route.
+            Some(endpoint) if endpoints.get(endpoint).is_some_and(|(_, shared)| *shared) => {}
             Some(endpoint) => {
                 return Err(ManifestError::UnknownEndpoint {
                     module: key.to_owned(),

@@ -98,7 +98,7 @@ pub enum ManifestError {
     NoModules,
     /// A module names an endpoint the app does not have.
     #[error(
-        "module `{module}` names resolver endpoint `{endpoint}`, which no `#[forge::resolver]` or `#[forge::remote]` handler declares"
+        "module `{module}` names resolver endpoint `{endpoint}`, which no `#[forge::resolver]` handler declares"
     )]
     UnknownEndpoint {
         /// The module's key.

@@ -92,9 +92,17 @@ fn ensure_installed(dir: &Path) -> Result<(), Error> {
         "installing @forge/manifest {VALIDATOR_VERSION} into {} (once)...",
         dir.display()
     );
+    // npm's own output goes to stderr: stdout carries only the report.
     let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--loglevel=error",
+        ])
         .current_dir(dir)
+        .stdout(std::io::stderr())
         .status()?;
     if !status.success() || !dir.join("node_modules/@forge/manifest").exists() {
         return Err(Error::Check(format!(
@@ -112,18 +120,20 @@ pub fn check_file(manifest: &Path) -> Result<Vec<Finding>, Error> {
     }
     let dir = validator_dir()?;
     ensure_installed(&dir)?;
-    let script = std::env::temp_dir().join(format!(
-        "atlassian-connect-validate-{}.js",
-        std::process::id()
-    ));
-    std::fs::write(&script, SCRIPT)?;
-    let output = Command::new("node")
-        .arg(&script)
+    // The script goes to Node on stdin: no file another user could swap.
+    let mut child = Command::new("node")
+        .arg("-")
         .arg(std::path::absolute(manifest)?)
         .env("NODE_PATH", dir.join("node_modules"))
-        .output();
-    let _ = std::fs::remove_file(&script);
-    let output = output?;
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        stdin.write_all(SCRIPT.as_bytes())?;
+    }
+    let output = child.wait_with_output()?;
     if !output.status.success() {
         return Err(Error::Check(format!(
             "the validator could not run: {}",

@@ -6,14 +6,14 @@
 
 use super::build::ConnectApp;
 use super::filters::{authorization, forge_tokens, raw_query};
-use super::forge::{EVENT_BUDGET, is_installed_event};
+use super::forge::{EVENT_BUDGET, Seen, is_installed_event};
 use super::table::{Delivery, ForgeTarget, Found, Route, Target};
 use crate::auth::AuthError;
 use crate::auth::invocation::ForgeTokens;
 use crate::auth::query::QueryParams;
 use crate::auth::verifier::{QshRule, RequestTarget};
 use crate::error::{ConnectError, recover};
-use crate::handler::forge_event::job_id;
+use crate::handler::forge_event::delivery_key;
 use crate::handler::{ConnectRequest, ForgeContext, Verified};
 use crate::http::body::read_limited;
 use crate::http::{AppError, IntoResponse, Response};
@@ -313,25 +313,31 @@ where
     let delivery_id = match target.delivery {
         Delivery::Invocation => {
             // Forge mints one token per invocation (invokeRemote does not retry): a token seen
-            // before is a replay. Its jti is kept as long as a handled delivery's.
-            match forge.claim(&format!("invocation:{}", invocation.claims().jti)) {
-                Some(claim) => claim.handled(),
-                None => return Err(ConnectError::Unauthorized(AuthError::ForgeReplay)),
+            // before is a replay.
+            if !forge.first_use(&invocation.claims().jti) {
+                return Err(ConnectError::Unauthorized(AuthError::ForgeReplay));
             }
             None
         }
         Delivery::Token => Some(invocation.claims().jti.clone()),
-        Delivery::Job => Some(match job_id(&body) {
-            Some(job) => format!("job:{}:{job}", invocation.claims().app.installation_id),
+        Delivery::Job => Some(match delivery_key(&body) {
+            Some(key) => format!("job:{}:{key}", invocation.claims().app.installation_id),
             None => invocation.claims().jti.clone(),
         }),
     };
     let claim = match &delivery_id {
         Some(id) => match forge.claim(id) {
-            Some(claim) => Some(claim),
-            None => {
-                tracing::info!(delivery = ?id, "Forge delivery already handled; acknowledged");
+            Ok(claim) => Some(claim),
+            Err(Seen::Handled) => {
+                tracing::info!("Forge delivery already handled; acknowledged");
                 return Ok(duplicate_delivery());
+            }
+            Err(Seen::InProgress) => {
+                tracing::info!("Forge delivery being handled; Forge is asked to retry");
+                return Ok(crate::http::error_response(
+                    StatusCode::CONFLICT,
+                    "this delivery is being handled: try again later",
+                ));
             }
         },
         None => None,

@@ -91,6 +91,17 @@ pub enum Error {
     /// `manifest --check` could not run the validator, or the validator found errors.
     #[error("{0}")]
     Check(String),
+    /// A web trigger handler takes an extractor that needs a verified invocation, which a web
+    /// trigger call may not carry.
+    #[error(
+        "handler `{handler}` is a web trigger and takes `{extractor}`, which needs a Forge Invocation Token that a web trigger call may not carry: take `Option<ForgeContext>` (or `Option<ForgeStorage>`) instead"
+    )]
+    WebtriggerNeedsInvocation {
+        /// The handler.
+        handler: &'static str,
+        /// The extractor.
+        extractor: &'static str,
+    },
     /// The manifest could not be rendered.
     #[error("YAML: {0}")]
     Yaml(String),

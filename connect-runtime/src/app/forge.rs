@@ -1,46 +1,70 @@
-//! What a built app keeps for its Forge routes: the FIT verifier and the record of handled
-//! trigger deliveries.
+//! What a built app keeps for its Forge routes: the FIT verifier, the record of deliveries
+//! (trigger deliveries by `jti`, async events by job and event) and the tokens already used
+//! for invocations.
 //!
 //! Forge retries an event delivery (up to 4 times, 60 s apart) on any non-2xx answer or a
-//! timeout, and documents no event id; the FIT's `jti` identifies a delivery. A delivery whose
-//! `jti` was handled successfully is acknowledged without running the handler again. The
-//! record is bounded (a moka cache with a size cap and a TTL well beyond a FIT's 25 s life),
-//! and a handler that fails, panics or is cancelled (Forge hung up) releases its claim, so
-//! the same delivery runs again.
+//! timeout. A delivery that was handled successfully is acknowledged without running the
+//! handler again. One that is being handled right now (Forge gave up waiting and delivered
+//! again) is answered 409, so that Forge tries later rather than taking it as done: if the
+//! first run then fails, the event is not lost. A handler that fails, panics or is cancelled
+//! releases its claim, so the same delivery runs again. Both records are bounded moka caches
+//! with a TTL well beyond a FIT's life, kept apart so that a burst of invocations cannot push
+//! delivery claims out.
 //!
-//! Forge's own retries (60 s later) carry a fresh token, so they are new deliveries: handlers
-//! make their effects idempotent by installation, event and entity, and can read
-//! `retryContext` through `ForgeContext::retry_count`.
+//! Forge's own retries of a trigger (60 s later) carry a fresh token, so they are new
+//! deliveries: handlers make their effects idempotent by installation, event and entity, and
+//! can read `retryContext` through `ForgeContext::retry_count`.
 
 use crate::auth::invocation::InvocationVerifier;
 use connect_descriptor::forge::INSTALLED_EVENT;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Deliveries remembered at once.
 const MAX_REMEMBERED_DELIVERIES: u64 = 100_000;
-/// How long a handled `jti` is remembered: a replayed FIT expires long before.
+/// How long a handled delivery is remembered: a replayed FIT expires long before.
 const DELIVERY_MEMORY: Duration = Duration::from_secs(10 * 60);
+/// Invocation tokens remembered at once.
+const MAX_REMEMBERED_TOKENS: u64 = 500_000;
+/// How long a used invocation token is remembered: longer than the longest FIT the verifier
+/// accepts (300 s) plus its leeway, so a replay is refused for as long as the token is valid.
+const TOKEN_MEMORY: Duration = Duration::from_secs(6 * 60);
 /// Forge's budget for answering an event delivery.
 pub(crate) const EVENT_BUDGET: Duration = Duration::from_secs(5);
 
 /// The Forge side of a built app (present when `FORGE_APP_ID` is set).
 pub(crate) struct ForgeRuntime {
     pub(crate) verifier: InvocationVerifier,
-    deliveries: moka::sync::Cache<String, ()>,
+    /// Deliveries by id; the flag says whether the handler succeeded (else it is running).
+    deliveries: moka::sync::Cache<String, Arc<AtomicBool>>,
+    /// Invocation tokens (`jti`) already used.
+    used_tokens: moka::sync::Cache<String, ()>,
+}
+
+/// Why a delivery was not claimed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// Its handler succeeded: acknowledge it.
+    Handled,
+    /// Its handler is running: ask Forge to try again later.
+    InProgress,
 }
 
 /// The claim of a delivery being handled: released when dropped, unless
 /// [`Claim::handled`] kept it (a failed, panicking or cancelled handler runs again on the
-/// next delivery of the same `jti`).
+/// next delivery of the same id).
 pub(crate) struct Claim<'a> {
     runtime: &'a ForgeRuntime,
-    jti: String,
+    id: String,
+    done: Arc<AtomicBool>,
     handled: bool,
 }
 
 impl Claim<'_> {
-    /// The handler succeeded: the `jti` stays recorded.
+    /// The handler succeeded: the delivery stays recorded as handled.
     pub(crate) fn handled(mut self) {
+        self.done.store(true, Ordering::Release);
         self.handled = true;
     }
 }
@@ -48,7 +72,7 @@ impl Claim<'_> {
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
         if !self.handled {
-            self.runtime.deliveries.invalidate(&self.jti);
+            self.runtime.deliveries.invalidate(&self.id);
         }
     }
 }
@@ -61,21 +85,38 @@ impl ForgeRuntime {
                 .max_capacity(MAX_REMEMBERED_DELIVERIES)
                 .time_to_live(DELIVERY_MEMORY)
                 .build(),
+            used_tokens: moka::sync::Cache::builder()
+                .max_capacity(MAX_REMEMBERED_TOKENS)
+                .time_to_live(TOKEN_MEMORY)
+                .build(),
         }
     }
 
-    /// Claims delivery `jti` (atomically: of two concurrent deliveries one runs), or `None`
-    /// when it was handled (or is being handled) already.
-    pub(crate) fn claim(&self, jti: &str) -> Option<Claim<'_>> {
-        self.deliveries
-            .entry_by_ref(jti)
-            .or_insert(())
-            .is_fresh()
-            .then(|| Claim {
+    /// Claims delivery `id` (atomically: of two concurrent deliveries one runs), or says why
+    /// not: handled already, or being handled.
+    pub(crate) fn claim(&self, id: &str) -> Result<Claim<'_>, Seen> {
+        let entry = self
+            .deliveries
+            .entry_by_ref(id)
+            .or_insert_with(|| Arc::new(AtomicBool::new(false)));
+        if entry.is_fresh() {
+            return Ok(Claim {
                 runtime: self,
-                jti: jti.to_owned(),
+                id: id.to_owned(),
+                done: entry.into_value(),
                 handled: false,
-            })
+            });
+        }
+        if entry.value().load(Ordering::Acquire) {
+            Err(Seen::Handled)
+        } else {
+            Err(Seen::InProgress)
+        }
+    }
+
+    /// Records invocation token `jti` as used; `false` when it was used before (a replay).
+    pub(crate) fn first_use(&self, jti: &str) -> bool {
+        self.used_tokens.entry_by_ref(jti).or_insert(()).is_fresh()
     }
 }
 
@@ -107,16 +148,18 @@ mod tests {
         )
         .unwrap();
         let runtime = ForgeRuntime::new(verifier);
-        let first = runtime.claim("a").expect("new");
-        assert!(runtime.claim("a").is_none(), "being handled");
+        let first = runtime.claim("a").ok().expect("new");
+        assert_eq!(runtime.claim("a").err(), Some(Seen::InProgress));
         first.handled();
-        assert!(runtime.claim("a").is_none(), "handled");
-        let failed = runtime.claim("b").expect("new");
+        assert_eq!(runtime.claim("a").err(), Some(Seen::Handled));
+        let failed = runtime.claim("b").ok().expect("new");
         drop(failed);
         assert!(
-            runtime.claim("b").is_some(),
+            runtime.claim("b").is_ok(),
             "a failed or cancelled handler is released"
         );
+        assert!(runtime.first_use("t"));
+        assert!(!runtime.first_use("t"), "a replayed token");
     }
 
     #[test]

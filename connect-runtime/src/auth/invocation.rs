@@ -168,7 +168,7 @@ pub struct ForgeTokens {
     /// The calling user's token.
     pub user: Option<String>,
     /// The invocation's trace, for log lines and outbound calls.
-    pub trace: Option<B3>,
+    pub(crate) trace: Option<B3>,
 }
 
 impl InvocationVerifier {

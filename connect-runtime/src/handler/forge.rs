@@ -294,6 +294,10 @@ impl FromRequest<ForgeInvocation> for ForgeContext {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
         Ok(request.verified_forge()?.clone())
     }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_invocation("ForgeContext");
+    }
 }
 
 /// On a web trigger, whose caller may come without a Forge Invocation Token: `None` then.
@@ -311,6 +315,10 @@ impl FromRequest<ForgeInvocation> for ForgeClient {
         )
         .map_err(ConnectError::from)?)
     }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_invocation("ForgeClient");
+    }
 }
 
 impl FromRequest<ForgeInvocation> for ForgeStorage {
@@ -325,5 +333,29 @@ impl FromRequest<ForgeInvocation> for ForgeStorage {
 
     fn declare(requirements: &mut Requirements) {
         requirements.forge_system_token("ForgeStorage", "storage:app");
+    }
+}
+
+/// On a web trigger, whose caller may come without a Forge Invocation Token: `None` then.
+impl FromRequest<ForgeInvocation> for Option<ForgeStorage> {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        match request.forge() {
+            Some(forge) => {
+                let client =
+                    ForgeClient::new(Arc::clone(&request.core.outbound), forge.invocation())
+                        .map_err(ConnectError::from)?;
+                Ok(Some(
+                    ForgeStorage::new(&client).map_err(ConnectError::from)?,
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_scopes.push("storage:app");
+        requirements
+            .system_token
+            .get_or_insert("Option<ForgeStorage>");
     }
 }

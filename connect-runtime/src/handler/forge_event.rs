@@ -110,20 +110,37 @@ struct Envelope<T> {
     retry_context: Option<RetryContext>,
 }
 
-/// The job id of a delivery body, for the de-duplication of deliveries.
-pub(crate) fn job_id(body: &[u8]) -> Option<String> {
+/// What identifies one event of a delivery body, for the de-duplication of deliveries: its
+/// job and its `eventId` (a push of several events shares one job id), or the job and a hash
+/// of the event's `body` when Forge sends no event id. `None` without a job id.
+pub(crate) fn delivery_key(body: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
-    struct JobId {
-        #[serde(rename = "jobId")]
+    #[serde(rename_all = "camelCase")]
+    struct Ids {
         job_id: String,
+        #[serde(default)]
+        event_id: Option<String>,
+        #[serde(default)]
+        body: serde_json::Value,
     }
-    serde_json::from_slice::<JobId>(body)
-        .ok()
-        .map(|job| job.job_id)
+    let ids: Ids = serde_json::from_slice(body).ok()?;
+    let event = match ids.event_id {
+        Some(event_id) => format!("event:{event_id}"),
+        None => {
+            use sha2::Digest as _;
+            let canonical = serde_json::to_vec(&ids.body).unwrap_or_default();
+            format!(
+                "body:{}",
+                hex::encode(&sha2::Sha256::digest(&canonical)[..16])
+            )
+        }
+    };
+    Some(format!("{}:{event}", ids.job_id))
 }
 
 impl<T> AsyncEvent<T> {
-    /// The job id Forge gave the push (the same for every delivery of the event).
+    /// The job id Forge gave the push (shared by the events of one push, and by every
+    /// delivery of each).
     pub fn job_id(&self) -> &str {
         &self.job_id
     }
@@ -159,6 +176,10 @@ impl<T: DeserializeOwned + Send> FromRequest<ForgeInvocation> for AsyncEvent<T> 
             retry_context: envelope.retry_context,
         })
     }
+
+    fn declare(requirements: &mut crate::state::Requirements) {
+        requirements.forge_invocation("AsyncEvent");
+    }
 }
 
 #[cfg(test)]
@@ -166,12 +187,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn job_ids_are_read_from_the_envelope() {
+    fn deliveries_are_told_apart_by_job_and_event() {
+        let key = |body: &[u8]| delivery_key(body);
         assert_eq!(
-            job_id(br#"{"body":{},"jobId":"j-1"}"#).as_deref(),
-            Some("j-1")
+            key(br#"{"body":{},"jobId":"j-1","eventId":"e-1"}"#).as_deref(),
+            Some("j-1:event:e-1")
         );
-        assert_eq!(job_id(br#"{"body":{}}"#), None);
-        assert_eq!(job_id(b"not json"), None);
+        // One push, two events: two deliveries.
+        assert_ne!(
+            key(br#"{"body":{},"jobId":"j-1","eventId":"e-1"}"#),
+            key(br#"{"body":{},"jobId":"j-1","eventId":"e-2"}"#)
+        );
+        // Without event ids, the event's body tells them apart, whatever the retry context.
+        let a = key(br#"{"body":{"n":1},"jobId":"j-1"}"#);
+        assert_ne!(a, key(br#"{"body":{"n":2},"jobId":"j-1"}"#));
+        assert_eq!(
+            a,
+            key(br#"{"body":{"n":1},"jobId":"j-1","retryContext":{"retryCount":1}}"#)
+        );
+        assert_eq!(key(br#"{"body":{}}"#), None);
+        assert_eq!(key(b"not json"), None);
     }
 }

@@ -63,6 +63,10 @@ impl FromRequest<ForgeInvocation> for Licensed {
         }
         Ok(Licensed)
     }
+
+    fn declare(requirements: &mut crate::state::Requirements) {
+        requirements.forge_invocation("Licensed");
+    }
 }
 
 /// A rule naming the product permission a [`Require`] guard checks, from the verified request.

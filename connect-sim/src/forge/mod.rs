@@ -120,6 +120,9 @@ pub enum ForgeCommand {
         /// The job id (a fresh one by default).
         #[arg(long)]
         job_id: Option<String>,
+        /// The event id (`<job id>-event` by default: one event per job).
+        #[arg(long)]
+        event_id: Option<String>,
         /// The event body (JSON, inline or @FILE).
         #[arg(long, default_value = "{}")]
         body: String,

@@ -89,6 +89,7 @@ pub(super) async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32
             endpoint,
             queue,
             job_id,
+            event_id,
             body,
             retry,
             twice,
@@ -111,6 +112,7 @@ pub(super) async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32
                         &AsyncDelivery {
                             queue: &queue,
                             job_id: &job_id,
+                            event_id: event_id.as_deref(),
                             body: &body,
                             retry_count: retry + attempt,
                         },

@@ -109,6 +109,17 @@ pub(super) fn api_answer(
         )
         .into_response();
     }
+    if state
+        .not_found
+        .iter()
+        .any(|hidden| path.starts_with(hidden.as_str()))
+    {
+        return warp::reply::with_status(
+            warp::reply::json(&json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."]})),
+            StatusCode::NOT_FOUND,
+        )
+        .into_response();
+    }
     let myself = (product == "jira" && path == "/rest/api/3/myself")
         || (product == "confluence" && path == "/wiki/rest/api/user/current");
     if myself {

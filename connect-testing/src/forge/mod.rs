@@ -42,6 +42,8 @@ struct PlatformState {
     storage: std::collections::BTreeMap<String, storage::Store>,
     /// How long minted system and user tokens live (seconds; negative: already expired).
     product_token_ttl: i64,
+    /// Product API paths (prefixes) answered 404, as for an issue the caller cannot see.
+    not_found: Vec<String>,
 }
 
 /// The simulated Forge platform. Give the app `FORGE_JWKS_URL` = [`jwks_url`](Self::jwks_url)
@@ -96,6 +98,7 @@ impl ForgePlatform {
             rate_limited: 0,
             storage: std::collections::BTreeMap::new(),
             product_token_ttl: 3600,
+            not_found: Vec::new(),
         }));
         let jwks_state = Arc::clone(&state);
         let jwks = warp::get()
@@ -237,6 +240,12 @@ impl ForgePlatform {
     /// Answers the next `count` product API calls with 429 and `Retry-After: 1`.
     pub fn rate_limit_next(&self, count: usize) {
         self.lock().rate_limited = count;
+    }
+
+    /// Answers product API paths beginning with `path` (below `/ex/{product}/{cloudId}`, e.g.
+    /// `/rest/api/3/issue/SECRET-1`) with 404, as Jira does for an issue the caller cannot see.
+    pub fn answer_not_found(&self, path: &str) {
+        self.lock().not_found.push(path.to_owned());
     }
 
     /// The `displayName` `/rest/api/3/myself` answers.

@@ -84,8 +84,10 @@ pub struct ForgeApiCall {
 pub struct AsyncDelivery<'a> {
     /// The queue's name.
     pub queue: &'a str,
-    /// The job id (the same for every delivery of one push).
+    /// The job id (shared by the events of one push, and by every delivery of each).
     pub job_id: &'a str,
+    /// The event's id (`<job id>-event` when `None`: one event per job).
+    pub event_id: Option<&'a str>,
     /// The pushed object.
     pub body: &'a Value,
     /// 0 for the first delivery; Forge's retries carry `retryContext.retryCount`.

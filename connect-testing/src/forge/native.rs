@@ -20,7 +20,9 @@ impl ForgePlatform {
         let mut envelope = json!({
             "body": event.body,
             "jobId": event.job_id,
-            "eventId": uuid(),
+            "eventId": event
+                .event_id
+                .map_or_else(|| format!("{}-event", event.job_id), str::to_owned),
             "queueName": event.queue,
         });
         if event.retry_count > 0 {
@@ -46,7 +48,8 @@ impl ForgePlatform {
         .await
     }
 
-    /// Calls a Rovo action's endpoint as an agent does: a FIT with the user as `principal`,
+    /// Calls a Rovo action's endpoint as an agent does: a FIT with the user as `principal`
+    /// (and the user's and the system token),
     /// and the inputs as top-level keys of the body plus `context {cloudId, moduleKey, jira |
     /// confluence}` (what the function payload documents).
     pub async fn invoke_action(
@@ -67,6 +70,7 @@ impl ForgePlatform {
         }
         let invocation = Invocation {
             system_token: true,
+            user_token: true,
             principal: Some(account_id.to_owned()),
             backend: true,
             body: Some(body),

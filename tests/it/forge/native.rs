@@ -73,6 +73,7 @@ impl Notes {
     ) -> Answer {
         let mut invocation = Invocation {
             system_token: true,
+            user_token: true,
             principal: Some(user.to_owned()),
             module_type: Some("jira:issuePanel".to_owned()),
             body,
@@ -129,6 +130,7 @@ impl Notes {
                 &AsyncDelivery {
                     queue: "notes-reindex",
                     job_id,
+                    event_id: None,
                     body: &json!({ "issueKey": issue }),
                     retry_count,
                 },
@@ -230,6 +232,59 @@ async fn invalid_notes_and_calls_without_an_issue_are_refused() {
         stored.len(),
         1,
         "only the valid note was stored: {stored:?}"
+    );
+}
+
+#[tokio::test]
+async fn issues_the_user_cannot_see_are_neither_listed_nor_written_nor_found() {
+    let notes = Notes::start().await;
+    assert_eq!(
+        notes.add("SECRET-1", "557058:alice", "hidden").await.status,
+        201
+    );
+    notes
+        .platform
+        .answer_not_found("/rest/api/3/issue/SECRET-1");
+    let listed = notes
+        .panel(
+            reqwest::Method::GET,
+            Some("SECRET-1"),
+            "557058:mallory",
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, 404, "{}", listed.body);
+    assert!(!listed.body.contains("hidden"));
+    let added = notes.add("SECRET-1", "557058:mallory", "sneaky").await;
+    assert_eq!(added.status, 404, "{}", added.body);
+    // The action's input names the issue; the principal cannot see it: no notes.
+    assert_eq!(
+        json_of(&notes.find("SECRET-1").await),
+        json!({"issueKey": "SECRET-1", "notes": []})
+    );
+    // A key that is no issue key never reaches a URL.
+    let traversal = notes
+        .panel(
+            reqwest::Method::GET,
+            Some("../../admin"),
+            "557058:mallory",
+            None,
+        )
+        .await;
+    assert_eq!(traversal.status, 400, "{}", traversal.body);
+    assert_eq!(
+        json_of(&notes.find("TEST-1/../../x").await)["notes"],
+        json!([])
+    );
+    let stored = notes.platform.storage(&notes.installation);
+    assert_eq!(stored["notes:SECRET-1"].as_array().unwrap().len(), 1);
+    assert!(
+        notes
+            .platform
+            .api_calls()
+            .iter()
+            .all(|call| !call.path.contains("..")),
+        "a bad key reached the product API"
     );
 }
 

@@ -82,7 +82,8 @@ impl Notes {
             .header(
                 "x-forge-oauth-system",
                 self.platform.system_token_for(&self.installation),
-            );
+            )
+            .header("x-forge-oauth-user", self.platform.user_token());
         if !target.body.is_null() {
             request = request.json(&target.body);
         }

@@ -42,6 +42,7 @@ async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
     notes.platform.set_product_token_ttl(-60);
     let invocation = Invocation {
         system_token: true,
+        user_token: true,
         principal: Some("557058:alice".to_owned()),
         trace_id: Some(trace.to_owned()),
         ..Invocation::default()
@@ -70,9 +71,9 @@ async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     let failure = text
         .lines()
-        .find(|line| line.contains("502") || line.contains("storage"))
+        .find(|line| line.contains("handler failed"))
         .unwrap_or_else(|| panic!("no log line of the failure: {text}"));
-    assert!(failure.contains(trace), "{failure}");
+    assert!(failure.contains(trace), "{failure}\n---\n{text}");
     assert!(!text.contains(&notes.platform.system_token_for(&notes.installation)[..40]));
 }
 
@@ -170,4 +171,99 @@ async fn ui_accessors_and_static_web_trigger_answers() {
         json_of(&hook(br#"{}"#).await),
         json!({"outputKey": "refused"})
     );
+}
+
+static EVENT_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A consumer that takes `sleepMs` to handle an event, and counts its runs.
+#[forge::consumer(key = "slow", queue = "slow", path = "/slow")]
+async fn slow(event: atlassian_connect::forge::AsyncEvent<Value>) -> StatusCode {
+    let sleep = event.body["sleepMs"].as_u64().unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(sleep)).await;
+    EVENT_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    StatusCode::OK
+}
+
+#[tokio::test]
+async fn events_of_one_push_all_run_and_a_delivery_in_progress_is_not_acknowledged() {
+    use connect_testing::AsyncDelivery;
+    use std::sync::atomic::Ordering;
+    let app = App::new("com.example.slow", "Slow")
+        .forge_native()
+        .handlers(handlers![slow]);
+    let probe = Notes::serve(app).await;
+    let url = probe.url("/slow");
+    let deliver = |event_id: &'static str, sleep_ms: u64| {
+        let (platform, installation, url) = (&probe.platform, &probe.installation, url.clone());
+        async move {
+            platform
+                .deliver_event(
+                    &url,
+                    installation,
+                    "slow-ep",
+                    &AsyncDelivery {
+                        queue: "slow",
+                        job_id: "job-1",
+                        event_id: Some(event_id),
+                        body: &json!({ "sleepMs": sleep_ms }),
+                        retry_count: 0,
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let before = EVENT_RUNS.load(Ordering::SeqCst);
+    // Two events of one push (one job id): both run.
+    assert_eq!(deliver("e-1", 0).await.status, 200);
+    assert_eq!(deliver("e-2", 0).await.status, 200);
+    assert_eq!(EVENT_RUNS.load(Ordering::SeqCst), before + 2);
+    // A redelivery while the first run is still going is not acknowledged (Forge retries it),
+    // and once the first run succeeded, a redelivery is acknowledged without running.
+    let (first, second) = tokio::join!(deliver("e-3", 400), async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        deliver("e-3", 0).await
+    });
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert!(json_of(&second)["message"].is_string());
+    assert_eq!(deliver("e-3", 0).await.status, 200);
+    assert_eq!(EVENT_RUNS.load(Ordering::SeqCst), before + 3);
+}
+
+#[test]
+fn web_trigger_handlers_cannot_require_an_invocation_and_raw_modules_only_name_resolvers() {
+    use atlassian_connect::store::MemoryStore;
+    #[forge::webtrigger(key = "needs-fit", path = "/needs-fit")]
+    async fn needs_fit(forge: ForgeContext) -> StatusCode {
+        let _ = forge;
+        StatusCode::OK
+    }
+    let build = |app: App| {
+        app.build(
+            super::native::native_config_for_build(),
+            Arc::new(MemoryStore::default()),
+        )
+        .map(drop)
+        .unwrap_err()
+        .to_string()
+    };
+    let error = build(
+        App::new("com.example.hook", "Hook")
+            .forge_native()
+            .handlers(handlers![needs_fit]),
+    );
+    assert!(error.contains("take `Option<ForgeContext>`"), "{error}");
+    // A raw UI module may name a resolver endpoint only, not a backend module's endpoint.
+    let error = build(
+        App::new("com.example.raw", "Raw")
+            .forge_native()
+            .handlers(handlers![slow])
+            .forge_resource("raw", "ui/raw")
+            .forge_module(
+                "jira:issueAction",
+                json!({"key": "raw-action", "title": "Raw", "resource": "raw", "resolver": {"endpoint": "slow-ep"}}),
+            ),
+    );
+    assert!(error.contains("`slow-ep`"), "{error}");
 }

@@ -82,8 +82,8 @@ impl EntityStore<'_> {
         &self,
         query: &EntityQuery,
     ) -> Result<Page<T>, StorageError> {
-        let mut body =
-            serde_json::to_value(query).map_err(|error| StorageError::Serde(error.to_string()))?;
+        let mut body = serde_json::to_value(query)
+            .map_err(|error| super::undecodable::<EntityQuery>(&error))?;
         body["entityName"] = json!(self.name);
         if let Some(limit) = query.limit {
             body["limit"] = json!(limit.clamp(1, MAX_QUERY_LIMIT));
@@ -93,6 +93,6 @@ impl EntityStore<'_> {
             .call("/entity/query", &body)
             .await?
             .unwrap_or(json!({}));
-        serde_json::from_value(answer).map_err(|error| StorageError::Serde(error.to_string()))
+        serde_json::from_value(answer).map_err(|error| super::undecodable::<Page<T>>(&error))
     }
 }

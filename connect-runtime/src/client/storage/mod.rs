@@ -28,6 +28,19 @@ use warp::http::StatusCode;
 /// The path of the key-value store API below the origin.
 const KVS: &str = "/forge/storage/kvs/v1";
 
+/// A stored value or an answer that is not what the caller asked for. The message names the
+/// type and where decoding stopped, never the value (serde's own message quotes it, and a
+/// secret's value must not reach a log line).
+pub(super) fn undecodable<T>(error: &serde_json::Error) -> StorageError {
+    StorageError::Serde(format!(
+        "the stored data is not a `{}` ({:?} error at line {}, column {})",
+        std::any::type_name::<T>(),
+        error.classify(),
+        error.line(),
+        error.column()
+    ))
+}
+
 /// Forge's error body.
 #[derive(Deserialize, Default)]
 struct ErrorBody {
@@ -169,7 +182,7 @@ impl ForgeStorage {
             } else {
                 Some(
                     serde_json::from_slice(response.bytes())
-                        .map_err(|error| StorageError::Serde(error.to_string()))?,
+                        .map_err(|error| undecodable::<Value>(&error))?,
                 )
             });
         }
@@ -201,7 +214,7 @@ impl ForgeStorage {
             Ok(Some(mut answer)) => match answer.get_mut("value").map(Value::take) {
                 Some(value) => serde_json::from_value(value)
                     .map(Some)
-                    .map_err(|error| StorageError::Serde(error.to_string())),
+                    .map_err(|error| undecodable::<T>(&error)),
                 None => Ok(None),
             },
             Ok(None) => Ok(None),
@@ -251,7 +264,9 @@ impl ForgeStorage {
         rules::check_key(key)?;
         match self.call("/delete", &json!({ "key": key })).await {
             Err(StorageError::Forge { status, code, .. })
-                if status == StatusCode::NOT_FOUND || code == "KEY_NOT_FOUND" =>
+                if status == StatusCode::NOT_FOUND
+                    || code == "KEY_NOT_FOUND"
+                    || code == "NOT_FOUND" =>
             {
                 Ok(())
             }
@@ -259,7 +274,7 @@ impl ForgeStorage {
         }
     }
 
-    /// One page of the keys beginning with `prefix`, at most `limit` (1 to
+    /// One page of the keys beginning with `prefix` (every key for `""`), at most `limit` (1 to
     /// [`MAX_QUERY_LIMIT`]) entries, after `cursor` (the previous page's).
     pub async fn query<T: DeserializeOwned>(
         &self,
@@ -267,16 +282,19 @@ impl ForgeStorage {
         limit: usize,
         cursor: Option<&str>,
     ) -> Result<Page<T>, StorageError> {
-        rules::check_key(prefix)?;
-        let mut body = json!({
-            "where": [{"property": "key", "condition": "BEGINS_WITH", "values": [prefix]}],
-            "limit": limit.clamp(1, MAX_QUERY_LIMIT),
-        });
+        let mut body = json!({ "limit": limit.clamp(1, MAX_QUERY_LIMIT) });
+        // An empty prefix lists every key (no `where`, as `@forge/kvs` sends it); any other
+        // is checked as a key.
+        if !prefix.is_empty() {
+            rules::check_key(prefix)?;
+            body["where"] =
+                json!([{"property": "key", "condition": "BEGINS_WITH", "values": [prefix]}]);
+        }
         if let Some(cursor) = cursor {
             body["after"] = json!(cursor);
         }
         let answer = self.call("/query", &body).await?.unwrap_or(json!({}));
-        serde_json::from_value(answer).map_err(|error| StorageError::Serde(error.to_string()))
+        serde_json::from_value(answer).map_err(|error| undecodable::<Page<T>>(&error))
     }
 
     /// Every key beginning with `prefix`, page by page.
@@ -346,8 +364,7 @@ impl ForgeStorage {
         found
             .into_iter()
             .map(|entry| {
-                serde_json::from_value(entry)
-                    .map_err(|error| StorageError::Serde(error.to_string()))
+                serde_json::from_value(entry).map_err(|error| undecodable::<Entry<T>>(&error))
             })
             .collect()
     }

@@ -59,8 +59,13 @@ pub(crate) fn check_entity(name: &str) -> Result<(), StorageError> {
 pub(crate) fn value<T: serde::Serialize + ?Sized>(
     value: &T,
 ) -> Result<serde_json::Value, StorageError> {
-    let json =
-        serde_json::to_value(value).map_err(|error| StorageError::Serde(error.to_string()))?;
+    // The category only: serde's message may quote the value.
+    let json = serde_json::to_value(value).map_err(|error| {
+        StorageError::Serde(format!(
+            "the value cannot be stored as JSON ({:?} error)",
+            error.classify()
+        ))
+    })?;
     let size = serde_json::to_vec(&json)
         .map(|bytes| bytes.len())
         .unwrap_or(usize::MAX);
