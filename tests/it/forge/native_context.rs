@@ -7,39 +7,33 @@ use connect_testing::Invocation;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// A log sink for one test on a current-thread runtime (the server's tasks run on it too).
-#[derive(Clone, Default)]
-struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
+/// The notes example as its own process (its own logging, as users run it), failing a call
+/// on storage: the log line of the failure and every outbound call carry Forge's trace ids.
+#[tokio::test]
 async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let notes = Notes::start().await;
+    use connect_testing::{
+        AppProcess, ForgeInstallation, ForgePlatform, example_binary, free_port,
+    };
+    let platform = ForgePlatform::start(super::APP_ID).await.unwrap();
+    let port = free_port().unwrap();
+    let app = AppProcess::spawn(
+        &example_binary("notes"),
+        &[
+            ("PORT", port.to_string()),
+            ("CONNECT_BASE_URL", "https://notes.example.com".into()),
+            ("DATABASE_URL", "memory://".into()),
+            ("FORGE_APP_ID", super::APP_ID.into()),
+            ("FORGE_JWKS_URL", platform.jwks_url()),
+            ("FORGE_ALLOWED_API_HOSTS", "127.0.0.1".into()),
+            ("RUST_LOG", "info".into()),
+        ],
+    )
+    .unwrap();
+    app.wait_for_log("listening", std::time::Duration::from_secs(20))
+        .expect("the example never listened");
     let trace = "463ac35c9f6413ad48485a3953bb6124";
     // Storage refuses the (expired) system token: the handler fails, and says so in the log.
-    notes.platform.set_product_token_ttl(-60);
+    platform.set_product_token_ttl(-3600);
     let invocation = Invocation {
         system_token: true,
         user_token: true,
@@ -48,19 +42,19 @@ async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
         ..Invocation::default()
     }
     .with_context("issue.key", "TEST-1");
-    let answer = notes
-        .platform
+    let installation = ForgeInstallation::jira("traced");
+    let answer = platform
         .invoke(
-            &notes.url("/notes"),
+            &format!("http://127.0.0.1:{port}/notes"),
             reqwest::Method::GET,
-            &notes.installation,
+            &installation,
             "notes-panel",
             &invocation,
         )
         .await
         .unwrap();
     assert_eq!(answer.status, 502, "{}", answer.body);
-    let calls = notes.platform.api_calls();
+    let calls = platform.api_calls();
     assert!(!calls.is_empty());
     assert!(
         calls
@@ -68,13 +62,14 @@ async fn forge_trace_ids_reach_log_lines_and_outbound_calls() {
             .all(|call| call.trace_id.as_deref() == Some(trace)),
         "{calls:?}"
     );
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    let failure = text
-        .lines()
-        .find(|line| line.contains("handler failed"))
-        .unwrap_or_else(|| panic!("no log line of the failure: {text}"));
-    assert!(failure.contains(trace), "{failure}\n---\n{text}");
-    assert!(!text.contains(&notes.platform.system_token_for(&notes.installation)[..40]));
+    let failure = app
+        .wait_for_log("handler failed", std::time::Duration::from_secs(10))
+        .expect("no log line of the failure");
+    assert!(failure.contains(trace), "{failure}");
+    let logs = app
+        .drain_log(std::time::Duration::from_millis(200))
+        .join("\n");
+    assert!(!logs.contains("eyJ"), "a token reached the log: {logs}");
 }
 
 /// A resolver that reports every UI accessor, a static web trigger, and the module Forge
