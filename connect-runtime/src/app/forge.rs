@@ -148,11 +148,11 @@ mod tests {
         )
         .unwrap();
         let runtime = ForgeRuntime::new(verifier);
-        let first = runtime.claim("a").ok().expect("new");
+        let first = runtime.claim("a").expect("new");
         assert_eq!(runtime.claim("a").err(), Some(Seen::InProgress));
         first.handled();
         assert_eq!(runtime.claim("a").err(), Some(Seen::Handled));
-        let failed = runtime.claim("b").ok().expect("new");
+        let failed = runtime.claim("b").expect("new");
         drop(failed);
         assert!(
             runtime.claim("b").is_ok(),
