@@ -183,9 +183,9 @@ pub use connect_macros::forge_action as action;
 
 /// An async event consumer (`modules.consumer`): Forge delivers each event pushed to `queue`
 /// by POST to `path`, in the envelope `{"body", "jobId", "eventId", "queueName",
-/// "retryContext"}`; the handler reads it with [`AsyncEvent<T>`]. A delivery whose job was
-/// handled successfully is acknowledged without running again; any answer other than 2xx
-/// makes Forge retry.
+/// "retryContext"}`; the handler reads it with [`AsyncEvent<T>`]. An event (job and event
+/// id) handled successfully is acknowledged without running again; one still being handled
+/// is answered 409; any answer other than 2xx makes Forge retry.
 ///
 /// ```
 /// use atlassian_connect::prelude::*;
