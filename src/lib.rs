@@ -11,7 +11,7 @@
 //! | [`policy::Jwt`] | `/enabled`, `/disabled`, module pages, webhooks, `auth = jwt` routes | HS256 with the tenant's secret, `qsh` of the request |
 //! | [`policy::ContextJwt`] | `auth = context` routes | as `Jwt`, `qsh` may be `context-qsh` |
 //! | [`policy::Public`] | `auth = none` routes, the descriptor | none |
-//! | [`policy::ForgeInvocation`] | `#[forge::remote]`, `#[forge::trigger]`, `#[forge::scheduled_trigger]` | RS256 Forge Invocation Token, key from the Forge JWKS, `aud` = `FORGE_APP_ID` |
+//! | [`policy::ForgeInvocation`] | every `#[forge::...]` route: remotes, UI resolvers, triggers, actions, consumers, pre-uninstall (web triggers: when a token is sent) | RS256 Forge Invocation Token, key from the Forge JWKS, `aud` = `FORGE_APP_ID`, used once for an invocation |
 //!
 //! ```no_run
 //! use atlassian_connect::prelude::*;
@@ -36,7 +36,9 @@
 //! tour.
 //!
 //! The crate root holds what an app names; [`prelude`] what handlers and `main` name;
-//! [`extract`] what a custom extractor or guard needs; [`forge`] the Forge side; [`config`]
+//! [`extract`] what a custom extractor or guard needs; [`forge`] the Forge side (Forge
+//! Remote routes, UI modules, Rovo actions, async events, web triggers, Forge storage, and
+//! Forge-native apps with `App::forge_native`); [`config`]
 //! and [`store`] the settings and tenant storage. Three error types: [`AppError`] (handlers),
 //! [`Error`] (building and running an app), [`ClientError`] (calls to the product).
 #![warn(missing_docs)]
@@ -71,7 +73,7 @@ pub use warp;
 pub mod prelude {
     pub use crate::config::ServerSettings;
     pub use crate::extract::{Licensed, Query};
-    pub use crate::forge::{ForgeClient, ForgeContext};
+    pub use crate::forge::{AsyncEvent, ForgeClient, ForgeContext, ForgeStorage};
     pub use crate::{
         App, AppError, ConnectApp, ConnectConfig, Context, Exit, HostClient, Html, IntoResponse,
         Json, Product, Scope, State, Tenant, WarpReply, connect, forge, handlers,
