@@ -30,10 +30,11 @@
 
 pub use connect_descriptor::manifest::WillMigrate;
 pub use connect_runtime::forge::{
-    ActionSchema, AsyncEvent, BatchOutcome, EntityQuery, EntityStore, Entry, FitApp, FitClaims,
-    FitEnvironment, FitModule, ForgeClient, ForgeContext, ForgeStorage, KeyPolicy, MAX_KEY_LEN,
-    MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page, RetryContext,
-    SecretStore, SetOptions, StorageError, Transaction, Ttl, TtlUnit, WebtriggerOutput,
+    ActionSchema, AsyncEvent, BatchOutcome, ContainerResources, EntityQuery, EntityStore, Entry,
+    FitApp, FitClaims, FitEnvironment, FitModule, ForgeClient, ForgeContainer, ForgeContext,
+    ForgeStorage, KeyPolicy, MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES,
+    MAX_VALUE_DEPTH, Page, RetryContext, SecretStore, SetOptions, StorageError, Transaction, Ttl,
+    TtlUnit, WebtriggerOutput,
 };
 
 /// A Forge Remote endpoint (`modules.endpoint` of the manifest), invoked by Forge with a FIT.

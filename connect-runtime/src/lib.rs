@@ -82,8 +82,10 @@ pub mod extract {
     pub use crate::handler::{ConnectRequest, HookRequest};
 }
 
-/// Forge: the extractors of `#[forge::...]` routes and the verified Forge Invocation Token.
+/// Forge: the extractors of `#[forge::...]` routes, the verified Forge Invocation Token, and
+/// the Forge Container an app runs as.
 pub mod forge {
+    pub use crate::app::ForgeContainer;
     pub use crate::auth::invocation::{FitApp, FitClaims, FitEnvironment, FitModule};
     pub use crate::client::ForgeClient;
     pub use crate::client::storage::{
@@ -95,6 +97,7 @@ pub mod forge {
     pub use crate::handler::forge_event::{
         ActionSchema, AsyncEvent, RetryContext, WebtriggerOutput,
     };
+    pub use connect_descriptor::forge::container::ContainerResources;
 }
 
 /// Items the macros' generated code, the `connect-testing` crate and the framework's own tests

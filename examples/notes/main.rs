@@ -15,7 +15,7 @@
 //! ```
 
 use atlassian_connect::ClientError;
-use atlassian_connect::forge::{AsyncEvent, ForgeStorage};
+use atlassian_connect::forge::{AsyncEvent, ForgeContainer, ForgeStorage};
 use atlassian_connect::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -298,6 +298,9 @@ pub fn app() -> App {
         .forge_scopes(["read:jira-work"])
         .state(IssueLocks::default())
         .rovo_mcp("notes-mcp", "Notes", ["find-notes"])
+        // On Atlassian's hosting (`manifest --container`): service and container `notes`,
+        // 250m CPU and 512Mi memory.
+        .forge_container(ForgeContainer::new("notes"))
         .handlers(handlers![
             list_notes,
             add_note,

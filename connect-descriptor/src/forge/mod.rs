@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub mod action;
+pub mod container;
 pub mod module;
 pub mod ui;
 
@@ -233,6 +234,24 @@ pub enum ForgeError {
         /// Why.
         reason: &'static str,
     },
+    /// A service or container key breaks its rule.
+    #[error(
+        "service or container key `{0}` is invalid: use 1 to 25 of a-z 0-9 -, starting with a letter and not ending with -, e.g. `notes`"
+    )]
+    ServiceKey(String),
+    /// An image tag breaks its rule.
+    #[error(
+        "image tag `{0}` is invalid: use 1 to 127 of a-z A-Z 0-9 - _ ., starting and ending with a letter or digit, and not `latest` (Forge's tags are immutable)"
+    )]
+    ImageTag(String),
+    /// A CPU/memory pair Forge does not offer.
+    #[error(
+        "container resources `{0}` are not offered by Forge: use one of 4000m/16Gi, 4000m/8Gi, 2000m/4Gi, 1000m/2Gi, 500m/1Gi, 250m/512Mi, 125m/256Mi, 60m/128Mi, 30m/64Mi"
+    )]
+    ContainerResources(String),
+    /// A health route that is not `/` or `/a/b`.
+    #[error("health route `{0}` is invalid: use `/` or `/segment/...` of a-z A-Z 0-9 - _")]
+    HealthPath(String),
     /// A scheduled trigger interval other than fiveMinute, hour, day or week.
     #[error("`{0}` is not a scheduled trigger interval: use `fiveMinute`, `hour`, `day` or `week`")]
     Interval(String),

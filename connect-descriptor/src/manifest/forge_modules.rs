@@ -68,7 +68,14 @@ pub(super) fn build(
                 endpoints.insert(endpoint_key.clone(), (modules.endpoint.len(), shared));
                 modules.endpoint.push(Endpoint {
                     key: endpoint_key.clone(),
-                    remote: REMOTE_KEY.to_owned(),
+                    remote: match &settings.container {
+                        Some(_) => None,
+                        None => Some(REMOTE_KEY.to_owned()),
+                    },
+                    service: settings
+                        .container
+                        .as_ref()
+                        .map(|container| container.service.clone()),
                     route: module.has_route().then(|| EndpointRoute {
                         path: route.path.clone(),
                     }),

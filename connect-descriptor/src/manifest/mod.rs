@@ -29,11 +29,11 @@ pub use connect_side::{connect_scope, infer_product};
 
 pub use forge_modules::{MAX_MCP_NAME, MAX_MCP_TOOLS};
 pub use model::{
-    Action, AppStorage, ConnectSection, ConnectToForgeMigration, Consumer, Enabled, Endpoint,
-    EndpointAuth, EndpointRoute, ForgeModules, Licensing, Manifest, ManifestApp, PayloadInclude,
-    Permissions, PreUninstall, Remote, RemoteStorage, Resource, RovoMcp, Runtime, ScheduledTrigger,
-    Trigger, TriggerFilter, TriggerPayload, Webtrigger, WebtriggerOutput, WebtriggerResponse,
-    WillMigrate,
+    Action, AppStorage, ConnectSection, ConnectToForgeMigration, Consumer, Container, Enabled,
+    Endpoint, EndpointAuth, EndpointRoute, ForgeModules, Health, Licensing, Manifest, ManifestApp,
+    PayloadInclude, Permissions, PreUninstall, Remote, RemoteStorage, Resource, ResourcesReserved,
+    RovoMcp, Runtime, Scaling, ScheduledTrigger, Service, Trigger, TriggerFilter, TriggerPayload,
+    Webtrigger, WebtriggerOutput, WebtriggerResponse, WillMigrate,
 };
 
 /// The runtime the manifest declares. An app served by a remote has no Forge functions, but
@@ -138,6 +138,19 @@ pub enum ManifestError {
         "the app's Forge routes ask for tokens (`system_token`, `user_token`) but the app has no scope to use them with: add the OAuth scopes of its calls with `App::forge_scopes([...])` (`ForgeStorage` adds `storage:app` itself), or remove the token flags"
     )]
     TokenWithoutScopes,
+    /// A Forge Container runs a Forge-native app only: Connect modules need a remote.
+    #[error(
+        "only a Forge-native app (`App::forge_native`) runs as a Forge Container: Connect modules need a remote"
+    )]
+    ContainerNeedsForgeNative,
+    /// `scaling` with `max` below 1 or below `min`.
+    #[error("container scaling min {min}, max {max}: max must be at least 1 and at least min")]
+    Scaling {
+        /// `min`.
+        min: u32,
+        /// `max`.
+        max: u32,
+    },
     /// A custom entity without a valid `name` or without `attributes`.
     #[error(
         "custom entity `{0}` needs a `name` of 3 to 60 of a-z 0-9 : - _ . (not starting with - _ ., no `..`) and an `attributes` object"
@@ -223,6 +236,63 @@ pub struct ManifestSettings {
     pub migration: Option<MigrationSettings>,
     /// `app.storage.entities`: the custom entities of Forge storage.
     pub entities: Vec<Value>,
+    /// The Forge Container the app runs as: `services` instead of `remotes`, and endpoints on
+    /// the service.
+    pub container: Option<ContainerSettings>,
+}
+
+/// The Forge Container service of an app (`manifest --container`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSettings {
+    /// The service's key.
+    pub service: String,
+    /// Its container's key.
+    pub container: String,
+    /// The image tag (`FORGE_IMAGE_TAG`).
+    pub tag: String,
+    /// What the container reserves.
+    pub resources: crate::forge::container::ContainerResources,
+    /// The health route Forge probes (the app's `/healthz`).
+    pub health_path: String,
+    /// `scaling {min, max}`, when set.
+    pub scaling: Option<(u32, u32)>,
+}
+
+impl ContainerSettings {
+    fn check(&self) -> Result<(), ManifestError> {
+        use crate::forge::container::{check_health_path, check_image_tag, check_service_key};
+        check_service_key(&self.service)?;
+        check_service_key(&self.container)?;
+        check_image_tag(&self.tag)?;
+        check_health_path(&self.health_path)?;
+        if let Some((min, max)) = self.scaling
+            && (max < 1 || min > max)
+        {
+            return Err(ManifestError::Scaling { min, max });
+        }
+        Ok(())
+    }
+
+    fn service(&self) -> Service {
+        Service {
+            key: self.service.clone(),
+            containers: vec![Container {
+                key: self.container.clone(),
+                tag: self.tag.clone(),
+                health: Health {
+                    ty: "http",
+                    route: EndpointRoute {
+                        path: self.health_path.clone(),
+                    },
+                },
+                resources: ResourcesReserved {
+                    cpu: self.resources.cpu().to_owned(),
+                    memory: self.resources.memory().to_owned(),
+                },
+            }],
+            scaling: self.scaling.map(|(min, max)| Scaling { min, max }),
+        }
+    }
 }
 
 /// The app's `rovo:mcp` module: its actions offered as MCP tools.
@@ -262,6 +332,7 @@ impl ManifestSettings {
             mcp: None,
             migration: None,
             entities: Vec::new(),
+            container: None,
         }
     }
 }
@@ -338,6 +409,12 @@ impl Manifest {
             }
             connect_modules(descriptor, product, product_name, &mut keys)?
         };
+        if let Some(container) = &settings.container {
+            if !settings.forge_native {
+                return Err(ManifestError::ContainerNeedsForgeNative);
+            }
+            container.check()?;
+        }
         let built = forge_modules::build(routes, settings, product, &mut keys)?;
         if settings.forge_native && !built.modules.has_non_endpoint() {
             return Err(if built.modules.endpoint.is_empty() {
@@ -429,12 +506,21 @@ impl Manifest {
                     entities: settings.entities.clone(),
                 }),
             },
-            remotes: vec![Remote {
-                key: REMOTE_KEY.to_owned(),
-                base_url: descriptor.base_url.clone(),
-                operations,
-                storage,
-            }],
+            remotes: match &settings.container {
+                Some(_) => Vec::new(),
+                None => vec![Remote {
+                    key: REMOTE_KEY.to_owned(),
+                    base_url: descriptor.base_url.clone(),
+                    operations,
+                    storage,
+                }],
+            },
+            services: settings
+                .container
+                .as_ref()
+                .map(ContainerSettings::service)
+                .into_iter()
+                .collect(),
             resources: built.resources,
             permissions: Permissions { scopes },
             connect_modules,

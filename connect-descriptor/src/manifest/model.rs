@@ -13,8 +13,12 @@ use std::collections::BTreeMap;
 pub struct Manifest {
     /// `app`.
     pub app: ManifestApp,
-    /// `remotes`.
+    /// `remotes` (none when the app runs as a Forge Container).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub remotes: Vec<Remote>,
+    /// `services`: the Forge Container service the app runs as.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
     /// `resources`: the Custom UI folders of the UI modules.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Resource>,
@@ -110,6 +114,59 @@ pub struct Resource {
     pub path: String,
 }
 
+/// One entry of `services`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    /// Its key.
+    pub key: String,
+    /// Its containers (one, in Forge's Preview).
+    pub containers: Vec<Container>,
+    /// `scaling`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<Scaling>,
+}
+
+/// `services[].containers[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Container {
+    /// Its key.
+    pub key: String,
+    /// The image tag.
+    pub tag: String,
+    /// `health`.
+    pub health: Health,
+    /// `resources`.
+    pub resources: ResourcesReserved,
+}
+
+/// `services[].containers[].health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// Always `http`.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// `route`.
+    pub route: EndpointRoute,
+}
+
+/// `services[].containers[].resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourcesReserved {
+    /// CPU (`250m`).
+    pub cpu: String,
+    /// Memory (`512Mi`).
+    pub memory: String,
+}
+
+/// `services[].scaling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Scaling {
+    /// The fewest instances (0: scale to zero, development and staging only).
+    pub min: u32,
+    /// The most instances.
+    pub max: u32,
+}
+
 /// `permissions`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Permissions {
@@ -178,8 +235,12 @@ impl ForgeModules {
 pub struct Endpoint {
     /// Its key.
     pub key: String,
-    /// The remote it is served by.
-    pub remote: String,
+    /// The remote it is served by (a Forge Remote).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// The service it is served by (a Forge Container).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// `route.path` (none for a UI resolver: the frontend's path is used).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<EndpointRoute>,
@@ -189,7 +250,7 @@ pub struct Endpoint {
 }
 
 /// `modules.endpoint[].route`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EndpointRoute {
     /// The path on the remote.
     pub path: String,

@@ -7,7 +7,10 @@ use crate::config::ConnectConfig;
 use crate::handler::{Handler, HandlerKind};
 use crate::state::StateMap;
 use crate::store::TenantStore;
-use connect_descriptor::manifest::{ForgeRoute, McpSettings, MigrationSettings, WillMigrate};
+use connect_descriptor::forge::container::ContainerResources;
+use connect_descriptor::manifest::{
+    ContainerSettings, ForgeRoute, McpSettings, MigrationSettings, WillMigrate,
+};
 use connect_descriptor::{
     AppKey, Descriptor, ForgeAppId, Manifest, ManifestSettings, Product, RemoteSettings, Scope,
     Vendor,
@@ -57,6 +60,61 @@ pub(crate) struct ForgeOptions {
     pub(crate) mcp: Option<McpSettings>,
     pub(crate) migration: Option<MigrationSettings>,
     pub(crate) entities: Vec<serde_json::Value>,
+    pub(crate) container: Option<ForgeContainer>,
+}
+
+/// The Forge Container service an app runs as (`manifest --container`): its service and
+/// container keys, what it reserves, and its scaling. The image tag comes from
+/// `FORGE_IMAGE_TAG` when the manifest is made; Forge probes the app's `GET /healthz`.
+///
+/// ```
+/// use connect_runtime::forge::ForgeContainer;
+/// use connect_descriptor::forge::container::ContainerResources;
+///
+/// let container = ForgeContainer::new("notes")
+///     .resources(ContainerResources::new("500m", "1Gi").unwrap())
+///     .scaling(1, 3);
+/// # let _ = container;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgeContainer {
+    service: String,
+    container: String,
+    resources: ContainerResources,
+    scaling: Option<(u32, u32)>,
+}
+
+impl ForgeContainer {
+    /// A service `key` with one container of the same key, reserving 250m CPU and 512Mi
+    /// memory, scaled by Forge's defaults. Keys are checked when the manifest is made.
+    pub fn new(key: impl Into<String>) -> Self {
+        let key = key.into();
+        Self {
+            container: key.clone(),
+            service: key,
+            resources: ContainerResources::default(),
+            scaling: None,
+        }
+    }
+
+    /// Names the container `key` (the service's key by default).
+    pub fn container_key(mut self, key: impl Into<String>) -> Self {
+        self.container = key.into();
+        self
+    }
+
+    /// Reserves `resources` (one of the pairs Forge offers).
+    pub fn resources(mut self, resources: ContainerResources) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// Runs between `min` (0: scale to zero, development and staging only) and `max`
+    /// instances.
+    pub fn scaling(mut self, min: u32, max: u32) -> Self {
+        self.scaling = Some((min, max));
+        self
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -221,6 +279,13 @@ impl App {
         self
     }
 
+    /// Declares the Forge Container service the app runs as on Atlassian's hosting
+    /// (`manifest --container`); see [`ForgeContainer`].
+    pub fn forge_container(mut self, container: ForgeContainer) -> Self {
+        self.forge.container = Some(container);
+        self
+    }
+
     /// Declares a custom entity of Forge storage (`app.storage.entities`), for
     /// `ForgeStorage::entity`: `{"name", "attributes": {...}, "indexes": [...]}` as Forge's
     /// manifest reference describes it.
@@ -331,6 +396,40 @@ impl App {
     /// The Forge manifest of this app served at `base_url` as Forge app `app_id`: the
     /// descriptor's modules as `connectModules`, plus the Forge handlers' modules.
     pub fn manifest(&self, base_url: &str, app_id: ForgeAppId) -> Result<Manifest, Error> {
+        self.manifest_with(base_url, app_id, None)
+    }
+
+    /// The Forge manifest of this app running as a Forge Container service (`services`
+    /// instead of `remotes`, every endpoint on the service), its image tagged `tag`
+    /// (`FORGE_IMAGE_TAG`). The service is the one [`App::forge_container`] declares.
+    pub fn container_manifest(
+        &self,
+        base_url: &str,
+        app_id: ForgeAppId,
+        tag: &str,
+    ) -> Result<Manifest, Error> {
+        let Some(container) = &self.forge.container else {
+            return Err(Error::ForgeNative(
+                "declare the container with `App::forge_container(ForgeContainer::new(\"<service key>\"))`".to_owned(),
+            ));
+        };
+        let settings = ContainerSettings {
+            service: container.service.clone(),
+            container: container.container.clone(),
+            tag: tag.to_owned(),
+            resources: container.resources,
+            health_path: "/healthz".to_owned(),
+            scaling: container.scaling,
+        };
+        self.manifest_with(base_url, app_id, Some(settings))
+    }
+
+    fn manifest_with(
+        &self,
+        base_url: &str,
+        app_id: ForgeAppId,
+        container: Option<ContainerSettings>,
+    ) -> Result<Manifest, Error> {
         let descriptor = self.descriptor(base_url)?;
         let mut settings = ManifestSettings::new(app_id);
         settings.product = self.product;
@@ -352,6 +451,7 @@ impl App {
         settings.mcp = self.forge.mcp.clone();
         settings.migration = self.forge.migration.clone();
         settings.entities = self.forge.entities.clone();
+        settings.container = container;
         if let Some(runtime) = &self.forge.runtime {
             settings.runtime = runtime.clone();
         }

@@ -21,7 +21,7 @@ mod run;
 mod table;
 
 pub use build::ConnectApp;
-pub use definition::App;
+pub use definition::{App, ForgeContainer};
 pub use dispatch::apps_filter;
 pub use error::Error;
 pub use run::{Exit, serve};

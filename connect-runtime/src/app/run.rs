@@ -68,6 +68,8 @@ pub enum Command {
         file: Option<std::path::PathBuf>,
         /// `--check`.
         check: bool,
+        /// `--container`: the manifest of the app running as a Forge Container.
+        container: bool,
     },
     /// Print the usage.
     Help,
@@ -84,9 +86,13 @@ commands:
   manifest     print the Forge manifest (manifest.yml) for the configured baseUrl and exit;
                `manifest -o FILE` writes it to FILE. Needs FORGE_APP_ID (from `forge register`).
                `manifest --check` validates it with Atlassian's @forge/manifest (needs Node.js;
-               installed once into ~/.cache/atlassian-connect, or ATLASSIAN_CONNECT_VALIDATOR_DIR)
+               installed once into ~/.cache/atlassian-connect, or ATLASSIAN_CONNECT_VALIDATOR_DIR).
+               `manifest --container` makes the manifest of the app as a Forge Container service
+               (needs FORGE_IMAGE_TAG)
   help         print this message (also --help, -h)
 ";
+
+const MANIFEST_USAGE: &str = "usage: manifest [-o FILE] [--check] [--container]";
 
 impl Command {
     /// Parses the arguments after the program name; an unknown one is an error that names it.
@@ -104,18 +110,24 @@ impl Command {
             ["manifest", rest @ ..] => {
                 let mut file = None;
                 let mut check = false;
+                let mut container = false;
                 let mut rest = rest.iter();
                 while let Some(arg) = rest.next() {
                     match *arg {
                         "--check" if !check => check = true,
+                        "--container" if !container => container = true,
                         "-o" | "--output" if file.is_none() => match rest.next() {
                             Some(path) => file = Some(std::path::PathBuf::from(path)),
-                            None => return Err("usage: manifest [-o FILE] [--check]".to_owned()),
+                            None => return Err(MANIFEST_USAGE.to_owned()),
                         },
-                        _ => return Err("usage: manifest [-o FILE] [--check]".to_owned()),
+                        _ => return Err(MANIFEST_USAGE.to_owned()),
                     }
                 }
-                Ok(Command::Manifest { file, check })
+                Ok(Command::Manifest {
+                    file,
+                    check,
+                    container,
+                })
             }
             ["help" | "--help" | "-h"] => Ok(Command::Help),
             [first, ..] if args.len() == 1 => Err(format!("unknown command `{first}`")),
@@ -159,15 +171,31 @@ impl App {
                 serde_json::to_writer_pretty(&mut out, &descriptor)?;
             }
             Command::Schema => serde_json::to_writer_pretty(&mut out, &Descriptor::json_schema())?,
-            Command::Manifest { file, check } => {
+            Command::Manifest {
+                file,
+                check,
+                container,
+            } => {
                 let config = ConnectConfig::from_env()?;
                 let Some(app_id) = config.forge.app_id.clone() else {
                     return Err(Error::Usage(
                         "the manifest needs the Forge app id: run `forge register` once, then set FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> (and CONNECT_BASE_URL to the app's public URL)".to_owned(),
                     ));
                 };
-                let yaml = self
-                    .manifest(config.base_url.as_str(), app_id)?
+                let manifest = if container {
+                    let tag = std::env::var("FORGE_IMAGE_TAG")
+                        .ok()
+                        .filter(|tag| !tag.is_empty())
+                        .ok_or_else(|| {
+                            Error::Usage(
+                                "the container manifest needs the image tag: set FORGE_IMAGE_TAG to the tag you push (e.g. 1.0.0; Forge refuses `latest`)".to_owned(),
+                            )
+                        })?;
+                    self.container_manifest(config.base_url.as_str(), app_id, &tag)?
+                } else {
+                    self.manifest(config.base_url.as_str(), app_id)?
+                };
+                let yaml = manifest
                     .to_yaml()
                     .map_err(|error| Error::Yaml(error.to_string()))?;
                 if check {
@@ -286,21 +314,24 @@ mod tests {
             parse(&["manifest"]),
             Ok(Command::Manifest {
                 file: None,
-                check: false
+                check: false,
+                container: false
             })
         );
         assert_eq!(
             parse(&["manifest", "-o", "manifest.yml"]),
             Ok(Command::Manifest {
                 file: Some("manifest.yml".into()),
-                check: false
+                check: false,
+                container: false
             })
         );
         assert_eq!(
-            parse(&["manifest", "--check", "-o", "m.yml"]),
+            parse(&["manifest", "--check", "-o", "m.yml", "--container"]),
             Ok(Command::Manifest {
                 file: Some("m.yml".into()),
-                check: true
+                check: true,
+                container: true
             })
         );
         assert!(parse(&["manifest", "-x"]).is_err());

@@ -4,6 +4,7 @@
 //! driven by the simulated Forge platform over HTTP.
 
 mod attacks;
+mod container_manifest;
 mod flows;
 mod manifest;
 mod native;

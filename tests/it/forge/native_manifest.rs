@@ -421,7 +421,7 @@ fn an_action_input_that_is_not_flat_names_the_field() {
 
 /// Builds the notes example's Custom UI (`npm ci`, `npm run build`) unless it is built: the
 /// folder its manifest's `resources` names.
-fn ensure_panel_built() -> std::path::PathBuf {
+pub(super) fn ensure_panel_built() -> std::path::PathBuf {
     let panel = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/notes/panel");
     if panel.join("build/index.html").exists() {
         return panel;
