@@ -205,3 +205,73 @@ async fn every_route_refuses_the_forge_attack_suite_without_running() {
         assert_eq!(platform.storage(&notes.installation), storage_before);
     }
 }
+
+static TICKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A scheduled trigger that counts its runs.
+#[atlassian_connect::forge::scheduled_trigger(key = "tick", interval = "hour", path = "/tick")]
+async fn tick() -> atlassian_connect::prelude::StatusCode {
+    TICKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    atlassian_connect::prelude::StatusCode::NO_CONTENT
+}
+
+/// A scheduled trigger from the attacker's side: forged and misdirected tokens are refused
+/// without running it; the same delivery twice runs it once.
+#[tokio::test]
+async fn a_scheduled_trigger_refuses_forged_tokens_and_runs_a_delivery_once() {
+    use std::sync::atomic::Ordering;
+    let app = atlassian_connect::App::new("com.example.tick", "Tick")
+        .forge_native()
+        .handlers(atlassian_connect::handlers![tick]);
+    let probe = Notes::serve(app).await;
+    let platform = &probe.platform;
+    let url = probe.url("/tick");
+    let send = |token: String| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("authorization", format!("Bearer {token}"))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let fit = || {
+        platform
+            .fit(&probe.installation, "tick-ep")
+            .without("context")
+    };
+    let before = TICKS.load(Ordering::SeqCst);
+    let other_app = "ari:cloud:ecosystem::app/11111111-2222-3333-4444-555555555555";
+    for (attack, token) in [
+        ("alg none", fit().unsigned()),
+        (
+            "wrong aud",
+            platform.sign(&fit().claim("aud", json!(other_app))),
+        ),
+        ("another module", {
+            let mut spec = fit();
+            spec.claims.get_mut("app").unwrap()["module"]["key"] = json!("notes-panel");
+            platform.sign(&spec)
+        }),
+        (
+            "unknown kid",
+            platform.sign(&fit().kid("forge/invocation-token/wf-x")),
+        ),
+    ] {
+        assert_eq!(send(token).await, 401, "{attack}");
+    }
+    assert_eq!(
+        TICKS.load(Ordering::SeqCst),
+        before,
+        "a forged token ran it"
+    );
+    let token = platform.sign(&fit());
+    assert_eq!(send(token.clone()).await, 204);
+    assert_eq!(send(token).await, 200, "the same delivery is acknowledged");
+    assert_eq!(TICKS.load(Ordering::SeqCst), before + 1);
+}
