@@ -114,12 +114,9 @@ pub fn check_image_tag(tag: &str) -> Result<(), ForgeError> {
 pub fn check_health_path(path: &str) -> Result<(), ForgeError> {
     let valid = path == "/"
         || (path.starts_with('/')
-            && path[1..].split('/').all(|segment| {
-                !segment.is_empty()
-                    && segment
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-            }));
+            && path[1..]
+                .split('/')
+                .all(|segment| super::is_word(segment, usize::MAX)));
     if valid {
         Ok(())
     } else {

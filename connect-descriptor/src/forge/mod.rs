@@ -328,16 +328,21 @@ impl fmt::Display for ForgeAppId {
 /// assert!(check_key("no.dots").is_err());
 /// ```
 pub fn check_key(key: &str) -> Result<(), ForgeError> {
-    let valid = !key.is_empty()
-        && key.len() <= MAX_FORGE_KEY_LEN
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-    if valid {
+    if is_word(key, MAX_FORGE_KEY_LEN) {
         Ok(())
     } else {
         Err(ForgeError::Key(key.to_owned()))
     }
+}
+
+/// Whether `text` is 1 to `max` of `a-z A-Z 0-9 _ -`: the rule of Forge's keys, resource
+/// keys and queue names, with their own lengths.
+pub(crate) fn is_word(text: &str, max: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
 /// Checks an async event queue name: `^[a-zA-Z0-9-_]+$`, 1 to 36 characters.
@@ -348,12 +353,7 @@ pub fn check_key(key: &str) -> Result<(), ForgeError> {
 /// assert!(check_queue("notes reindex").is_err());
 /// ```
 pub fn check_queue(queue: &str) -> Result<(), ForgeError> {
-    let valid = !queue.is_empty()
-        && queue.len() <= 36
-        && queue
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-    if valid {
+    if is_word(queue, 36) {
         Ok(())
     } else {
         Err(ForgeError::Queue(queue.to_owned()))

@@ -296,12 +296,7 @@ impl UiModule {
 /// assert!(check_resource_key("static/panel").is_err());
 /// ```
 pub fn check_resource_key(key: &str) -> Result<(), ForgeError> {
-    let valid = !key.is_empty()
-        && key.len() <= 23
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-    if valid {
+    if super::is_word(key, 23) {
         Ok(())
     } else {
         Err(ForgeError::ResourceKey(key.to_owned()))

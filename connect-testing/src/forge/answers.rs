@@ -30,38 +30,55 @@ pub(super) fn jwk(keys: &KeyPair) -> Option<Value> {
     }))
 }
 
-/// The claims of a product token one of `keys` signed and that has not expired.
-pub(super) fn product_token_claims(keys: &[Arc<KeyPair>], token: &str) -> Option<Value> {
-    let header = jsonwebtoken::decode_header(token).ok()?;
-    let keys = keys
-        .iter()
-        .find(|keys| Some(keys.kid()) == header.kid.as_deref())?;
-    let key = jsonwebtoken::DecodingKey::from_rsa_pem(keys.public_pem().as_bytes()).ok()?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_required_spec_claims(&["exp"]);
-    validation.leeway = 0;
-    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .ok()?
-        .claims;
-    matches!(claims.get("token")?.as_str()?, "system" | "user").then_some(claims)
+/// The leeway of the simulated product API on a token's `exp` (jsonwebtoken's default);
+/// storage allows none.
+pub(super) const PRODUCT_API_LEEWAY_SECS: u64 = 60;
+
+/// Who a call to the platform's APIs comes as.
+pub(super) struct TokenCaller {
+    /// `system`, `user`, `invalid` or `none`: the kind of its bearer token.
+    pub(super) kind: &'static str,
+    /// The claims of a valid token.
+    pub(super) claims: Option<Value>,
 }
 
-/// `system` or `user` for a product token one of `keys` signed and that has not expired.
-pub(super) fn product_token_kind(keys: &[Arc<KeyPair>], token: &str) -> Option<&'static str> {
-    let header = jsonwebtoken::decode_header(token).ok()?;
-    let keys = keys
-        .iter()
-        .find(|keys| Some(keys.kid()) == header.kid.as_deref())?;
-    let key = jsonwebtoken::DecodingKey::from_rsa_pem(keys.public_pem().as_bytes()).ok()?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_required_spec_claims(&["exp"]);
-    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .ok()?
-        .claims;
-    match claims.get("token")?.as_str()? {
-        "system" => Some("system"),
-        "user" => Some("user"),
-        _ => None,
+/// The caller of a request with `authorization`: a product token one of `keys` signed, not
+/// expired beyond `leeway` seconds, naming its kind (`system` or `user`).
+pub(super) fn token_caller(
+    keys: &[Arc<KeyPair>],
+    authorization: Option<&str>,
+    leeway: u64,
+) -> TokenCaller {
+    let Some(token) = authorization.and_then(|value| value.strip_prefix("Bearer ")) else {
+        return TokenCaller {
+            kind: "none",
+            claims: None,
+        };
+    };
+    let claims = (|| {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let keys = keys
+            .iter()
+            .find(|keys| Some(keys.kid()) == header.kid.as_deref())?;
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(keys.public_pem().as_bytes()).ok()?;
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_required_spec_claims(&["exp"]);
+        validation.leeway = leeway;
+        jsonwebtoken::decode::<Value>(token, &key, &validation)
+            .ok()
+            .map(|data| data.claims)
+    })();
+    let kind = match claims
+        .as_ref()
+        .and_then(|claims| claims.get("token")?.as_str())
+    {
+        Some("system") => "system",
+        Some("user") => "user",
+        _ => "invalid",
+    };
+    TokenCaller {
+        claims: claims.filter(|_| kind != "invalid"),
+        kind,
     }
 }
 
@@ -76,13 +93,12 @@ pub(super) fn api_answer(
     let mut state = state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let token = authorization
-        .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let kind = match token {
-        None => "none",
-        Some(token) => product_token_kind(&state.keys, token).unwrap_or("invalid"),
-    };
+    let kind = token_caller(
+        &state.keys,
+        authorization.as_deref(),
+        PRODUCT_API_LEEWAY_SECS,
+    )
+    .kind;
     let path = format!("/{path}");
     state.calls.push(ForgeApiCall {
         method: method.to_string(),

@@ -5,6 +5,7 @@ use super::model::uuid;
 use super::{AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation};
 use crate::host::{Answer, HostError};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 impl ForgePlatform {
     /// Delivers an async event as Forge delivers it to a consumer's endpoint: a backend FIT
@@ -137,27 +138,13 @@ impl ForgePlatform {
 /// What the simulated Forge storage holds, for tests' assertions.
 impl ForgePlatform {
     /// A copy of `installation`'s key-value store.
-    pub fn storage(
-        &self,
-        installation: &ForgeInstallation,
-    ) -> std::collections::BTreeMap<String, Value> {
-        self.lock()
-            .storage
-            .get(&installation.installation_id)
-            .map(|store| store.kvs.clone())
-            .unwrap_or_default()
+    pub fn storage(&self, installation: &ForgeInstallation) -> BTreeMap<String, Value> {
+        self.stored(installation, |store| Some(&store.kvs))
     }
 
     /// A copy of `installation`'s secret store.
-    pub fn secrets(
-        &self,
-        installation: &ForgeInstallation,
-    ) -> std::collections::BTreeMap<String, Value> {
-        self.lock()
-            .storage
-            .get(&installation.installation_id)
-            .map(|store| store.secrets.clone())
-            .unwrap_or_default()
+    pub fn secrets(&self, installation: &ForgeInstallation) -> BTreeMap<String, Value> {
+        self.stored(installation, |store| Some(&store.secrets))
     }
 
     /// A copy of `installation`'s custom entity `name`.
@@ -165,11 +152,21 @@ impl ForgePlatform {
         &self,
         installation: &ForgeInstallation,
         name: &str,
-    ) -> std::collections::BTreeMap<String, Value> {
+    ) -> BTreeMap<String, Value> {
+        self.stored(installation, |store| store.entities.get(name))
+    }
+
+    /// A copy of the map `part` picks from `installation`'s storage (empty when there is none).
+    fn stored(
+        &self,
+        installation: &ForgeInstallation,
+        part: impl FnOnce(&super::storage::Store) -> Option<&BTreeMap<String, Value>>,
+    ) -> BTreeMap<String, Value> {
         self.lock()
             .storage
             .get(&installation.installation_id)
-            .and_then(|store| store.entities.get(name).cloned())
+            .and_then(part)
+            .cloned()
             .unwrap_or_default()
     }
 

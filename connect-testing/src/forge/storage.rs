@@ -12,7 +12,7 @@
 //! name (its `range` condition and `sort` apply to that attribute); `partition` matches an
 //! attribute `partition`. TTLs are kept but values do not expire.
 
-use super::answers::product_token_claims;
+use super::answers::{TokenCaller, token_caller};
 use super::{ForgeApiCall, PlatformState};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -91,15 +91,8 @@ pub(super) fn storage_answer(
     let mut state = state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let token = authorization
-        .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let claims = token.and_then(|token| product_token_claims(&state.keys, token));
-    let kind = match (&token, &claims) {
-        (None, _) => "none",
-        (Some(_), None) => "invalid",
-        (Some(_), Some(claims)) => claims["token"].as_str().unwrap_or("invalid"),
-    };
+    // Storage allows no leeway on a token's `exp`.
+    let TokenCaller { kind, claims } = token_caller(&state.keys, authorization.as_deref(), 0);
     state.calls.push(ForgeApiCall {
         method: "POST".to_owned(),
         path: format!("/forge/storage/kvs/v1/{path}"),
