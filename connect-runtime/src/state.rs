@@ -109,7 +109,6 @@ impl Requirements {
     pub(crate) fn forge_system_token(&mut self, name: &'static str, scope: &'static str) {
         self.forge_scopes.push(scope);
         self.system_token.get_or_insert(name);
-        self.forge_invocation(name);
     }
 
     /// Declares that extractor `name` needs a verified Forge invocation.

@@ -23,6 +23,39 @@ fn sim(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     (output.status.code().unwrap_or(-1), printed)
 }
 
+/// Starts `connect-sim forge serve` in `dir` on `port` for `app_id` and waits for its JWKS:
+/// the process and the JWKS URL.
+async fn forge_serve(
+    dir: &std::path::Path,
+    port: u16,
+    app_id: &str,
+) -> (std::process::Child, String) {
+    let mut platform = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(dir)
+        .args([
+            "forge",
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--app-id",
+            app_id,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("connect-sim forge serve");
+    let jwks = format!("http://127.0.0.1:{port}/.well-known/jwks.json");
+    for _ in 0..100 {
+        if reqwest::get(&jwks).await.is_ok_and(|r| r.status() == 200) {
+            return (platform, jwks);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = platform.kill();
+    let _ = platform.wait();
+    panic!("forge serve never served its JWKS");
+}
+
 #[tokio::test]
 async fn connect_sim_installs_and_drives_a_running_example_app() {
     let dir = std::env::temp_dir().join(format!("connect-sim-test-{}", std::process::id()));
@@ -251,30 +284,7 @@ async fn connect_sim_plays_forge_against_a_running_example_app() {
         free_port().unwrap(),
         free_port().unwrap(),
     );
-    let mut platform = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
-        .arg("--dir")
-        .arg(&dir)
-        .args([
-            "forge",
-            "serve",
-            "--port",
-            &forge_port.to_string(),
-            "--app-id",
-            APP_ID,
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("connect-sim forge serve");
-    let jwks = format!("http://127.0.0.1:{forge_port}/.well-known/jwks.json");
-    let mut served = false;
-    for _ in 0..100 {
-        if reqwest::get(&jwks).await.is_ok_and(|r| r.status() == 200) {
-            served = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(served, "forge serve never served its JWKS");
+    let (mut platform, jwks) = forge_serve(&dir, forge_port, APP_ID).await;
 
     let example = AppProcess::spawn(
         &example_binary("hello"),
@@ -414,30 +424,7 @@ async fn connect_sim_plays_forge_against_the_forge_native_notes_example() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (app_port, forge_port) = (free_port().unwrap(), free_port().unwrap());
-    let mut platform = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
-        .arg("--dir")
-        .arg(&dir)
-        .args([
-            "forge",
-            "serve",
-            "--port",
-            &forge_port.to_string(),
-            "--app-id",
-            APP_ID,
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("connect-sim forge serve");
-    let jwks = format!("http://127.0.0.1:{forge_port}/.well-known/jwks.json");
-    let mut served = false;
-    for _ in 0..100 {
-        if reqwest::get(&jwks).await.is_ok_and(|r| r.status() == 200) {
-            served = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(served, "forge serve never served its JWKS");
+    let (mut platform, jwks) = forge_serve(&dir, forge_port, APP_ID).await;
     let example = AppProcess::spawn(
         &example_binary("notes"),
         &[

@@ -307,13 +307,22 @@ impl FromRequest<ForgeInvocation> for Option<ForgeContext> {
     }
 }
 
+/// The product client of `forge`'s invocation, sharing the app's connection pool.
+fn client_of(request: &ConnectRequest, forge: &ForgeContext) -> Result<ForgeClient, AppError> {
+    Ok(
+        ForgeClient::new(Arc::clone(&request.core.outbound), forge.invocation())
+            .map_err(ConnectError::from)?,
+    )
+}
+
+/// Forge storage for `forge`'s installation, with its system token.
+fn storage_of(request: &ConnectRequest, forge: &ForgeContext) -> Result<ForgeStorage, AppError> {
+    Ok(ForgeStorage::new(&client_of(request, forge)?).map_err(ConnectError::from)?)
+}
+
 impl FromRequest<ForgeInvocation> for ForgeClient {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        Ok(ForgeClient::new(
-            Arc::clone(&request.core.outbound),
-            request.verified_forge()?.invocation(),
-        )
-        .map_err(ConnectError::from)?)
+        client_of(request, request.verified_forge()?)
     }
 
     fn declare(requirements: &mut Requirements) {
@@ -323,39 +332,25 @@ impl FromRequest<ForgeInvocation> for ForgeClient {
 
 impl FromRequest<ForgeInvocation> for ForgeStorage {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        let client = ForgeClient::new(
-            Arc::clone(&request.core.outbound),
-            request.verified_forge()?.invocation(),
-        )
-        .map_err(ConnectError::from)?;
-        Ok(ForgeStorage::new(&client).map_err(ConnectError::from)?)
+        storage_of(request, request.verified_forge()?)
     }
 
     fn declare(requirements: &mut Requirements) {
         requirements.forge_system_token("ForgeStorage", "storage:app");
+        requirements.forge_invocation("ForgeStorage");
     }
 }
 
 /// On a web trigger, whose caller may come without a Forge Invocation Token: `None` then.
 impl FromRequest<ForgeInvocation> for Option<ForgeStorage> {
     async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
-        match request.forge() {
-            Some(forge) => {
-                let client =
-                    ForgeClient::new(Arc::clone(&request.core.outbound), forge.invocation())
-                        .map_err(ConnectError::from)?;
-                Ok(Some(
-                    ForgeStorage::new(&client).map_err(ConnectError::from)?,
-                ))
-            }
-            None => Ok(None),
-        }
+        request
+            .forge()
+            .map(|forge| storage_of(request, forge))
+            .transpose()
     }
 
     fn declare(requirements: &mut Requirements) {
-        requirements.forge_scopes.push("storage:app");
-        requirements
-            .system_token
-            .get_or_insert("Option<ForgeStorage>");
+        requirements.forge_system_token("Option<ForgeStorage>", "storage:app");
     }
 }

@@ -1,6 +1,6 @@
 //! Custom entities of Forge storage: [`EntityStore`] and its index queries.
 
-use super::{ForgeStorage, MAX_QUERY_LIMIT, Page, StorageError, rules};
+use super::{ForgeStorage, MAX_QUERY_LIMIT, Page, Place, StorageError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -45,13 +45,7 @@ impl<'a> EntityStore<'a> {
 impl EntityStore<'_> {
     /// The entity at `key`, or `None`.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
-        rules::check_key(key)?;
-        self.storage
-            .read(
-                "/entity/get",
-                json!({ "entityName": self.name, "key": key }),
-            )
-            .await
+        self.storage.get_in(self.place(), key).await
     }
 
     /// Sets the entity at `key`.
@@ -60,21 +54,16 @@ impl EntityStore<'_> {
         key: &str,
         value: &T,
     ) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        let body = json!({ "entityName": self.name, "key": key, "value": rules::value(value)? });
-        self.storage.call("/entity/set", &body).await.map(drop)
+        self.storage.set_in(self.place(), key, value, None).await
     }
 
     /// Deletes the entity at `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        self.storage
-            .call(
-                "/entity/delete",
-                &json!({ "entityName": self.name, "key": key }),
-            )
-            .await
-            .map(drop)
+        self.storage.delete_in(self.place(), key).await
+    }
+
+    fn place(&self) -> Place<'_> {
+        Place::Entity(&self.name)
     }
 
     /// A page of the entities matching `query`.

@@ -41,6 +41,42 @@ pub(super) fn undecodable<T>(error: &serde_json::Error) -> StorageError {
     ))
 }
 
+/// Whether `error` says the key does not exist: 404, or Forge's code `KEY_NOT_FOUND` (the
+/// SDK's) or `NOT_FOUND` (the remote page's).
+fn is_absent(error: &StorageError) -> bool {
+    matches!(error, StorageError::Forge { status, code, .. }
+        if *status == StatusCode::NOT_FOUND || code == "KEY_NOT_FOUND" || code == "NOT_FOUND")
+}
+
+/// Where an item lives: the key-value store, the secret store or a custom entity. The three
+/// share one API shape (`/v1[/secret|/entity]/{get,set,delete}`, entities naming themselves
+/// in the body).
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    Kvs,
+    Secret,
+    Entity(&'a str),
+}
+
+impl Place<'_> {
+    /// The path of operation `op` (`get`, `set`, `delete`).
+    fn path(self, op: &str) -> String {
+        match self {
+            Place::Kvs => format!("/{op}"),
+            Place::Secret => format!("/secret/{op}"),
+            Place::Entity(_) => format!("/entity/{op}"),
+        }
+    }
+
+    /// The body naming `key` (and the entity).
+    fn body(self, key: &str) -> Value {
+        match self {
+            Place::Entity(name) => json!({ "entityName": name, "key": key }),
+            _ => json!({ "key": key }),
+        }
+    }
+}
+
 /// Forge's error body.
 #[derive(Deserialize, Default)]
 struct ErrorBody {
@@ -218,21 +254,49 @@ impl ForgeStorage {
                 None => Ok(None),
             },
             Ok(None) => Ok(None),
-            Err(StorageError::Forge { status, code, .. })
-                if status == StatusCode::NOT_FOUND
-                    || code == "KEY_NOT_FOUND"
-                    || code == "NOT_FOUND" =>
-            {
-                Ok(None)
-            }
+            Err(error) if is_absent(&error) => Ok(None),
             Err(error) => Err(error),
         }
     }
 
+    /// The value at `key` in `place`, or `None`.
+    async fn get_in<T: DeserializeOwned>(
+        &self,
+        place: Place<'_>,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        rules::check_key(key)?;
+        self.read(&place.path("get"), place.body(key)).await
+    }
+
+    /// Sets `key` in `place` to `value`, with `options` when given.
+    async fn set_in<T: Serialize + ?Sized>(
+        &self,
+        place: Place<'_>,
+        key: &str,
+        value: &T,
+        options: Option<Value>,
+    ) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        let mut body = place.body(key);
+        body["value"] = rules::value(value)?;
+        if let Some(options) = options {
+            body["options"] = options;
+        }
+        self.call(&place.path("set"), &body).await.map(drop)
+    }
+
+    /// Deletes `key` in `place`.
+    async fn delete_in(&self, place: Place<'_>, key: &str) -> Result<(), StorageError> {
+        rules::check_key(key)?;
+        self.call(&place.path("delete"), &place.body(key))
+            .await
+            .map(drop)
+    }
+
     /// The value of `key`, or `None` when there is none.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
-        rules::check_key(key)?;
-        self.read("/get", json!({ "key": key })).await
+        self.get_in(Place::Kvs, key).await
     }
 
     /// Sets `key` to `value`.
@@ -251,26 +315,14 @@ impl ForgeStorage {
         value: &T,
         options: SetOptions,
     ) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        let mut body = json!({ "key": key, "value": rules::value(value)? });
-        if let Some(options) = options.to_json() {
-            body["options"] = options;
-        }
-        self.call("/set", &body).await.map(drop)
+        self.set_in(Place::Kvs, key, value, options.to_json()).await
     }
 
     /// Deletes `key` (nothing happens when there is none).
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        match self.call("/delete", &json!({ "key": key })).await {
-            Err(StorageError::Forge { status, code, .. })
-                if status == StatusCode::NOT_FOUND
-                    || code == "KEY_NOT_FOUND"
-                    || code == "NOT_FOUND" =>
-            {
-                Ok(())
-            }
-            other => other.map(drop),
+        match self.delete_in(Place::Kvs, key).await {
+            Err(error) if is_absent(&error) => Ok(()),
+            other => other,
         }
     }
 
@@ -420,10 +472,7 @@ pub struct SecretStore<'a> {
 impl SecretStore<'_> {
     /// The secret at `key`, or `None`.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
-        rules::check_key(key)?;
-        self.storage
-            .read("/secret/get", json!({ "key": key }))
-            .await
+        self.storage.get_in(Place::Secret, key).await
     }
 
     /// Sets the secret at `key`.
@@ -432,17 +481,11 @@ impl SecretStore<'_> {
         key: &str,
         value: &T,
     ) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        let body = json!({ "key": key, "value": rules::value(value)? });
-        self.storage.call("/secret/set", &body).await.map(drop)
+        self.storage.set_in(Place::Secret, key, value, None).await
     }
 
     /// Deletes the secret at `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        rules::check_key(key)?;
-        self.storage
-            .call("/secret/delete", &json!({ "key": key }))
-            .await
-            .map(drop)
+        self.storage.delete_in(Place::Secret, key).await
     }
 }
