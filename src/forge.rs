@@ -27,14 +27,20 @@
 //!
 //! The routes exist only when `FORGE_APP_ID` is set: without the app id no token could be
 //! checked for its audience.
+//!
+//! A Forge-native app also runs as a Forge Container service (`serve --container`): the same
+//! routes, each verified by asking Forge's egress proxy about the request's
+//! `x-forge-invocation-id` instead of a FIT, and every `ForgeClient` and `ForgeStorage` call
+//! sent through the proxy. [`ContainerApi`] makes the calls of background work.
 
 pub use connect_descriptor::manifest::WillMigrate;
 pub use connect_runtime::forge::{
-    ActionSchema, AsyncEvent, BatchOutcome, ContainerResources, EntityQuery, EntityStore, Entry,
-    FitApp, FitClaims, FitEnvironment, FitModule, ForgeClient, ForgeContainer, ForgeContext,
-    ForgeStorage, KeyPolicy, MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES,
-    MAX_VALUE_DEPTH, Page, RetryContext, SecretStore, SetOptions, StorageError, Transaction, Ttl,
-    TtlUnit, WebtriggerOutput,
+    ActionSchema, AsyncEvent, BatchOutcome, ContainerApi, ContainerEnv, ContainerResources,
+    EntityQuery, EntityStore, Entry, FitApp, FitClaims, FitEnvironment, FitModule, ForgeClient,
+    ForgeContainer, ForgeContext, ForgeStorage, Installation, KeyPolicy, MAX_INSTALLATIONS_PAGE,
+    MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page,
+    RetryContext, SecretStore, SetOptions, StorageError, Transaction, Ttl, TtlUnit,
+    WebtriggerOutput,
 };
 
 /// A Forge Remote endpoint (`modules.endpoint` of the manifest), invoked by Forge with a FIT.

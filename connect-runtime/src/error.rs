@@ -32,6 +32,8 @@ pub enum ConnectError {
     KeyUnavailable(KeyFetchError),
     /// The tenant store failed; nothing was stored.
     Store(StoreError),
+    /// Container mode: the egress proxy could not describe the invocation; Forge may retry.
+    ProxyUnavailable(String),
     /// A handler argument could not be extracted (body, query or context parameter).
     BadRequest(String),
     /// The app's lifecycle hook failed after the event was stored.
@@ -72,6 +74,9 @@ impl std::fmt::Display for ConnectError {
             ConnectError::Body(inner) => write!(f, "{inner}"),
             ConnectError::KeyUnavailable(inner) => write!(f, "install key unavailable: {inner}"),
             ConnectError::Store(inner) => write!(f, "tenant store failed: {inner}"),
+            ConnectError::ProxyUnavailable(inner) => {
+                write!(f, "the Forge egress proxy is unavailable: {inner}")
+            }
             ConnectError::BadRequest(inner) => write!(f, "bad request: {inner}"),
             ConnectError::Hook { event, error } => {
                 write!(f, "the app's {event} hook failed: {error}")
@@ -131,7 +136,9 @@ impl ConnectError {
             ConnectError::Body(BodyError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ConnectError::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
             ConnectError::Body(BodyError::TimedOut) => StatusCode::REQUEST_TIMEOUT,
-            ConnectError::KeyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ConnectError::KeyUnavailable(_) | ConnectError::ProxyUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             // The database is down or overloaded: the product (and the admin) may retry.
             ConnectError::Store(StoreError::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ConnectError::Store(_)
@@ -163,6 +170,9 @@ impl ConnectError {
             ConnectError::KeyUnavailable(_) => {
                 "key service unavailable: try again later".to_owned()
             }
+            ConnectError::ProxyUnavailable(_) => {
+                "the Forge egress proxy is unavailable: try again later".to_owned()
+            }
             ConnectError::Body(BodyError::Unreadable) => {
                 "malformed payload: the request body could not be read".to_owned()
             }
@@ -177,6 +187,7 @@ impl From<VerifyError> for ConnectError {
             VerifyError::Refused(error) => ConnectError::Unauthorized(error),
             VerifyError::KeyUnavailable(error) => ConnectError::KeyUnavailable(error),
             VerifyError::Store(error) => ConnectError::Store(error),
+            VerifyError::ProxyUnavailable(error) => ConnectError::ProxyUnavailable(error),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! A Forge-native Jira app: notes on issues, kept in Forge storage, served by a Rust Forge
-//! Remote. No Connect side: no descriptor, no Connect modules.
+//! Remote or run by Atlassian as a Forge Container service (`serve --container`): the same
+//! handlers. No Connect side: no descriptor, no Connect modules.
 //!
 //! - an issue panel `notes-panel` whose Custom UI (`examples/notes/panel`) calls the resolver
-//!   endpoint `notes-api` with `invokeRemote`: `GET /notes` and `POST /notes`;
+//!   endpoint `notes-api` with `invokeRemote` (or `invokeService` in a container):
+//!   `GET /notes?issueKey=K` and `POST /notes?issueKey=K`;
 //! - a Rovo action `find-notes` (and the MCP server `notes-mcp` offering it);
 //! - an async events consumer `notes-reindex` that counts an issue's notes;
 //! - a web trigger `notes-hook` that echoes what it receives;
@@ -12,6 +14,9 @@
 //! npm ci --prefix examples/notes/panel && npm run --prefix examples/notes/panel build
 //! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> cargo run --example notes -- manifest --check
 //! FORGE_APP_ID=ari:cloud:ecosystem::app/<uuid> cargo run --example notes
+//! # as a Forge Container service (Forge sets these in the container):
+//! SERVER_PORT=8080 FORGE_EGRESS_PROXY_URL=http://127.0.0.1:7072 \
+//!   FORGE_APP_ARI=ari:cloud:ecosystem::app/<uuid> cargo run --example notes -- serve --container
 //! ```
 
 use atlassian_connect::ClientError;
@@ -111,21 +116,48 @@ async fn read_notes(kvs: &ForgeStorage, issue_key: &str) -> Result<Vec<Note>, Ap
     Ok(kvs.get(&notes_key(issue_key)).await?.unwrap_or_default())
 }
 
-/// The issue of the panel the call comes from, if the calling user can see it. The UI context
-/// comes from the browser: it says which issue the user looks at, not what they may do, so
-/// Jira is asked, as the user, whether they can see it.
-async fn panel_issue(forge: &ForgeContext, jira: &ForgeClient) -> Result<String, AppError> {
-    let key = forge
-        .issue_key()
-        .filter(|key| is_issue_key(key))
-        .ok_or_else(|| AppError::bad_request("this call does not come from an issue's panel"))?;
+/// The query of `GET /notes` and `POST /notes`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueQuery {
+    /// The issue the panel shows. A Forge Container's invocation context has no UI
+    /// extension, so the panel sends it; a remote's token carries it too, and then wins.
+    pub issue_key: Option<String>,
+}
+
+/// The issue of the panel the call comes from, if the calling user can see it: the UI
+/// context's issue when the invocation has one (a query naming another issue is refused),
+/// else the query's. Both come from the browser: they say which issue the user looks at, not
+/// what they may do, so Jira is asked, as the user, whether they can see it.
+async fn panel_issue(
+    forge: &ForgeContext,
+    jira: &ForgeClient,
+    query: &IssueQuery,
+) -> Result<String, AppError> {
+    let asked = query.issue_key.as_deref();
+    let key = match (forge.issue_key(), asked) {
+        (Some(panel), Some(asked)) if panel != asked => {
+            return Err(AppError::bad_request(
+                "issueKey names another issue than the panel's",
+            ));
+        }
+        (Some(key), _) | (None, Some(key)) => key,
+        (None, None) => {
+            return Err(AppError::bad_request(
+                "this call names no issue: call it from an issue's panel, with ?issueKey=",
+            ));
+        }
+    };
+    if !is_issue_key(key) {
+        return Err(AppError::bad_request("issueKey is not an issue key"));
+    }
     if !user_sees(jira, key).await? {
         return Err(AppError::status(StatusCode::NOT_FOUND, "no such issue"));
     }
     Ok(key.to_owned())
 }
 
-/// `GET /notes`: the notes of the panel's issue.
+/// `GET /notes?issueKey=K`: the notes of the panel's issue.
 #[forge::issue_panel(
     key = "notes-panel",
     title = "Notes",
@@ -138,8 +170,9 @@ async fn list_notes(
     forge: ForgeContext,
     jira: ForgeClient,
     kvs: ForgeStorage,
+    query: Query<IssueQuery>,
 ) -> Result<Json<IssueNotes>, AppError> {
-    let issue_key = panel_issue(&forge, &jira).await?;
+    let issue_key = panel_issue(&forge, &jira, &query.0).await?;
     let notes = read_notes(&kvs, &issue_key).await?;
     Ok(Json(IssueNotes { issue_key, notes }))
 }
@@ -151,16 +184,17 @@ pub struct NewNote {
     pub text: String,
 }
 
-/// `POST /notes`: adds a note by the calling user to the panel's issue.
+/// `POST /notes?issueKey=K`: adds a note by the calling user to the panel's issue.
 #[forge::resolver(endpoint = "notes-api", path = "/notes", method = POST, system_token, user_token)]
 async fn add_note(
     forge: ForgeContext,
     jira: ForgeClient,
     kvs: ForgeStorage,
     locks: State<IssueLocks>,
+    query: Query<IssueQuery>,
     new: Json<NewNote>,
 ) -> Result<(StatusCode, Json<Note>), AppError> {
-    let issue_key = panel_issue(&forge, &jira).await?;
+    let issue_key = panel_issue(&forge, &jira, &query.0).await?;
     let author = forge
         .account_id()
         .ok_or_else(|| AppError::bad_request("a note needs a signed-in user"))?

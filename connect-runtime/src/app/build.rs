@@ -3,12 +3,13 @@
 
 use super::definition::App;
 use super::error::Error;
-use super::forge::ForgeRuntime;
+use super::forge::{ForgeRuntime, Verification};
 use super::table::{Delivery, ForgeTarget, Route, RouteTable, Target};
 use crate::auth::Verifier;
+use crate::auth::container::ContainerInvocations;
 use crate::auth::invocation::InvocationVerifier;
 use crate::client::{ClientError, HostClient, Outbound};
-use crate::config::ConnectConfig;
+use crate::config::{ConnectConfig, ContainerEnv};
 use crate::handler::{Core, HandlerKind, HookCall, HookRequest};
 use crate::lifecycle::installations::Installations;
 use crate::lifecycle::{Lifecycle, LifecycleEvent};
@@ -56,13 +57,36 @@ impl std::fmt::Debug for ConnectApp {
     }
 }
 
+/// Where the app's Forge side runs.
+pub(crate) enum Hosting {
+    /// On the app's own server: a Forge Remote (FIT-verified), beside any Connect side.
+    Own,
+    /// As a Forge Container service, behind Forge's sidecar and egress proxy.
+    Container(ContainerEnv),
+}
+
 impl ConnectApp {
     /// Builds `app`: checks keys, modules, routes and state, renders the descriptor once.
     pub(crate) fn build(
         app: App,
-        config: ConnectConfig,
+        mut config: ConnectConfig,
         store: Arc<dyn TenantStore>,
+        hosting: Hosting,
     ) -> Result<Self, Error> {
+        let container = match hosting {
+            Hosting::Own => None,
+            Hosting::Container(settings) => {
+                if !app.forge.native {
+                    return Err(Error::ForgeNative(
+                        "container mode serves a Forge-native app (`App::forge_native`): a Forge Container has no Connect side".to_owned(),
+                    ));
+                }
+                config.forge.app_id = Some(settings.app_id.clone());
+                // The sidecar calls the container at the endpoints' paths, from the root.
+                config.mount_path = Some("/".to_owned());
+                Some(settings)
+            }
+        };
         config.validate()?;
         if let Some(duplicate) = app.duplicate_states.first() {
             return Err(Error::DuplicateState(duplicate));
@@ -240,12 +264,20 @@ impl ConnectApp {
         let config = Arc::new(config);
         let verifier = Verifier::new(descriptor.key.as_str(), &config, Arc::clone(&store))?;
         let lifecycle = Lifecycle::new(descriptor.key.as_str(), Arc::clone(&config), store, hooks);
-        let forge = match forge_app_id {
-            Some(app_id) => Some(ForgeRuntime::new(InvocationVerifier::new(
-                app_id,
-                &config.forge,
-            )?)),
-            None => None,
+        let forge = match (forge_app_id, container) {
+            (Some(app_id), Some(container)) => Some(ForgeRuntime::new(Verification::Container(
+                ContainerInvocations::new(
+                    container.egress_proxy,
+                    app_id,
+                    app.product
+                        .unwrap_or(connect_descriptor::Product::Jira)
+                        .as_str(),
+                )?,
+            ))),
+            (Some(app_id), None) => Some(ForgeRuntime::new(Verification::Fit(
+                InvocationVerifier::new(app_id, &config.forge)?,
+            ))),
+            (None, _) => None,
         };
         let mount = config
             .mount_path()

@@ -3,7 +3,7 @@
 
 use super::build::ConnectApp;
 use super::error::Error;
-use crate::config::ConnectConfig;
+use crate::config::{ConnectConfig, ContainerEnv};
 use crate::handler::{Handler, HandlerKind};
 use crate::state::StateMap;
 use crate::store::TenantStore;
@@ -469,6 +469,43 @@ impl App {
         store: Arc<dyn TenantStore>,
     ) -> Result<ConnectApp, Error> {
         crate::auth::crypto::install_provider();
-        ConnectApp::build(self, config, store)
+        ConnectApp::build(self, config, store, super::build::Hosting::Own)
+    }
+
+    /// Builds a Forge-native app to run as a Forge Container service (what `serve
+    /// --container` serves): every Forge route is verified by asking the egress proxy about
+    /// the request's `x-forge-invocation-id`, and every outbound call goes through the proxy.
+    /// No tenant store, no Connect route, no FIT.
+    ///
+    /// ```
+    /// use connect_runtime::forge::ContainerEnv;
+    /// use connect_runtime::{App, ConnectConfig};
+    ///
+    /// let settings = ContainerEnv::from_lookup(|name| match name {
+    ///     "SERVER_PORT" => Some("8080".to_owned()),
+    ///     "FORGE_EGRESS_PROXY_URL" => Some("http://127.0.0.1:7072".to_owned()),
+    ///     "FORGE_APP_ARI" => {
+    ///         Some("ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11".to_owned())
+    ///     }
+    ///     _ => None,
+    /// })
+    /// .unwrap();
+    /// let app = App::new("com.example.app", "App").forge_native();
+    /// // A Forge-native app needs at least one `#[forge::...]` handler to have a manifest.
+    /// assert!(app.build_container(ConnectConfig::new("http://localhost:8080".parse().unwrap()), settings).is_err());
+    /// ```
+    pub fn build_container(
+        self,
+        config: ConnectConfig,
+        settings: ContainerEnv,
+    ) -> Result<ConnectApp, Error> {
+        crate::auth::crypto::install_provider();
+        let store: Arc<dyn TenantStore> = Arc::new(crate::store::MemoryStore::default());
+        ConnectApp::build(
+            self,
+            config,
+            store,
+            super::build::Hosting::Container(settings),
+        )
     }
 }

@@ -285,9 +285,10 @@ where
         ));
     };
     let declared_body = incoming.declared_body();
-    if target.token_optional && incoming.authorization.is_none() {
+    if target.token_optional && !forge.in_container() && incoming.authorization.is_none() {
         // A web trigger's caller without a token: Forge authenticates no caller, so neither
         // does the app; the handler gets no invocation (`Option<ForgeContext>` is `None`).
+        // A container's web trigger comes through the sidecar, with an invocation id.
         let body = read_body(app, BodyKind::Handler, declared_body, body).await?;
         return catching_panics(
             route,
@@ -301,8 +302,20 @@ where
         )
         .await;
     }
+    // Forge's `x-forge-invocation-log-attributes` (container mode) goes into every log line
+    // of the request, escaped and bounded.
+    let log_attributes = incoming
+        .forge_tokens
+        .log_attributes
+        .as_deref()
+        .filter(|_| forge.in_container())
+        .map(|attributes| {
+            attributes
+                .chars()
+                .take(MAX_LOG_ATTRIBUTES)
+                .collect::<String>()
+        });
     let invocation = forge
-        .verifier
         .verify(incoming.authorization.as_deref(), incoming.forge_tokens)
         .await?;
     let module = invocation.claims().app.module.as_ref();
@@ -313,7 +326,8 @@ where
     let delivery_id = match target.delivery {
         Delivery::Invocation => {
             // Forge mints one token per invocation (invokeRemote does not retry): a token seen
-            // before is a replay.
+            // before is a replay. In container mode the `jti` stands for the invocation id:
+            // one invocation, one request.
             if !forge.first_use(&invocation.claims().jti) {
                 return Err(ConnectError::Unauthorized(AuthError::ForgeReplay));
             }
@@ -362,10 +376,16 @@ where
         Some(trace) => tracing::info_span!(
             "forge",
             trace_id = trace.trace_id(),
-            span_id = trace.span_id()
+            span_id = trace.span_id(),
+            forge_invocation = tracing::field::Empty,
         ),
-        None => tracing::info_span!("forge"),
+        None => tracing::info_span!("forge", forge_invocation = tracing::field::Empty),
     };
+    if let Some(attributes) = &log_attributes {
+        // Debug formatting escapes quotes and control characters: nothing from the request
+        // reaches a log line unescaped.
+        span.record("forge_invocation", tracing::field::debug(attributes));
+    }
     let forge_context =
         ForgeContext::new(invocation, inner.core.installations.clone(), body.clone());
     let result = catching_panics(
@@ -395,6 +415,9 @@ where
     }
     result
 }
+
+/// The longest `x-forge-invocation-log-attributes` logged, in characters.
+const MAX_LOG_ATTRIBUTES: usize = 1024;
 
 /// The answer to a delivery already handled: 200 with an empty JSON object.
 fn duplicate_delivery() -> Response {
@@ -456,6 +479,27 @@ fn close_if_refused(announced: bool, mut response: Response) -> Response {
     response
 }
 
+/// Container mode's first check: only Forge's sidecar calls a container, and it names the
+/// invocation in every request; the health probe is the one request without.
+fn container_gate() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::path::full()
+        .and(
+            warp::header::optional::<String>("x-forge-invocation-id")
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .and_then(|path: FullPath, id: Option<String>| async move {
+            if id.is_some() || path.as_str() == super::table::HEALTH_PATH {
+                Ok(())
+            } else {
+                Err(warp::reject::custom(ConnectError::Unauthorized(
+                    AuthError::MissingInvocationId,
+                )))
+            }
+        })
+        .untuple_one()
+}
+
 /// The complete filter serving several apps on one port, each under its baseUrl's path
 /// (`https://host/jira`, `https://host/confluence`): one dispatch over all of them.
 pub fn apps_filter(apps: impl IntoIterator<Item = ConnectApp>) -> BoxedFilter<(Response,)> {
@@ -463,9 +507,22 @@ pub fn apps_filter(apps: impl IntoIterator<Item = ConnectApp>) -> BoxedFilter<(R
 }
 
 impl ConnectApp {
-    /// The complete filter for serving this app alone.
+    /// The complete filter for serving this app alone. In container mode, every request but
+    /// the health route must carry `x-forge-invocation-id` (401 otherwise, before routing).
     pub fn filter(&self) -> BoxedFilter<(Response,)> {
+        if self.in_container() {
+            let apps: Arc<[ConnectApp]> = Arc::from([self.clone()]);
+            return finish(container_gate().and(dispatch(apps)));
+        }
         apps_filter([self.clone()])
+    }
+
+    /// Whether the app was built to run as a Forge Container.
+    pub fn in_container(&self) -> bool {
+        self.inner
+            .forge
+            .as_ref()
+            .is_some_and(super::forge::ForgeRuntime::in_container)
     }
 
     /// The complete filter for this app plus hand-built warp routes, tried for the paths the

@@ -28,7 +28,8 @@ pub(super) fn authorization() -> impl Filter<Extract = (Option<String>,), Error 
         .unify()
 }
 
-/// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`).
+/// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`), its
+/// trace ids, and a container's invocation id and log attributes.
 pub(super) fn forge_tokens() -> impl Filter<Extract = (ForgeTokens,), Error = Infallible> + Clone {
     let header = |name: &'static str| {
         warp::header::optional::<String>(name)
@@ -39,11 +40,20 @@ pub(super) fn forge_tokens() -> impl Filter<Extract = (ForgeTokens,), Error = In
         .and(header("x-forge-oauth-user"))
         .and(header("x-b3-traceid"))
         .and(header("x-b3-spanid"))
+        .and(header("x-forge-invocation-id"))
+        .and(header("x-forge-invocation-log-attributes"))
         .map(
-            |system, user, trace: Option<String>, span: Option<String>| ForgeTokens {
+            |system,
+             user,
+             trace: Option<String>,
+             span: Option<String>,
+             invocation_id,
+             log_attributes| ForgeTokens {
                 system,
                 user,
                 trace: B3::parse(trace.as_deref(), span.as_deref()),
+                invocation_id,
+                log_attributes,
             },
         )
 }

@@ -15,7 +15,9 @@
 //! deliveries: handlers make their effects idempotent by installation, event and entity, and
 //! can read `retryContext` through `ForgeContext::retry_count`.
 
-use crate::auth::invocation::InvocationVerifier;
+use crate::auth::VerifyError;
+use crate::auth::container::ContainerInvocations;
+use crate::auth::invocation::{ForgeTokens, InvocationVerifier, VerifiedInvocation};
 use connect_descriptor::forge::INSTALLED_EVENT;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,9 +35,17 @@ const TOKEN_MEMORY: Duration = Duration::from_secs(6 * 60);
 /// Forge's budget for answering an event delivery.
 pub(crate) const EVENT_BUDGET: Duration = Duration::from_secs(5);
 
+/// How a Forge route's caller is verified.
+pub(crate) enum Verification {
+    /// A Forge Remote: the FIT in `Authorization`.
+    Fit(InvocationVerifier),
+    /// A Forge Container: the invocation id the sidecar adds, described by the egress proxy.
+    Container(ContainerInvocations),
+}
+
 /// The Forge side of a built app (present when `FORGE_APP_ID` is set).
 pub(crate) struct ForgeRuntime {
-    pub(crate) verifier: InvocationVerifier,
+    pub(crate) verification: Verification,
     /// Deliveries by id; the flag says whether the handler succeeded (else it is running).
     deliveries: moka::sync::Cache<String, Arc<AtomicBool>>,
     /// Invocation tokens (`jti`) already used.
@@ -78,9 +88,9 @@ impl Drop for Claim<'_> {
 }
 
 impl ForgeRuntime {
-    pub(crate) fn new(verifier: InvocationVerifier) -> Self {
+    pub(crate) fn new(verification: Verification) -> Self {
         Self {
-            verifier,
+            verification,
             deliveries: moka::sync::Cache::builder()
                 .max_capacity(MAX_REMEMBERED_DELIVERIES)
                 .time_to_live(DELIVERY_MEMORY)
@@ -89,6 +99,24 @@ impl ForgeRuntime {
                 .max_capacity(MAX_REMEMBERED_TOKENS)
                 .time_to_live(TOKEN_MEMORY)
                 .build(),
+        }
+    }
+
+    /// Whether the app runs as a Forge Container.
+    pub(crate) fn in_container(&self) -> bool {
+        matches!(self.verification, Verification::Container(_))
+    }
+
+    /// The verified invocation of a request: its FIT (`authorization`), or in container mode
+    /// the context of its invocation id.
+    pub(crate) async fn verify(
+        &self,
+        authorization: Option<&str>,
+        tokens: ForgeTokens,
+    ) -> Result<VerifiedInvocation, VerifyError> {
+        match &self.verification {
+            Verification::Fit(verifier) => verifier.verify(authorization, tokens).await,
+            Verification::Container(contexts) => contexts.verify(tokens).await,
         }
     }
 
@@ -147,7 +175,7 @@ mod tests {
             &ForgeConfig::default(),
         )
         .unwrap();
-        let runtime = ForgeRuntime::new(verifier);
+        let runtime = ForgeRuntime::new(Verification::Fit(verifier));
         let first = runtime.claim("a").expect("new");
         assert_eq!(runtime.claim("a").err(), Some(Seen::InProgress));
         first.handled();

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! my-app [serve]      serve the app (configured by the environment)
+//! my-app serve --container   serve as a Forge Container service (also FORGE_CONTAINER=1)
 //! my-app descriptor   print the descriptor JSON for the configured baseUrl
 //! my-app schema       print the JSON Schema of the descriptor
 //! my-app manifest [-o FILE] [--check]   print (or write) the Forge manifest YAML; needs
@@ -11,9 +12,9 @@
 //! ```
 
 use super::definition::App;
-use crate::config::{ConnectConfig, ServerSettings};
+use crate::config::{ConnectConfig, ContainerEnv, ServerSettings};
 use crate::http::Response;
-use crate::http::{init_logging, serve_with};
+use crate::http::{init_json_logging, init_logging, serve_with};
 use crate::store;
 use connect_descriptor::Descriptor;
 use std::io::Write;
@@ -56,7 +57,10 @@ impl std::process::Termination for Exit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Serve the app (the default).
-    Serve,
+    Serve {
+        /// `--container`: as a Forge Container service (also `FORGE_CONTAINER=1`).
+        container: bool,
+    },
     /// Print the descriptor for the configured baseUrl.
     Descriptor,
     /// Print the JSON Schema of the descriptor.
@@ -81,6 +85,9 @@ usage: <app> [COMMAND]
 
 commands:
   serve        serve the app (the default); configured by PORT, CONNECT_BASE_URL, DATABASE_URL, ...
+               `serve --container` (or FORGE_CONTAINER=1) serves a Forge-native app as a Forge
+               Container service: needs SERVER_PORT, FORGE_EGRESS_PROXY_URL and FORGE_APP_ARI
+               (or FORGE_APP_ID), which Forge sets; logs JSON lines; writes nothing to disk
   descriptor   print the descriptor JSON for the configured baseUrl and exit
   schema       print the JSON Schema of the descriptor and exit
   manifest     print the Forge manifest (manifest.yml) for the configured baseUrl and exit;
@@ -104,7 +111,8 @@ impl Command {
             .collect::<Vec<_>>()
             .as_slice()
         {
-            [] | ["serve"] => Ok(Command::Serve),
+            [] | ["serve"] => Ok(Command::Serve { container: false }),
+            ["serve", "--container"] => Ok(Command::Serve { container: true }),
             ["descriptor"] => Ok(Command::Descriptor),
             ["schema"] => Ok(Command::Schema),
             ["manifest", rest @ ..] => {
@@ -138,7 +146,7 @@ impl Command {
 
 impl App {
     /// What a user's `main` calls: runs the command of the process's arguments (`serve` by
-    /// default, `descriptor`, `schema`, `manifest`, `--help`). It returns rather than exits:
+    /// default, `serve --container`, `descriptor`, `schema`, `manifest`, `--help`). It returns rather than exits:
     /// an unknown command is [`Error::Usage`] (with the usage text), which [`Exit`] turns
     /// into status 2.
     ///
@@ -161,8 +169,11 @@ impl App {
     pub(crate) async fn run_command(self, command: Command) -> Result<(), Error> {
         let mut out = std::io::stdout().lock();
         match command {
-            Command::Serve => {
+            Command::Serve { container } => {
                 drop(out);
+                if container || ContainerEnv::requested_by_env() {
+                    return self.serve_container_from_env().await;
+                }
                 return self.serve_from_env().await;
             }
             Command::Descriptor => {
@@ -240,6 +251,32 @@ impl App {
     }
 }
 
+impl App {
+    /// Serves the app as a Forge Container service: reads what Forge injects
+    /// (`SERVER_PORT`, which wins over `PORT`; `FORGE_EGRESS_PROXY_URL`; `FORGE_APP_ARI` or
+    /// `FORGE_APP_ID`) and refuses to start without it, naming what is missing. Logs are
+    /// JSON lines on stdout; no store is opened and nothing is written to disk. SIGTERM
+    /// drains the requests in flight, then the process exits 0.
+    pub async fn serve_container_from_env(self) -> Result<(), Error> {
+        let env = ContainerEnv::from_env()?;
+        init_json_logging();
+        let mut settings = ServerSettings::from_env()?;
+        settings.port = env.port;
+        let config = ConnectConfig::from_env()?;
+        let app_id = env.app_id.as_str().to_owned();
+        let proxy = env.egress_proxy.origin().ascii_serialization();
+        let app = self.build_container(config, env)?;
+        tracing::info!(
+            key = app.key(),
+            app_id = %app_id,
+            port = settings.port,
+            egress_proxy = %proxy,
+            "serving as a Forge Container service"
+        );
+        serve(app.filter(), &settings).await
+    }
+}
+
 /// `manifest --check`: validates `yaml` where `forge deploy` would read it (at `file`, written
 /// there first; else in the current directory, the crate root, under a temporary name) and
 /// prints each finding with its line. Errors fail the command.
@@ -305,8 +342,13 @@ mod tests {
 
     #[test]
     fn commands() {
-        assert_eq!(parse(&[]), Ok(Command::Serve));
-        assert_eq!(parse(&["serve"]), Ok(Command::Serve));
+        assert_eq!(parse(&[]), Ok(Command::Serve { container: false }));
+        assert_eq!(parse(&["serve"]), Ok(Command::Serve { container: false }));
+        assert_eq!(
+            parse(&["serve", "--container"]),
+            Ok(Command::Serve { container: true })
+        );
+        assert!(parse(&["serve", "--container", "--container"]).is_err());
         assert_eq!(parse(&["descriptor"]), Ok(Command::Descriptor));
         assert_eq!(parse(&["schema"]), Ok(Command::Schema));
         assert_eq!(parse(&["--help"]), Ok(Command::Help));

@@ -29,6 +29,9 @@ pub(crate) enum Target {
     Health,
 }
 
+/// The health route of a Forge-native app (and a container's health probe).
+pub(crate) const HEALTH_PATH: &str = "/healthz";
+
 /// How a Forge route is run.
 #[derive(Clone)]
 pub(crate) struct ForgeTarget {
@@ -159,7 +162,7 @@ impl RouteTable {
     /// The framework's routes of a Forge-native app: the health route alone.
     pub(crate) fn forge_native() -> Self {
         let mut table = Self::default();
-        if let Ok(path) = PathPattern::parse("/healthz") {
+        if let Ok(path) = PathPattern::parse(HEALTH_PATH) {
             table.push(Route {
                 method: Method::GET,
                 path,

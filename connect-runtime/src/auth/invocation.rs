@@ -105,33 +105,67 @@ pub struct FitModule {
     pub key: String,
 }
 
-/// A verified Forge invocation: the FIT's claims and the product tokens that came with it.
-/// `Debug` hides the tokens.
+/// A verified Forge invocation: the FIT's claims (or, in container mode, the invocation
+/// context the egress proxy answered, in the same shape) and how its outbound calls are
+/// authorised. `Debug` hides the tokens and the invocation id.
 #[derive(Clone)]
 pub struct VerifiedInvocation {
     pub(crate) claims: Arc<FitClaims>,
     pub(crate) api_base_url: Arc<Url>,
-    pub(crate) system_token: Option<SecretString>,
-    pub(crate) user_token: Option<SecretString>,
+    pub(crate) channel: Channel,
     /// The invocation's B3 trace, when Forge sent one.
     pub(crate) trace: Option<B3>,
 }
 
+/// How the calls of an invocation reach Atlassian.
+#[derive(Clone)]
+pub(crate) enum Channel {
+    /// Forge Remote: straight to `apiBaseUrl`, with the tokens Forge sent along with the FIT
+    /// (`x-forge-oauth-system`, `x-forge-oauth-user`) as `Bearer`.
+    Tokens {
+        system: Option<SecretString>,
+        user: Option<SecretString>,
+    },
+    /// Forge Container: through the egress proxy, naming the invocation (or, outside one, the
+    /// installation) in `forge-proxy-authorization`; the proxy adds the tokens.
+    Proxy(ProxyRoute),
+}
+
+/// Where a container's calls go and whom they name.
+#[derive(Clone)]
+pub(crate) struct ProxyRoute {
+    /// `FORGE_EGRESS_PROXY_URL`.
+    pub(crate) proxy: Arc<Url>,
+    /// `jira` or `confluence`: the prefix of product calls.
+    pub(crate) product: &'static str,
+    /// The invocation or installation the calls are made for.
+    pub(crate) on_behalf: OnBehalf,
+}
+
+/// What a container's `forge-proxy-authorization` names.
+#[derive(Clone)]
+pub(crate) enum OnBehalf {
+    /// `id=<x-forge-invocation-id>`: a call made while handling an invocation. The id lets
+    /// whoever holds it call Atlassian as the app, so it is kept as a secret.
+    Invocation(SecretString),
+    /// `installationId=<id>`: background work outside any invocation.
+    Installation(String),
+}
+
 impl std::fmt::Debug for VerifiedInvocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifiedInvocation")
+        let mut debug = f.debug_struct("VerifiedInvocation");
+        debug
             .field("installation_id", &self.claims.app.installation_id)
             .field("jti", &self.claims.jti)
-            .field("api_base_url", &self.api_base_url.as_str())
-            .field(
-                "system_token",
-                &self.system_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field(
-                "user_token",
-                &self.user_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .finish()
+            .field("api_base_url", &self.api_base_url.as_str());
+        match &self.channel {
+            Channel::Tokens { system, user } => debug
+                .field("system_token", &system.as_ref().map(|_| "[REDACTED]"))
+                .field("user_token", &user.as_ref().map(|_| "[REDACTED]")),
+            Channel::Proxy(_) => debug.field("invocation_id", &"[REDACTED]"),
+        };
+        debug.finish()
     }
 }
 
@@ -141,9 +175,21 @@ impl VerifiedInvocation {
         &self.claims
     }
 
-    /// The verified `app.apiBaseUrl`.
+    /// The verified `app.apiBaseUrl` (in container mode, the proxy's product prefix).
     pub fn api_base_url(&self) -> &Url {
         &self.api_base_url
+    }
+
+    /// The product and the site's cloud id: from the verified `apiBaseUrl`
+    /// (`/ex/<product>/<cloudId>`) for a remote, from the invocation context for a container.
+    pub(crate) fn product_and_cloud_id(&self) -> Option<(&str, &str)> {
+        match &self.channel {
+            Channel::Tokens { .. } => site_path(&self.api_base_url),
+            Channel::Proxy(route) => Some((
+                route.product,
+                self.claims.context.as_ref()?.get("cloudId")?.as_str()?,
+            )),
+        }
     }
 }
 
@@ -160,7 +206,8 @@ pub struct InvocationVerifier {
 }
 
 /// The product tokens of a Forge request (`x-forge-oauth-system`, `x-forge-oauth-user`),
-/// and its trace ids (`x-b3-traceid`, `x-b3-spanid`).
+/// its trace ids (`x-b3-traceid`, `x-b3-spanid`), and in container mode what the sidecar
+/// adds (`x-forge-invocation-id`, `x-forge-invocation-log-attributes`).
 #[derive(Default)]
 pub struct ForgeTokens {
     /// The app's system token.
@@ -169,6 +216,10 @@ pub struct ForgeTokens {
     pub user: Option<String>,
     /// The invocation's trace, for log lines and outbound calls.
     pub(crate) trace: Option<B3>,
+    /// `x-forge-invocation-id` (container mode only; ignored by a remote).
+    pub(crate) invocation_id: Option<String>,
+    /// `x-forge-invocation-log-attributes` (container mode only): logged, escaped.
+    pub(crate) log_attributes: Option<String>,
 }
 
 impl InvocationVerifier {
@@ -260,14 +311,16 @@ impl InvocationVerifier {
         Ok(VerifiedInvocation {
             claims: Arc::new(claims),
             api_base_url: Arc::new(api_base_url),
-            system_token: tokens
-                .system
-                .filter(|t| !t.is_empty())
-                .map(SecretString::from),
-            user_token: tokens
-                .user
-                .filter(|t| !t.is_empty())
-                .map(SecretString::from),
+            channel: Channel::Tokens {
+                system: tokens
+                    .system
+                    .filter(|t| !t.is_empty())
+                    .map(SecretString::from),
+                user: tokens
+                    .user
+                    .filter(|t| !t.is_empty())
+                    .map(SecretString::from),
+            },
             trace: tokens.trace,
         })
     }

@@ -7,7 +7,9 @@
 //! - [`verifier`]: the three verification procedures (asymmetric, shared secret, context).
 //! - [`jwks`]: the Forge JWKS client, refetched at most once per interval.
 //! - [`invocation`]: verifying Forge Invocation Tokens (the `ForgeInvocation` policy).
+//! - [`container`]: its container-mode counterpart: the invocation context from the proxy.
 
+pub mod container;
 pub mod crypto;
 pub mod invocation;
 pub mod jwks;
@@ -90,6 +92,12 @@ pub enum AuthError {
     /// A FIT already used for an invocation (its `jti` seen): a replayed token.
     #[error("the token was used already")]
     ForgeReplay,
+    /// Container mode: the request has no (well-formed) `x-forge-invocation-id`.
+    #[error("no x-forge-invocation-id header: only the Forge sidecar calls this container")]
+    MissingInvocationId,
+    /// Container mode: the egress proxy knows no such invocation.
+    #[error("the Forge proxy knows no such invocation")]
+    UnknownInvocation,
     /// The FIT's `iss` is not `forge/invocation-token`.
     #[error("the token issuer is not forge/invocation-token")]
     WrongIssuer,
@@ -123,6 +131,9 @@ pub enum VerifyError {
     /// The tenant store failed.
     #[error("tenant store failed: {0}")]
     Store(#[from] StoreError),
+    /// Container mode: the egress proxy could not say what the invocation is.
+    #[error("the Forge egress proxy is unavailable: {0}")]
+    ProxyUnavailable(String),
 }
 
 impl From<KeyFetchError> for VerifyError {

@@ -8,7 +8,9 @@
 //! - [`permission`]: product permissions of the calling user, checked and cached briefly.
 //! - [`response`]: the answer, [`ClientResponse`], read whole and bounded.
 //! - [`forge`]: [`ForgeClient`], calls to `app.apiBaseUrl` with the tokens of a Forge
-//!   invocation, through the same builder, pool and rate-limit handling.
+//!   invocation (or through a container's egress proxy), through the same builder, pool and
+//!   rate-limit handling.
+//! - [`container`]: a Forge Container's calls outside an invocation, and its installations.
 //!
 //! Every app has one [`Outbound`]: one connection pool, one token cache, one permission cache,
 //! shared by the `HostClient`s its handlers get.
@@ -39,6 +41,7 @@ macro_rules! request_verbs {
     };
 }
 
+pub mod container;
 pub mod forge;
 mod oauth;
 pub mod permission;

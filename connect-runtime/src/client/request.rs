@@ -32,9 +32,15 @@ impl Caller {
         }
     }
 
-    async fn authorization(&self, method: &Method, url: &Url) -> Result<String, ClientError> {
+    /// The header authorising the call and its value (`Authorization`, or a container's
+    /// `forge-proxy-authorization`).
+    async fn authorization(
+        &self,
+        method: &Method,
+        url: &Url,
+    ) -> Result<(HeaderName, String), ClientError> {
         match self {
-            Caller::Host(client) => client.authorization(method, url).await,
+            Caller::Host(client) => Ok((AUTHORIZATION, client.authorization(method, url).await?)),
             Caller::Forge(client) => client.authorization(),
         }
     }
@@ -73,6 +79,8 @@ pub struct RequestBuilder {
     body: Option<Bytes>,
     idempotent: bool,
     any_status: bool,
+    /// Sent without the client's authorization header (the proxy's own listings).
+    unauthorized: bool,
     error: Option<ClientError>,
 }
 
@@ -97,6 +105,7 @@ impl RequestBuilder {
             body: None,
             idempotent: false,
             any_status: false,
+            unauthorized: false,
             error: None,
         }
     }
@@ -111,16 +120,20 @@ impl RequestBuilder {
         self
     }
 
-    /// Sets a header. `Authorization` is the client's own and is refused.
+    /// Sets a header. `Authorization` (and a container's `forge-proxy-authorization`) is the
+    /// client's own and is refused.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
         ) {
-            (Ok(name), _) if name == AUTHORIZATION => {
-                self.error = Some(ClientError::InvalidHeader(
-                    "`Authorization` is set by the client (as the app or as a user)".into(),
-                ));
+            (Ok(name), _)
+                if name == AUTHORIZATION
+                    || name.as_str() == crate::auth::container::PROXY_AUTHORIZATION =>
+            {
+                self.error = Some(ClientError::InvalidHeader(format!(
+                    "`{name}` is set by the client (as the app or as a user)"
+                )));
             }
             (Ok(name), Ok(value)) => {
                 self.headers.insert(name, value);
@@ -168,6 +181,13 @@ impl RequestBuilder {
         self
     }
 
+    /// Sends the request without an authorization header: for the egress proxy's
+    /// `/v1/installations`, which names no invocation or installation.
+    pub(crate) fn no_proxy_authorization(mut self) -> Self {
+        self.unauthorized = true;
+        self
+    }
+
     /// Sends the request, retrying rate-limited answers as the app's policy allows.
     ///
     /// A 2xx answer is `Ok`; any other status is [`ClientError::Status`] with the product's
@@ -186,17 +206,19 @@ impl RequestBuilder {
         let repeatable = retry::safe_to_repeat(&self.method, self.idempotent);
         let mut schedule = Schedule::new(&outbound.retry);
         loop {
-            let mut authorization = HeaderValue::try_from(
-                caller.authorization(&self.method, &url).await?,
-            )
-            .map_err(|_| ClientError::InvalidHeader("the token is not a valid header".into()))?;
-            // Kept out of any debug output of the HTTP stack.
-            authorization.set_sensitive(true);
             let mut request = outbound
                 .http
                 .request(self.method.clone(), url.clone())
-                .headers(self.headers.clone())
-                .header(AUTHORIZATION, authorization);
+                .headers(self.headers.clone());
+            if !self.unauthorized {
+                let (header, value) = caller.authorization(&self.method, &url).await?;
+                let mut authorization = HeaderValue::try_from(value).map_err(|_| {
+                    ClientError::InvalidHeader("the token is not a valid header".into())
+                })?;
+                // Kept out of any debug output of the HTTP stack.
+                authorization.set_sensitive(true);
+                request = request.header(header, authorization);
+            }
             if let Some(body) = &self.body {
                 request = request.body(body.clone());
             }

@@ -36,6 +36,7 @@
 
 mod auth;
 mod client;
+mod container;
 mod env;
 mod forge;
 mod http;
@@ -46,6 +47,7 @@ pub use client::{
     ClientConfig, DEFAULT_HTTP_TIMEOUT, DEFAULT_PERMISSION_TTL, PRODUCTION_OAUTH_URL, RetryPolicy,
     STAGING_OAUTH_URL,
 };
+pub use container::ContainerEnv;
 pub use forge::{
     DEFAULT_FORGE_JWKS_TIMEOUT, ForgeConfig, MIN_FORGE_JWKS_REFRESH, PRODUCTION_FORGE_JWKS,
     STAGING_FORGE_JWKS,

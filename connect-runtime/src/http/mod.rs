@@ -27,6 +27,7 @@ pub use client_error::ClientError;
 pub use error::AppError;
 pub use response::{Html, IntoResponse, Json, Response, WarpReply, error_response};
 pub use serve::{
-    ConnectionLimits, RunningServer, init_logging, serve, serve_with, spawn, spawn_with,
+    ConnectionLimits, RunningServer, init_json_logging, init_logging, serve, serve_with, spawn,
+    spawn_with,
 };
 pub use storage_error::StorageError;

@@ -85,6 +85,21 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
+/// Logs JSON lines to stdout with the `RUST_LOG` filter (default `info`), each with the
+/// fields of its spans (a Forge invocation's trace ids and log attributes): what a Forge
+/// Container's log collection reads. Does nothing when the process already has a subscriber.
+pub fn init_json_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
+        .try_init();
+}
+
 /// Binds `addr` and serves `filter` until Ctrl-C or SIGTERM, then stops accepting and lets the
 /// requests in flight finish (a deploy's SIGTERM never cuts an install it is storing).
 pub async fn serve(filter: BoxedFilter<(Response,)>, addr: SocketAddr) -> std::io::Result<()> {

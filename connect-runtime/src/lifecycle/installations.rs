@@ -3,7 +3,7 @@
 //! else by cloud id (both sides carry it). A match by cloud id is linked, so the next lookup
 //! is by installation id.
 
-use crate::auth::invocation::{VerifiedInvocation, site_path};
+use crate::auth::invocation::VerifiedInvocation;
 use crate::auth::jwt::unix_now;
 use crate::store::{InstallationLink, InstallationQuery, StoreError, Tenant, TenantStore};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ impl std::fmt::Debug for Installations {
 /// `apiBaseUrl` (`/ex/jira/<cloudId>`), the claim the system token is sent to, whose shape
 /// the verifier checked.
 pub(crate) fn product_and_cloud_id(invocation: &VerifiedInvocation) -> Option<(&str, &str)> {
-    site_path(invocation.api_base_url())
+    invocation.product_and_cloud_id()
 }
 
 /// Whether a lookup may move a tenant's link to this installation.

@@ -16,11 +16,15 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
 mod answers;
+mod container;
 mod model;
 mod native;
 mod storage;
 
 use answers::{api_answer, jwks_answer};
+pub use container::{
+    ForgeSidecar, MAX_EVENTS_PER_PUSH, MAX_PUSH_BYTES, ProxyCall, PublishedEvents,
+};
 use model::uuid;
 pub use model::{
     AsyncDelivery, ForgeApiCall, ForgeInstallation, Invocation, JwksBehaviour, new_forge_kid,

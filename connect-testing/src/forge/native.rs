@@ -18,27 +18,7 @@ impl ForgePlatform {
         endpoint_key: &str,
         event: &AsyncDelivery<'_>,
     ) -> Result<Answer, HostError> {
-        let mut envelope = json!({
-            "body": event.body,
-            "jobId": event.job_id,
-            "eventId": event
-                .event_id
-                .map_or_else(|| format!("{}-event", event.job_id), str::to_owned),
-            "queueName": event.queue,
-        });
-        if event.retry_count > 0 {
-            envelope["retryContext"] = json!({
-                "retryCount": event.retry_count,
-                "retryReason": "FUNCTION_RETRY_REQUEST",
-                "retryData": null,
-            });
-        }
-        let invocation = Invocation {
-            system_token: true,
-            backend: true,
-            body: Some(envelope),
-            ..Invocation::default()
-        };
+        let invocation = event_invocation(event);
         self.invoke(
             url,
             reqwest::Method::POST,
@@ -62,21 +42,7 @@ impl ForgePlatform {
         inputs: &Value,
         account_id: &str,
     ) -> Result<Answer, HostError> {
-        let mut body = inputs.clone();
-        if let Value::Object(object) = &mut body {
-            object.insert(
-                "context".to_owned(),
-                json!({"cloudId": installation.cloud_id, "moduleKey": action_key}),
-            );
-        }
-        let invocation = Invocation {
-            system_token: true,
-            user_token: true,
-            principal: Some(account_id.to_owned()),
-            backend: true,
-            body: Some(body),
-            ..Invocation::default()
-        };
+        let invocation = action_invocation(installation, action_key, inputs, account_id);
         self.invoke(
             url,
             reqwest::Method::POST,
@@ -96,15 +62,7 @@ impl ForgePlatform {
         endpoint_key: &str,
         module_key: &str,
     ) -> Result<Answer, HostError> {
-        let invocation = Invocation {
-            system_token: true,
-            backend: true,
-            body: Some(json!({
-                "context": {"cloudId": installation.cloud_id, "moduleKey": module_key},
-                "contextToken": uuid(),
-            })),
-            ..Invocation::default()
-        };
+        let invocation = pre_uninstall_invocation(installation, module_key);
         self.invoke(
             url,
             reqwest::Method::POST,
@@ -132,6 +90,73 @@ impl ForgePlatform {
             request = request.body(body);
         }
         Answer::from(request.send().await?).await
+    }
+}
+
+/// An async event's delivery: the envelope `{"body", "jobId", "eventId", "queueName"}` (plus
+/// `retryContext` on a retry), as a backend invocation with the system token.
+pub(crate) fn event_invocation(event: &AsyncDelivery<'_>) -> Invocation {
+    let mut envelope = json!({
+        "body": event.body,
+        "jobId": event.job_id,
+        "eventId": event
+            .event_id
+            .map_or_else(|| format!("{}-event", event.job_id), str::to_owned),
+        "queueName": event.queue,
+    });
+    if event.retry_count > 0 {
+        envelope["retryContext"] = json!({
+            "retryCount": event.retry_count,
+            "retryReason": "FUNCTION_RETRY_REQUEST",
+            "retryData": null,
+        });
+    }
+    Invocation {
+        system_token: true,
+        backend: true,
+        body: Some(envelope),
+        ..Invocation::default()
+    }
+}
+
+/// A Rovo action's call: the inputs as top-level keys plus `context {cloudId, moduleKey}`,
+/// with the user as principal.
+pub(crate) fn action_invocation(
+    installation: &ForgeInstallation,
+    action_key: &str,
+    inputs: &Value,
+    account_id: &str,
+) -> Invocation {
+    let mut body = inputs.clone();
+    if let Value::Object(object) = &mut body {
+        object.insert(
+            "context".to_owned(),
+            json!({"cloudId": installation.cloud_id, "moduleKey": action_key}),
+        );
+    }
+    Invocation {
+        system_token: true,
+        user_token: true,
+        principal: Some(account_id.to_owned()),
+        backend: true,
+        body: Some(body),
+        ..Invocation::default()
+    }
+}
+
+/// Forge's pre-uninstall call: `{"context": {"cloudId", "moduleKey"}, "contextToken"}`.
+pub(crate) fn pre_uninstall_invocation(
+    installation: &ForgeInstallation,
+    module_key: &str,
+) -> Invocation {
+    Invocation {
+        system_token: true,
+        backend: true,
+        body: Some(json!({
+            "context": {"cloudId": installation.cloud_id, "moduleKey": module_key},
+            "contextToken": uuid(),
+        })),
+        ..Invocation::default()
     }
 }
 

@@ -2,20 +2,56 @@
 //! its contract (UI resolver, Rovo action, async events consumer, web trigger, pre-uninstall,
 //! Forge storage), and the Forge attack suite at each of its routes (no handler run, no
 //! storage change).
+//!
+//! The contract tests run twice from one body: with the app as a Forge Remote (FITs from the
+//! simulated platform) and as a Forge Container service (invocation ids from the simulated
+//! sidecar, every outbound call through the simulated egress proxy).
 
 use super::APP_ID;
 use crate::examples::notes;
 use atlassian_connect::__private::{self as server, RunningServer};
+use atlassian_connect::forge::ContainerEnv;
 use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
 use connect_runtime::config::HostRule;
-use connect_testing::{Answer, AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation};
+use connect_testing::{
+    Answer, AsyncDelivery, ForgeInstallation, ForgePlatform, ForgeSidecar, Invocation,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// The notes app served on loopback, with the simulated platform.
+/// How the app is hosted in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A Forge Remote: the platform calls it with FITs.
+    Remote,
+    /// A Forge Container service: the sidecar calls it with invocation ids.
+    Container,
+}
+
+/// Runs the `async fn NAME(mode: Mode)` in both modes, as the tests `NAME::remote` and
+/// `NAME::container`.
+macro_rules! in_both_modes {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn remote() {
+                super::$name(super::Mode::Remote).await;
+            }
+
+            #[tokio::test]
+            async fn container() {
+                super::$name(super::Mode::Container).await;
+            }
+        }
+    )+};
+}
+
+/// The notes app served on loopback, with the simulated platform (and, in container mode,
+/// the simulated sidecar and egress proxy in front of it).
 pub struct Notes {
-    pub platform: ForgePlatform,
+    pub platform: Arc<ForgePlatform>,
+    pub sidecar: Option<ForgeSidecar>,
     pub installation: ForgeInstallation,
     url: String,
     _server: RunningServer,
@@ -37,17 +73,47 @@ pub fn native_config_for_build() -> ConnectConfig {
     config
 }
 
+/// What Forge injects into a container whose egress proxy is `sidecar`.
+pub fn container_env(sidecar: &ForgeSidecar) -> ContainerEnv {
+    ContainerEnv {
+        port: 8080,
+        egress_proxy: sidecar.url().parse().unwrap(),
+        app_id: atlassian_connect::descriptor::ForgeAppId::parse(APP_ID).unwrap(),
+    }
+}
+
 impl Notes {
     pub async fn start() -> Self {
         Self::serve(notes::app()).await
     }
 
-    /// Serves `app` (a Forge-native app) with a fresh platform.
+    /// The notes example hosted as `mode` says.
+    pub async fn start_in(mode: Mode) -> Self {
+        Self::serve_in(notes::app(), mode).await
+    }
+
+    /// Serves `app` (a Forge-native app) as a remote, with a fresh platform.
     pub async fn serve(app: App) -> Self {
-        let platform = ForgePlatform::start(APP_ID).await.unwrap();
-        let built = app
-            .build(native_config(&platform), Arc::new(MemoryStore::default()))
-            .unwrap();
+        Self::serve_in(app, Mode::Remote).await
+    }
+
+    /// Serves `app` (a Forge-native app) hosted as `mode` says, with a fresh platform.
+    pub async fn serve_in(app: App, mode: Mode) -> Self {
+        let platform = Arc::new(ForgePlatform::start(APP_ID).await.unwrap());
+        let (built, sidecar) = match mode {
+            Mode::Remote => (
+                app.build(native_config(&platform), Arc::new(MemoryStore::default()))
+                    .unwrap(),
+                None,
+            ),
+            Mode::Container => {
+                let sidecar = ForgeSidecar::start(Arc::clone(&platform)).await.unwrap();
+                let built = app
+                    .build_container(native_config_for_build(), container_env(&sidecar))
+                    .unwrap();
+                (built, Some(sidecar))
+            }
+        };
         let server = server::spawn(built.filter(), ([127, 0, 0, 1], 0).into())
             .await
             .unwrap();
@@ -55,6 +121,7 @@ impl Notes {
             installation: ForgeInstallation::jira("notes-site"),
             url: server.url().trim_end_matches('/').to_owned(),
             platform,
+            sidecar,
             _server: server,
         }
     }
@@ -63,7 +130,32 @@ impl Notes {
         format!("{}{path}", self.url)
     }
 
-    /// A call from the issue panel of `issue` by `user`, as `invokeRemote` makes it.
+    /// Invokes `module_key` at `path` as Forge does in this mode: a FIT from the platform, or
+    /// an invocation id from the sidecar.
+    pub async fn invoke(
+        &self,
+        path: &str,
+        method: reqwest::Method,
+        module_key: &str,
+        invocation: &Invocation,
+    ) -> Answer {
+        let url = self.url(path);
+        match &self.sidecar {
+            Some(sidecar) => sidecar
+                .invoke(&url, method, &self.installation, module_key, invocation)
+                .await
+                .unwrap(),
+            None => self
+                .platform
+                .invoke(&url, method, &self.installation, module_key, invocation)
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// A call from the issue panel of `issue` by `user`, as the panel's Custom UI makes it:
+    /// a remote's token carries the issue (the UI context); a container's invocation context
+    /// has none, so the issue goes in the query.
     pub async fn panel(
         &self,
         method: reqwest::Method,
@@ -79,22 +171,21 @@ impl Notes {
             body,
             ..Invocation::default()
         };
+        let mut path = "/notes".to_owned();
         if let Some(issue) = issue {
-            invocation = invocation
-                .with_context("issue.key", issue)
-                .with_context("issue.id", "10001")
-                .with_context("project.key", "TEST");
+            if self.sidecar.is_some() {
+                let query: String = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("issueKey", issue)
+                    .finish();
+                path = format!("/notes?{query}");
+            } else {
+                invocation = invocation
+                    .with_context("issue.key", issue)
+                    .with_context("issue.id", "10001")
+                    .with_context("project.key", "TEST");
+            }
         }
-        self.platform
-            .invoke(
-                &self.url("/notes"),
-                method,
-                &self.installation,
-                "notes-panel",
-                &invocation,
-            )
-            .await
-            .unwrap()
+        self.invoke(&path, method, "notes-panel", &invocation).await
     }
 
     pub async fn add(&self, issue: &str, user: &str, text: &str) -> Answer {
@@ -108,35 +199,80 @@ impl Notes {
     }
 
     pub async fn find(&self, issue: &str) -> Answer {
-        self.platform
-            .invoke_action(
-                &self.url("/actions/find-notes"),
-                &self.installation,
-                "find-notes-api",
-                "find-notes",
-                &json!({ "issueKey": issue }),
-                "557058:rovo-user",
-            )
-            .await
-            .unwrap()
+        let url = self.url("/actions/find-notes");
+        let inputs = json!({ "issueKey": issue });
+        let installation = &self.installation;
+        let user = "557058:rovo-user";
+        match &self.sidecar {
+            Some(sidecar) => {
+                sidecar
+                    .invoke_action(
+                        &url,
+                        installation,
+                        "find-notes-api",
+                        "find-notes",
+                        &inputs,
+                        user,
+                    )
+                    .await
+            }
+            None => {
+                self.platform
+                    .invoke_action(
+                        &url,
+                        installation,
+                        "find-notes-api",
+                        "find-notes",
+                        &inputs,
+                        user,
+                    )
+                    .await
+            }
+        }
+        .unwrap()
     }
 
     pub async fn reindex(&self, issue: &str, job_id: &str, retry_count: u32) -> Answer {
-        self.platform
-            .deliver_event(
-                &self.url("/events/reindex"),
-                &self.installation,
-                "notes-reindex-api",
-                &AsyncDelivery {
-                    queue: "notes-reindex",
-                    job_id,
-                    event_id: None,
-                    body: &json!({ "issueKey": issue }),
-                    retry_count,
-                },
-            )
-            .await
-            .unwrap()
+        let url = self.url("/events/reindex");
+        let body = json!({ "issueKey": issue });
+        let delivery = AsyncDelivery {
+            queue: "notes-reindex",
+            job_id,
+            event_id: None,
+            body: &body,
+            retry_count,
+        };
+        match &self.sidecar {
+            Some(sidecar) => {
+                sidecar
+                    .deliver_event(&url, &self.installation, "notes-reindex-api", &delivery)
+                    .await
+            }
+            None => {
+                self.platform
+                    .deliver_event(&url, &self.installation, "notes-reindex-api", &delivery)
+                    .await
+            }
+        }
+        .unwrap()
+    }
+
+    pub async fn pre_uninstall(&self) -> Answer {
+        let url = self.url("/lifecycle/pre-uninstall");
+        let (endpoint, module) = ("notes-uninstall-api", "notes-uninstall");
+        match &self.sidecar {
+            Some(sidecar) => {
+                sidecar
+                    .pre_uninstall(&url, &self.installation, endpoint, module)
+                    .await
+            }
+            None => {
+                self.platform
+                    .pre_uninstall(&url, &self.installation, endpoint, module)
+                    .await
+            }
+        }
+        .unwrap()
     }
 }
 
@@ -144,21 +280,25 @@ pub fn json_of(answer: &Answer) -> Value {
     serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {}", answer.body))
 }
 
-#[tokio::test]
-async fn health_is_public_and_there_is_no_connect_side() {
-    let notes = Notes::start().await;
+async fn health_is_public_and_there_is_no_connect_side(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     let client = reqwest::Client::new();
     let health = client.get(notes.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+    // No Connect route; in a container, no request without an invocation id gets further
+    // than the gate.
+    let refused = match mode {
+        Mode::Remote => 404,
+        Mode::Container => 401,
+    };
     for path in ["/atlassian-connect.json", "/installed"] {
         let answer = client.get(notes.url(path)).send().await.unwrap();
-        assert_eq!(answer.status(), 404, "{path}");
+        assert_eq!(answer.status(), refused, "{path}");
     }
 }
 
-#[tokio::test]
-async fn the_panel_lists_and_adds_notes_in_forge_storage() {
-    let notes = Notes::start().await;
+async fn the_panel_lists_and_adds_notes_in_forge_storage(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     let empty = notes
         .panel(reqwest::Method::GET, Some("TEST-1"), "557058:alice", None)
         .await;
@@ -206,9 +346,8 @@ async fn the_panel_lists_and_adds_notes_in_forge_storage() {
     assert!(notes.platform.storage(&other).is_empty());
 }
 
-#[tokio::test]
-async fn invalid_notes_and_calls_without_an_issue_are_refused() {
-    let notes = Notes::start().await;
+async fn invalid_notes_and_calls_without_an_issue_are_refused(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     for (text, why) in [
         ("", "empty"),
         ("   \n\t ", "blank"),
@@ -235,9 +374,8 @@ async fn invalid_notes_and_calls_without_an_issue_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn issues_the_user_cannot_see_are_neither_listed_nor_written_nor_found() {
-    let notes = Notes::start().await;
+async fn issues_the_user_cannot_see_are_neither_listed_nor_written_nor_found(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     assert_eq!(
         notes.add("SECRET-1", "557058:alice", "hidden").await.status,
         201
@@ -288,9 +426,8 @@ async fn issues_the_user_cannot_see_are_neither_listed_nor_written_nor_found() {
     );
 }
 
-#[tokio::test]
-async fn the_action_finds_notes_by_its_llm_input() {
-    let notes = Notes::start().await;
+async fn the_action_finds_notes_by_its_llm_input(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     notes.add("TEST-7", "557058:alice", "hello").await;
     let found = notes.find("TEST-7").await;
     assert_eq!(found.status, 200, "{}", found.body);
@@ -301,9 +438,8 @@ async fn the_action_finds_notes_by_its_llm_input() {
     assert_eq!(unknown, json!({"issueKey": "NOPE-1", "notes": []}));
 }
 
-#[tokio::test]
-async fn the_consumer_counts_notes_once_per_job() {
-    let notes = Notes::start().await;
+async fn the_consumer_counts_notes_once_per_job(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     notes.add("TEST-3", "557058:alice", "one").await;
     let answer = notes.reindex("TEST-3", "job-1", 0).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -329,11 +465,9 @@ async fn the_consumer_counts_notes_once_per_job() {
     // A delivery whose body is not the envelope is refused, and nothing is written.
     let before = notes.platform.storage(&notes.installation);
     let broken = notes
-        .platform
         .invoke(
-            &notes.url("/events/reindex"),
+            "/events/reindex",
             reqwest::Method::POST,
-            &notes.installation,
             "notes-reindex-api",
             &Invocation {
                 system_token: true,
@@ -342,15 +476,13 @@ async fn the_consumer_counts_notes_once_per_job() {
                 ..Invocation::default()
             },
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(broken.status, 400, "{}", broken.body);
     assert_eq!(notes.platform.storage(&notes.installation), before);
 }
 
-#[tokio::test]
-async fn the_consumer_runs_a_failed_job_again() {
-    let notes = Notes::start().await;
+async fn the_consumer_runs_a_failed_job_again(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     // Storage refuses the first attempt (rate limited past the retries would take long; an
     // expired system token is refused at once): the handler fails, Forge retries the job.
     notes.platform.set_product_token_ttl(-60);
@@ -427,9 +559,8 @@ async fn the_web_trigger_echoes_json_and_refuses_the_rest() {
     assert_eq!(forged.status, 401, "{}", forged.body);
 }
 
-#[tokio::test]
-async fn pre_uninstall_deletes_the_notes_and_counts_only() {
-    let notes = Notes::start().await;
+async fn pre_uninstall_deletes_the_notes_and_counts_only(mode: Mode) {
+    let notes = Notes::start_in(mode).await;
     for issue in ["TEST-1", "TEST-2"] {
         notes.add(issue, "557058:alice", "note").await;
         notes.reindex(issue, &format!("job-{issue}"), 0).await;
@@ -438,16 +569,7 @@ async fn pre_uninstall_deletes_the_notes_and_counts_only() {
         .platform
         .put_storage(&notes.installation, "settings", json!({"keep": true}));
     assert_eq!(notes.platform.storage(&notes.installation).len(), 5);
-    let answer = notes
-        .platform
-        .pre_uninstall(
-            &notes.url("/lifecycle/pre-uninstall"),
-            &notes.installation,
-            "notes-uninstall-api",
-            "notes-uninstall",
-        )
-        .await
-        .unwrap();
+    let answer = notes.pre_uninstall().await;
     assert!((200..300).contains(&answer.status), "{}", answer.body);
     let left: Vec<String> = notes
         .platform
@@ -456,3 +578,14 @@ async fn pre_uninstall_deletes_the_notes_and_counts_only() {
         .collect();
     assert_eq!(left, ["settings"]);
 }
+
+in_both_modes!(
+    health_is_public_and_there_is_no_connect_side,
+    the_panel_lists_and_adds_notes_in_forge_storage,
+    invalid_notes_and_calls_without_an_issue_are_refused,
+    issues_the_user_cannot_see_are_neither_listed_nor_written_nor_found,
+    the_action_finds_notes_by_its_llm_input,
+    the_consumer_counts_notes_once_per_job,
+    the_consumer_runs_a_failed_job_again,
+    pre_uninstall_deletes_the_notes_and_counts_only,
+);

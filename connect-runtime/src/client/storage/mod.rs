@@ -196,7 +196,7 @@ impl ForgeStorage {
     /// The storage of `client`'s invocation (its system token, at its origin).
     pub(crate) fn new(client: &ForgeClient) -> Result<Self, ClientError> {
         Ok(Self {
-            client: Arc::new(client.at_origin()?),
+            client: Arc::new(client.at_platform()?),
         })
     }
 

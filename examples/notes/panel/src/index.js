@@ -1,6 +1,14 @@
-// The notes panel: `GET /notes` and `POST /notes` on the app's resolver endpoint. Forge sends
-// each call to the remote with a Forge Invocation Token carrying the issue and the user.
-import { invokeRemote } from '@forge/bridge';
+// The notes panel: `GET /notes?issueKey=K` and `POST /notes?issueKey=K` on the app's resolver
+// endpoint. As a Forge Remote, Forge sends each call with a Forge Invocation Token carrying the
+// issue and the user (the token's issue wins over the query). As a Forge Container service,
+// the invocation context carries no issue: the query names it, and the app checks, as the
+// user, that the user can see it.
+//
+// Which bridge call is used is fixed when the panel is built (`NOTES_BACKEND=service npm run
+// build` for the container; `invokeRemote` otherwise): the browser cannot tell them apart.
+import { invokeRemote, invokeService, view } from '@forge/bridge';
+
+const invoke = __NOTES_BACKEND__ === 'service' ? invokeService : invokeRemote;
 
 const list = document.getElementById('notes');
 const form = document.getElementById('add');
@@ -20,20 +28,40 @@ function show(notes) {
   );
 }
 
+let notesPath;
+
+async function path() {
+  if (!notesPath) {
+    const context = await view.getContext();
+    notesPath = `/notes?issueKey=${encodeURIComponent(context.extension.issue.key)}`;
+  }
+  return notesPath;
+}
+
 async function load() {
-  const answer = await invokeRemote({ path: '/notes', method: 'GET' });
+  const answer = await invoke({ path: await path(), method: 'GET' });
   show(answer.body.notes);
 }
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   error.textContent = '';
-  const answer = await invokeRemote({ path: '/notes', method: 'POST', body: { text: text.value } });
+  const answer = await invoke({ path: await path(), method: 'POST', body: { text: text.value } });
   if (answer.status === 201) {
     text.value = '';
     await load();
   } else {
-    error.textContent = (answer.body && answer.body.message) || 'Could not add the note';
+    // invokeRemote answers an error with its JSON body; invokeService with the body as text
+    // in `error`.
+    let message = answer.body && answer.body.message;
+    if (!message && typeof answer.error === 'string') {
+      try {
+        message = JSON.parse(answer.error).message;
+      } catch {
+        message = undefined;
+      }
+    }
+    error.textContent = message || 'Could not add the note';
   }
 });
 
