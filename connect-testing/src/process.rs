@@ -24,7 +24,12 @@ impl std::fmt::Debug for AppProcess {
 impl AppProcess {
     /// Starts `binary` with `env` (and `RUST_LOG=info`, `NO_COLOR=1`), reading its stdout.
     pub fn spawn(binary: &Path, env: &[(&str, String)]) -> std::io::Result<Self> {
-        let mut command = Command::new(binary);
+        Self::spawn_command(Command::new(binary), env)
+    }
+
+    /// Starts `command` (a wrapper that runs the app: a namespace, another user) with `env`
+    /// (and `RUST_LOG=info`, `NO_COLOR=1`), reading its stdout.
+    pub fn spawn_command(mut command: Command, env: &[(&str, String)]) -> std::io::Result<Self> {
         command
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")

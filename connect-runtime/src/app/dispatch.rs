@@ -398,8 +398,23 @@ where
             core: Arc::clone(&inner.core),
         }),
     )
-    .instrument(span)
+    .instrument(span.clone())
     .await;
+    if forge.in_container() {
+        // A container's log is what Forge collects: one line per invocation, in its span (so
+        // with Forge's trace ids and log attributes).
+        let status = match &result {
+            Ok(response) => response.status().as_u16(),
+            Err(error) => error.status().as_u16(),
+        };
+        span.in_scope(|| {
+            tracing::info!(
+                status,
+                elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "Forge invocation handled"
+            );
+        });
+    }
     if let Some(claim) = claim {
         let elapsed = started.elapsed();
         if elapsed > EVENT_BUDGET {

@@ -80,6 +80,8 @@ struct SidecarState {
     calls: Vec<ProxyCall>,
     published: Vec<PublishedEvents>,
     sql: HashMap<String, rusqlite::Connection>,
+    /// How long the next context answers wait (a slow proxy, for drain tests).
+    context_delay: std::time::Duration,
 }
 
 /// Who a checked `forge-proxy-authorization` names.
@@ -199,6 +201,12 @@ impl ForgeSidecar {
         {
             state.installations.push(installation.clone());
         }
+    }
+
+    /// Makes `/invocation/context` answer only after `delay` (a slow proxy: requests stay in
+    /// flight that long).
+    pub fn delay_context(&self, delay: std::time::Duration) {
+        lock(&self.state).context_delay = delay;
     }
 
     /// The calls the proxy received.
@@ -477,6 +485,10 @@ async fn proxy_answer(
         }
     };
     let answer = if path == "/invocation/context" && request.method == Method::GET {
+        let delay = lock(state).context_delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         context_answer(platform, state, authorization.as_deref())
     } else if let Some(rest) = path
         .strip_prefix("/jira/")

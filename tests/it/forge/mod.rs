@@ -4,7 +4,9 @@
 //! driven by the simulated Forge platform over HTTP.
 
 mod attacks;
+mod container;
 mod container_manifest;
+mod container_process;
 mod flows;
 mod manifest;
 mod native;
