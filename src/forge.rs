@@ -37,9 +37,10 @@ pub use connect_descriptor::manifest::WillMigrate;
 pub use connect_runtime::forge::{
     ActionSchema, AsyncEvent, BatchOutcome, ContainerApi, ContainerEnv, ContainerResources,
     EntityQuery, EntityStore, Entry, FitApp, FitClaims, FitEnvironment, FitModule, ForgeClient,
-    ForgeContainer, ForgeContext, ForgeStorage, Installation, KeyPolicy, MAX_INSTALLATIONS_PAGE,
-    MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page,
-    RetryContext, SecretStore, SetOptions, StorageError, Transaction, Ttl, TtlUnit,
+    ForgeContainer, ForgeContext, ForgeEvents, ForgeSql, ForgeStorage, Installation, KeyPolicy,
+    MAX_EVENTS_PER_PUSH, MAX_INSTALLATIONS_PAGE, MAX_KEY_LEN, MAX_OPERATIONS, MAX_PUSH_BYTES,
+    MAX_QUERY_LIMIT, MAX_SQL_REQUEST_BYTES, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page, RetryContext,
+    SecretStore, SetOptions, SqlOutcome, Statement, StorageError, Transaction, Ttl, TtlUnit,
     WebtriggerOutput,
 };
 

@@ -89,10 +89,12 @@ pub mod forge {
     pub use crate::auth::invocation::{FitApp, FitClaims, FitEnvironment, FitModule};
     pub use crate::client::ForgeClient;
     pub use crate::client::container::{ContainerApi, Installation, MAX_INSTALLATIONS_PAGE};
+    pub use crate::client::events::{ForgeEvents, MAX_EVENTS_PER_PUSH, MAX_PUSH_BYTES};
     pub use crate::client::storage::{
-        BatchOutcome, EntityQuery, EntityStore, Entry, ForgeStorage, KeyPolicy, MAX_KEY_LEN,
-        MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_VALUE_BYTES, MAX_VALUE_DEPTH, Page, SecretStore,
-        SetOptions, StorageError, Transaction, Ttl, TtlUnit,
+        BatchOutcome, EntityQuery, EntityStore, Entry, ForgeSql, ForgeStorage, KeyPolicy,
+        MAX_KEY_LEN, MAX_OPERATIONS, MAX_QUERY_LIMIT, MAX_SQL_REQUEST_BYTES, MAX_VALUE_BYTES,
+        MAX_VALUE_DEPTH, Page, SecretStore, SetOptions, SqlOutcome, Statement, StorageError,
+        Transaction, Ttl, TtlUnit,
     };
     pub use crate::config::ContainerEnv;
     pub use crate::handler::ForgeContext;

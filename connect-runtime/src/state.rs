@@ -102,6 +102,10 @@ pub struct Requirements {
     pub(crate) system_token: Option<&'static str>,
     /// An extractor needs a verified Forge invocation (a web trigger may come without one).
     pub(crate) forge_invocation: Option<&'static str>,
+    /// An extractor exists only in a Forge Container (Forge SQL, async events).
+    pub(crate) container_only: Option<&'static str>,
+    /// An extractor uses Forge SQL: the manifest declares the `sql` module.
+    pub(crate) forge_sql: bool,
 }
 
 impl Requirements {
@@ -114,6 +118,11 @@ impl Requirements {
     /// Declares that extractor `name` needs a verified Forge invocation.
     pub(crate) fn forge_invocation(&mut self, name: &'static str) {
         self.forge_invocation.get_or_insert(name);
+    }
+
+    /// Declares that extractor `name` is served only in a Forge Container.
+    pub(crate) fn container_only(&mut self, name: &'static str) {
+        self.container_only.get_or_insert(name);
     }
 
     /// Declares that a value of type `T` must have been given to `App::state`.

@@ -171,6 +171,14 @@ impl ConnectApp {
                 // Forge routes exist only for an app with a Forge app id: without one, no token
                 // could name this app as its audience.
                 HandlerKind::Forge { module, route } if forge_app_id.is_some() => {
+                    if let Some(extractor) = requirements.container_only
+                        && container.is_none()
+                    {
+                        return Err(Error::ContainerOnly {
+                            handler: handler.name,
+                            extractor,
+                        });
+                    }
                     if let Some(extractor) = requirements.forge_invocation
                         && matches!(module.kind, ForgeModuleKind::Webtrigger { .. })
                     {

@@ -47,6 +47,9 @@ pub struct App {
     pub(crate) duplicate_states: Vec<&'static str>,
 }
 
+/// The key of the `sql` module the manifest declares for an app using Forge SQL.
+pub const FORGE_SQL_KEY: &str = "main";
+
 /// What the Forge manifest says beyond the descriptor (see [`App::forge_scopes`],
 /// [`App::forge_remote`], [`App::forge_runtime`], [`App::forge_native`]...).
 #[derive(Debug, Clone, Default)]
@@ -435,9 +438,12 @@ impl App {
         settings.product = self.product;
         settings.remote = self.forge.remote.clone();
         settings.extra_scopes = self.forge.scopes.clone();
+        settings.raw_modules = self.forge.modules.clone();
+        let mut sql = false;
         for handler in &self.handlers {
             let mut requirements = crate::state::Requirements::default();
             (handler.requires)(&mut requirements);
+            sql |= requirements.forge_sql;
             settings.extra_scopes.extend(
                 requirements
                     .forge_scopes
@@ -445,9 +451,16 @@ impl App {
                     .map(|scope| (*scope).to_owned()),
             );
         }
+        if sql {
+            // Forge provisions an installation's SQL database only for an app that declares
+            // it (`modules.sql`, engine `mysql`).
+            settings.raw_modules.push((
+                "sql".to_owned(),
+                serde_json::json!({"key": FORGE_SQL_KEY, "engine": "mysql"}),
+            ));
+        }
         settings.forge_native = self.forge.native;
         settings.resources = self.forge.resources.clone();
-        settings.raw_modules = self.forge.modules.clone();
         settings.mcp = self.forge.mcp.clone();
         settings.migration = self.forge.migration.clone();
         settings.entities = self.forge.entities.clone();

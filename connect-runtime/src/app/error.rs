@@ -102,6 +102,17 @@ pub enum Error {
         /// The extractor.
         extractor: &'static str,
     },
+    /// A handler takes an extractor that exists only in a Forge Container, and the app is
+    /// served as a Forge Remote.
+    #[error(
+        "handler `{handler}` takes `{extractor}`, which Forge offers only to a Forge Container service: run the app with `serve --container` (a Forge Remote has no documented way to reach it)"
+    )]
+    ContainerOnly {
+        /// The handler.
+        handler: &'static str,
+        /// The extractor.
+        extractor: &'static str,
+    },
     /// The manifest could not be rendered.
     #[error("YAML: {0}")]
     Yaml(String),

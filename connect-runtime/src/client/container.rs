@@ -6,7 +6,8 @@
 //! Source: Atlassian's "Call a containerised service without an invocation ID" page and the
 //! Forge Containers API collection.
 
-use super::storage::ForgeStorage;
+use super::events::ForgeEvents;
+use super::storage::{ForgeSql, ForgeStorage};
 use super::{ClientError, ForgeClient, Outbound};
 use crate::auth::container::join;
 use crate::auth::invocation::{OnBehalf, ProxyRoute};
@@ -127,6 +128,17 @@ impl ContainerApi {
     /// Forge storage of `installation_id`.
     pub fn storage(&self, installation_id: &str) -> Result<ForgeStorage, ClientError> {
         ForgeStorage::new(&self.client(installation_id)?)
+    }
+
+    /// Forge SQL of `installation_id` (the app's manifest must declare the `sql` module: a
+    /// handler taking `ForgeSql` does that).
+    pub fn sql(&self, installation_id: &str) -> Result<ForgeSql, ClientError> {
+        ForgeSql::new(&self.client(installation_id)?)
+    }
+
+    /// Async event pushes for `installation_id`.
+    pub fn events(&self, installation_id: &str) -> Result<ForgeEvents, ClientError> {
+        ForgeEvents::new(&self.client(installation_id)?)
     }
 
     /// Every installation of the app in this environment, reading `/v1/installations` page

@@ -11,6 +11,7 @@
 //!   invocation (or through a container's egress proxy), through the same builder, pool and
 //!   rate-limit handling.
 //! - [`container`]: a Forge Container's calls outside an invocation, and its installations.
+//! - [`events`]: a Forge Container's pushes to its async event queues.
 //!
 //! Every app has one [`Outbound`]: one connection pool, one token cache, one permission cache,
 //! shared by the `HostClient`s its handlers get.
@@ -42,6 +43,7 @@ macro_rules! request_verbs {
 }
 
 pub mod container;
+pub mod events;
 pub mod forge;
 mod oauth;
 pub mod permission;

@@ -7,7 +7,8 @@ use super::extract::FromRequest;
 use crate::auth::License;
 use crate::auth::invocation::{FitClaims, VerifiedInvocation};
 use crate::client::ForgeClient;
-use crate::client::storage::ForgeStorage;
+use crate::client::events::ForgeEvents;
+use crate::client::storage::{ForgeSql, ForgeStorage};
 use crate::error::ConnectError;
 use crate::http::AppError;
 use crate::lifecycle::installations::{self, Installations, Relink};
@@ -352,5 +353,32 @@ impl FromRequest<ForgeInvocation> for Option<ForgeStorage> {
 
     fn declare(requirements: &mut Requirements) {
         requirements.forge_system_token("Option<ForgeStorage>", "storage:app");
+    }
+}
+
+/// Forge SQL, in a Forge Container: the installation's database, through the proxy.
+impl FromRequest<ForgeInvocation> for ForgeSql {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        let client = client_of(request, request.verified_forge()?)?;
+        Ok(ForgeSql::new(&client).map_err(ConnectError::from)?)
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_invocation("ForgeSql");
+        requirements.container_only("ForgeSql");
+        requirements.forge_sql = true;
+    }
+}
+
+/// Async event pushes, in a Forge Container: the app's queues, for the installation.
+impl FromRequest<ForgeInvocation> for ForgeEvents {
+    async fn from_request(request: &ConnectRequest) -> Result<Self, AppError> {
+        let client = client_of(request, request.verified_forge()?)?;
+        Ok(ForgeEvents::new(&client).map_err(ConnectError::from)?)
+    }
+
+    fn declare(requirements: &mut Requirements) {
+        requirements.forge_invocation("ForgeEvents");
+        requirements.container_only("ForgeEvents");
     }
 }

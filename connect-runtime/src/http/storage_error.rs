@@ -38,6 +38,23 @@ pub enum StorageError {
     /// A key appears twice in one batch or transaction.
     #[error("the key `{0}` appears twice in one batch or transaction")]
     DuplicateKey(String),
+    /// A Forge SQL request or an async events push larger than Forge accepts (checked before
+    /// sending).
+    #[error("the {what} is {bytes} bytes; Forge accepts at most {max}")]
+    RequestTooLarge {
+        /// `SQL request` or `events push`.
+        what: &'static str,
+        /// Its size as JSON.
+        bytes: usize,
+        /// Forge's limit.
+        max: usize,
+    },
+    /// An async events push with no event, or more than 50.
+    #[error("a push has 1 to 50 events, not {0}")]
+    EventCount(usize),
+    /// A queue name Forge would refuse.
+    #[error("queue name `{0}` is invalid: {1}")]
+    InvalidQueue(String, String),
     /// A value could not be serialised, or a stored value is not the type asked for.
     #[error("storage value: {0}")]
     Serde(String),

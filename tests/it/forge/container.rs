@@ -322,3 +322,238 @@ async fn an_unreachable_proxy_is_a_503_not_a_401() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+/// A container app on Forge SQL and async events: `POST /tasks` stores a task and pushes an
+/// event; `GET /tasks` lists them.
+mod tasks {
+    use atlassian_connect::forge::{ForgeEvents, ForgeSql};
+    use atlassian_connect::prelude::*;
+
+    #[derive(serde::Deserialize, serde::Serialize)]
+    pub struct Task {
+        pub id: i64,
+        pub title: String,
+        /// MySQL's BOOLEAN is TINYINT(1): rows carry 0 or 1.
+        pub done: u8,
+    }
+
+    #[forge::issue_panel(
+        key = "tasks-panel",
+        title = "Tasks",
+        icon = "https://example.com/icon.svg",
+        resource = "tasks",
+        resource_path = "examples/notes/panel/build"
+    )]
+    #[forge::resolver(endpoint = "tasks-api", path = "/tasks", method = POST)]
+    async fn add(
+        sql: ForgeSql,
+        events: ForgeEvents,
+        task: Json<Task>,
+    ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+        sql.ddl("CREATE TABLE IF NOT EXISTS tasks (id INT PRIMARY KEY, title TEXT, done BOOLEAN)")
+            .await?;
+        let outcome = sql
+            .prepare("INSERT INTO tasks (id, title, done) VALUES (?, ?, ?)")
+            .bind(task.0.id)
+            .bind(&task.0.title)
+            .bind(task.0.done)
+            .execute()
+            .await?;
+        let job = events
+            .push("tasks-changed", &[serde_json::json!({"id": task.0.id})])
+            .await?;
+        Ok((
+            StatusCode::CREATED,
+            Json(serde_json::json!({"affected": outcome.affected_rows, "job": job})),
+        ))
+    }
+
+    #[forge::resolver(endpoint = "tasks-api", path = "/tasks", method = GET)]
+    async fn list(sql: ForgeSql) -> Result<Json<Vec<Task>>, AppError> {
+        Ok(Json(
+            sql.prepare("SELECT id, title, done FROM tasks WHERE id > ? ORDER BY id")
+                .bind(0)
+                .fetch_all()
+                .await?,
+        ))
+    }
+
+    pub fn app() -> App {
+        App::new("com.example.tasks", "Tasks")
+            .forge_native()
+            .product(Product::Jira)
+            .forge_container(atlassian_connect::forge::ForgeContainer::new("tasks"))
+            .handlers(handlers![add, list])
+    }
+}
+
+#[tokio::test]
+async fn forge_sql_and_async_events_through_the_proxy() {
+    let notes = Notes::serve_in(tasks::app(), Mode::Container).await;
+    let sidecar = notes.sidecar.as_ref().unwrap();
+    let call = |method: reqwest::Method, body: Option<serde_json::Value>| {
+        let notes = &notes;
+        async move {
+            let invocation = Invocation {
+                principal: Some("557058:alice".to_owned()),
+                body,
+                ..Invocation::default()
+            };
+            notes
+                .invoke("/tasks", method, "tasks-panel", &invocation)
+                .await
+        }
+    };
+    for (id, title) in [(2, "second"), (1, "first")] {
+        let added = call(
+            reqwest::Method::POST,
+            Some(json!({"id": id, "title": title, "done": 0})),
+        )
+        .await;
+        assert_eq!(added.status, 201, "{}", added.body);
+        assert_eq!(json_of(&added)["affected"], 1);
+    }
+    let listed = call(reqwest::Method::GET, None).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        json_of(&listed),
+        json!([
+            {"id": 1, "title": "first", "done": 0},
+            {"id": 2, "title": "second", "done": 0},
+        ])
+    );
+    // A duplicate id: the database refuses it, the handler answers an error, no event.
+    let duplicate = call(
+        reqwest::Method::POST,
+        Some(json!({"id": 1, "title": "again", "done": 1})),
+    )
+    .await;
+    assert_eq!(duplicate.status, 502, "{}", duplicate.body);
+    let published = sidecar.published();
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[0].queue, "tasks-changed");
+    assert_eq!(published[0].events, [json!({"id": 2})]);
+    assert_eq!(
+        published[0].installation_id,
+        notes.installation.installation_id
+    );
+    assert_eq!(
+        sidecar.sql_rows(&notes.installation, "SELECT title FROM tasks ORDER BY id"),
+        [json!({"title": "first"}), json!({"title": "second"})]
+    );
+    // Another installation has its own database.
+    let other = connect_testing::ForgeInstallation::jira("other");
+    assert!(sidecar.sql_rows(&other, "SELECT * FROM tasks").is_empty());
+}
+
+#[test]
+fn forge_sql_is_refused_for_a_remote_and_declared_in_the_manifest() {
+    let error = tasks::app()
+        .build(
+            super::native::native_config_for_build(),
+            std::sync::Arc::new(atlassian_connect::store::MemoryStore::default()),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("ForgeSql"), "{error}");
+    assert!(error.contains("serve --container"), "{error}");
+    let manifest = tasks::app()
+        .container_manifest(
+            "https://tasks.example.com",
+            atlassian_connect::descriptor::ForgeAppId::parse(super::APP_ID).unwrap(),
+            "1.0.0",
+        )
+        .unwrap();
+    assert_eq!(
+        manifest.to_json()["modules"]["sql"],
+        json!([{"key": "main", "engine": "mysql"}])
+    );
+    super::native_manifest::ensure_panel_built();
+    let verdict = super::manifest::validate("tasks-container", &manifest.to_yaml().unwrap());
+    assert_eq!(verdict["errors"], json!([]), "{verdict}");
+}
+
+#[tokio::test]
+async fn background_work_lists_installations_page_by_page_and_names_each() {
+    let platform = std::sync::Arc::new(
+        connect_testing::ForgePlatform::start(super::APP_ID)
+            .await
+            .unwrap(),
+    );
+    let sidecar = connect_testing::ForgeSidecar::start(std::sync::Arc::clone(&platform))
+        .await
+        .unwrap();
+    let installations: Vec<_> = (0..230)
+        .map(|n| connect_testing::ForgeInstallation::jira(&format!("site-{n}")))
+        .collect();
+    for installation in &installations {
+        sidecar.add_installation(installation);
+    }
+    let api = atlassian_connect::forge::ContainerApi::new(
+        sidecar.url().parse().unwrap(),
+        atlassian_connect::Product::Jira,
+    )
+    .unwrap();
+    let listed = api.installations().await.unwrap();
+    assert_eq!(listed.len(), 230);
+    assert_eq!(listed[229].id, installations[229].installation_id);
+    let pages: Vec<_> = sidecar
+        .calls()
+        .into_iter()
+        .filter(|call| call.path == "/v1/installations")
+        .collect();
+    assert_eq!(pages.len(), 3, "100 + 100 + 30");
+    // Storage and product calls name the installation.
+    let third = &installations[2];
+    let kvs = api.storage(&third.installation_id).unwrap();
+    kvs.set("nightly", &1).await.unwrap();
+    assert_eq!(platform.storage(third)["nightly"], json!(1));
+    assert!(platform.storage(&installations[3]).is_empty());
+    let me = api
+        .client(&third.installation_id)
+        .unwrap()
+        .get("/rest/api/3/myself")
+        .send()
+        .await;
+    assert!(me.is_ok(), "{me:?}");
+    let last = sidecar.calls().pop().unwrap();
+    assert_eq!(
+        last.authorization.as_deref(),
+        Some(format!("Forge as=app,installationId={}", third.installation_id).as_str())
+    );
+    // As a user outside an invocation: the account must be named.
+    let as_user = api
+        .client(&third.installation_id)
+        .unwrap()
+        .as_account("557058:alice")
+        .get("/rest/api/3/myself")
+        .send()
+        .await;
+    assert!(as_user.is_ok(), "{as_user:?}");
+    assert_eq!(
+        sidecar.calls().pop().unwrap().authorization.as_deref(),
+        Some(
+            format!(
+                "Forge as=user,accountId=557058:alice,installationId={}",
+                third.installation_id
+            )
+            .as_str()
+        )
+    );
+    let unnamed = api
+        .client(&third.installation_id)
+        .unwrap()
+        .as_user()
+        .get("/rest/api/3/myself")
+        .send()
+        .await;
+    assert!(
+        unnamed.is_err(),
+        "the proxy refuses as=user without an account"
+    );
+    // An installation the proxy does not know.
+    let unknown = api
+        .storage("ari:cloud:ecosystem::installation/nope")
+        .unwrap();
+    assert!(unknown.set("x", &1).await.is_err());
+}

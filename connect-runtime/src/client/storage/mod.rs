@@ -10,9 +10,11 @@
 
 mod entity;
 mod rules;
+mod sql;
 mod transaction;
 
 pub use entity::{EntityQuery, EntityStore};
+pub use sql::{ForgeSql, MAX_SQL_REQUEST_BYTES, SqlOutcome, Statement};
 pub use transaction::Transaction;
 
 pub use crate::http::StorageError;
@@ -84,6 +86,51 @@ struct ErrorBody {
     code: String,
     #[serde(default)]
     message: String,
+}
+
+/// POSTs `body` to `path` of Forge's own APIs (storage, SQL, events) with `client`'s
+/// authorisation; the answer's JSON body on success (`None` when empty), else the typed error
+/// from Forge's `{code, message}`. 429 is retried by the app's retry policy (a refused call was
+/// not carried out).
+pub(super) async fn forge_call(
+    client: &ForgeClient,
+    path: &str,
+    body: &Value,
+) -> Result<Option<Value>, StorageError> {
+    let response = client
+        .post(path)
+        .json(body)
+        .idempotent()
+        .any_status()
+        .send()
+        .await?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(if response.bytes().is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_slice(response.bytes())
+                    .map_err(|error| undecodable::<Value>(&error))?,
+            )
+        });
+    }
+    let error: ErrorBody = serde_json::from_slice(response.bytes()).unwrap_or_default();
+    if status == StatusCode::CONFLICT
+        || matches!(
+            error.code.as_str(),
+            "KEY_ALREADY_EXISTS" | "CONDITION_FAILED" | "CONFLICT"
+        )
+    {
+        return Err(StorageError::Conflict {
+            message: error.message,
+        });
+    }
+    Err(StorageError::Forge {
+        status,
+        code: error.code,
+        message: error.message,
+    })
 }
 
 /// How long a value lives (`options.ttl`).
@@ -202,42 +249,7 @@ impl ForgeStorage {
 
     /// POSTs `body` to `path` below the KVS API; the answer's body on success, or the error.
     async fn call(&self, path: &str, body: &Value) -> Result<Option<Value>, StorageError> {
-        let response = self
-            .client
-            .post(format!("{KVS}{path}"))
-            .json(body)
-            // A storage call refused with 429 was not carried out: sending it again is safe.
-            .idempotent()
-            .any_status()
-            .send()
-            .await?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(if response.bytes().is_empty() {
-                None
-            } else {
-                Some(
-                    serde_json::from_slice(response.bytes())
-                        .map_err(|error| undecodable::<Value>(&error))?,
-                )
-            });
-        }
-        let error: ErrorBody = serde_json::from_slice(response.bytes()).unwrap_or_default();
-        if status == StatusCode::CONFLICT
-            || matches!(
-                error.code.as_str(),
-                "KEY_ALREADY_EXISTS" | "CONDITION_FAILED" | "CONFLICT"
-            )
-        {
-            return Err(StorageError::Conflict {
-                message: error.message,
-            });
-        }
-        Err(StorageError::Forge {
-            status,
-            code: error.code,
-            message: error.message,
-        })
+        forge_call(&self.client, &format!("{KVS}{path}"), body).await
     }
 
     /// A read that answers "absent" for a missing key (404, `KEY_NOT_FOUND`, `NOT_FOUND`).
