@@ -553,3 +553,96 @@ async fn connect_sim_plays_forge_against_the_forge_native_notes_example() {
     drop(example);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `connect-sim forge container` in front of the notes example in container mode: its
+/// sidecar forwards requests with invocation ids, its egress proxy serves the context, the
+/// issue check and storage.
+#[tokio::test]
+async fn connect_sim_plays_the_sidecar_and_proxy_of_a_container() {
+    const APP_ID: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
+    let dir = std::env::temp_dir().join(format!("connect-sim-container-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (app_port, proxy_port, sidecar_port) = (
+        free_port().unwrap(),
+        free_port().unwrap(),
+        free_port().unwrap(),
+    );
+    let mut forge = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
+        .arg("--dir")
+        .arg(&dir)
+        .args([
+            "forge",
+            "container",
+            &format!("http://127.0.0.1:{app_port}"),
+            "--proxy-port",
+            &proxy_port.to_string(),
+            "--sidecar-port",
+            &sidecar_port.to_string(),
+            "--app-id",
+            APP_ID,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("connect-sim forge container");
+    let example = AppProcess::spawn(
+        &example_binary("notes"),
+        &[
+            ("SERVER_PORT", app_port.to_string()),
+            (
+                "FORGE_EGRESS_PROXY_URL",
+                format!("http://127.0.0.1:{proxy_port}"),
+            ),
+            ("FORGE_APP_ARI", APP_ID.into()),
+            ("FORGE_CONTAINER", "1".into()),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", WAIT)
+        .expect("the container never listened");
+    let sidecar = format!("http://127.0.0.1:{sidecar_port}");
+    let client = reqwest::Client::new();
+    let mut added = None;
+    for _ in 0..100 {
+        match client
+            .post(format!("{sidecar}/notes?issueKey=TEST-1"))
+            .header("x-forge-sim-account", "557058:alice")
+            .header("x-forge-sim-module", "notes-panel")
+            .json(&serde_json::json!({"text": "through the sidecar"}))
+            .send()
+            .await
+        {
+            Ok(answer) => {
+                added = Some(answer);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let added = added.expect("the sidecar never answered");
+    assert_eq!(added.status(), 201);
+    let note: serde_json::Value = added.json().await.unwrap();
+    assert_eq!(note["author"], "557058:alice");
+    let listed: serde_json::Value = client
+        .get(format!("{sidecar}/notes?issueKey=TEST-1"))
+        .header("x-forge-sim-account", "557058:bob")
+        .header("x-forge-sim-module", "notes-panel")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["notes"][0]["text"], "through the sidecar");
+    // Straight to the container, without the sidecar: no invocation id.
+    let direct = client
+        .get(format!("http://127.0.0.1:{app_port}/notes?issueKey=TEST-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 401);
+    let _ = forge.kill();
+    let _ = forge.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

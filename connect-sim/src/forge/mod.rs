@@ -10,6 +10,10 @@
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/notes --module notes-api --context issue.key=TEST-1
 //! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
+//! connect-sim forge container http://127.0.0.1:8080 &     # sidecar :7071 + egress proxy :7072
+//! SERVER_PORT=8080 FORGE_EGRESS_PROXY_URL=http://127.0.0.1:7072 \
+//!   FORGE_APP_ARI=ari:cloud:ecosystem::app/<uuid> cargo run --example notes -- serve --container &
+//! curl -H 'x-forge-sim-account: 557058:alice' 'http://127.0.0.1:7071/notes?issueKey=TEST-1'
 //! ```
 //!
 //! `forge serve` also serves Forge storage; the Forge-native commands (actions, events, web
@@ -206,6 +210,24 @@ pub enum ForgeCommand {
         #[arg(long)]
         drop_old: bool,
     },
+    /// Play Forge's side of a Forge Container service until Ctrl-C: the egress proxy on
+    /// --proxy-port (the container's FORGE_EGRESS_PROXY_URL: invocation contexts, product
+    /// calls, storage, SQL, events, installations) and the sidecar's front on --sidecar-port,
+    /// which forwards every request to APP_URL with a fresh x-forge-invocation-id (headers
+    /// x-forge-sim-account and x-forge-sim-module name the user and the module).
+    Container {
+        /// Where the container listens (its SERVER_PORT), e.g. http://127.0.0.1:8080.
+        app_url: String,
+        /// The egress proxy's port.
+        #[arg(long, default_value_t = 7072)]
+        proxy_port: u16,
+        /// The sidecar front's port.
+        #[arg(long, default_value_t = 7071)]
+        sidecar_port: u16,
+        /// The Forge app id (the container's FORGE_APP_ARI).
+        #[arg(long)]
+        app_id: Option<String>,
+    },
     /// Show the platform state.
     Status,
 }
@@ -308,6 +330,55 @@ fn new_state(dir: &Path, port: u16, app_id: String) -> ForgeState {
 
 pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
     match command {
+        ForgeCommand::Container {
+            app_url,
+            proxy_port,
+            sidecar_port,
+            app_id,
+        } => {
+            let state = match ForgeState::load(dir) {
+                Ok(state) => state,
+                Err(_) => new_state(
+                    dir,
+                    0,
+                    app_id.clone().unwrap_or_else(|| DEFAULT_APP_ID.to_owned()),
+                ),
+            };
+            let app_id = app_id.unwrap_or_else(|| state.app_id.clone());
+            let platform = std::sync::Arc::new(
+                ForgePlatform::start_with_keys(&app_id, 0, state.keys()?).await?,
+            );
+            let sidecar = connect_testing::ForgeSidecar::start_on(platform, proxy_port)
+                .await
+                .with_context(|| format!("serving the egress proxy on 127.0.0.1:{proxy_port}"))?;
+            let installation = state.installation();
+            let front = sidecar
+                .serve_front(&url(&app_url, "/")?, &installation, sidecar_port)
+                .await
+                .with_context(|| format!("serving the sidecar on 127.0.0.1:{sidecar_port}"))?;
+            println!("egress proxy   {}", sidecar.url());
+            println!("sidecar        {} -> {app_url}", front.url());
+            println!("installation   {}", installation.installation_id);
+            println!(
+                "start the container with SERVER_PORT=<its port> FORGE_EGRESS_PROXY_URL={} FORGE_APP_ARI={app_id} and `serve --container`",
+                sidecar.url()
+            );
+            println!("serving until Ctrl-C");
+            let mut seen = 0;
+            loop {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => break,
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {
+                        let calls = sidecar.calls();
+                        for call in calls.iter().skip(seen) {
+                            println!("proxy {} {:?} -> {}", call.method, call.path, call.status);
+                        }
+                        seen = calls.len();
+                    }
+                }
+            }
+            Ok(0)
+        }
         ForgeCommand::Serve { port, app_id } => {
             let mut state = match ForgeState::load(dir) {
                 Ok(state) => state,

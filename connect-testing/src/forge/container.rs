@@ -239,30 +239,82 @@ impl ForgeSidecar {
         module_key: &str,
         invocation: &Invocation,
     ) -> String {
-        let id = uuid();
-        let account_id = if invocation.user_token || invocation.principal.is_some() {
-            Some(
-                invocation
-                    .principal
-                    .clone()
-                    .unwrap_or_else(|| "557058:forge-user".to_owned()),
-            )
-        } else {
-            None
-        };
-        let record = InvocationRecord {
-            installation: installation.clone(),
-            module_key: module_key.to_owned(),
-            module_type: invocation
-                .module_type
-                .clone()
-                .unwrap_or_else(|| "core:endpoint".to_owned()),
-            account_id,
-            extension: invocation.extension.clone(),
-        };
-        self.add_installation(installation);
-        lock(&self.state).invocations.insert(id.clone(), record);
-        id
+        register_in(&self.state, installation, module_key, invocation)
+    }
+
+    /// Serves the sidecar's front on `port` of 127.0.0.1 (0 for any): every request is
+    /// forwarded to the container at `app_url` as a fresh invocation of `installation`, its
+    /// user named by the request's `x-forge-sim-account` header (none without), its module by
+    /// `x-forge-sim-module` (`sim` without). What `connect-sim forge container` listens with.
+    pub async fn serve_front(
+        &self,
+        app_url: &str,
+        installation: &ForgeInstallation,
+        port: u16,
+    ) -> Result<RunningServer, HostError> {
+        let shared = (
+            Arc::clone(&self.state),
+            self.http.clone(),
+            app_url.trim_end_matches('/').to_owned(),
+            installation.clone(),
+        );
+        let front = warp::method()
+            .and(warp::path::full())
+            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+            .and(warp::header::headers_cloned())
+            .and(warp::body::bytes())
+            .then(
+                move |method: Method,
+                      path: warp::path::FullPath,
+                      query: String,
+                      headers: HeaderMap,
+                      body: bytes::Bytes| {
+                    let (state, http, app_url, installation) = shared.clone();
+                    async move {
+                        let header = |name: &str| {
+                            headers
+                                .get(name)
+                                .and_then(|value| value.to_str().ok())
+                                .map(str::to_owned)
+                        };
+                        let invocation = Invocation {
+                            principal: header("x-forge-sim-account"),
+                            module_type: header("x-forge-sim-module-type"),
+                            ..Invocation::default()
+                        };
+                        let module = header("x-forge-sim-module").unwrap_or_else(|| "sim".into());
+                        let id = register_in(&state, &installation, &module, &invocation);
+                        let mut url = format!("{app_url}{}", path.as_str());
+                        if !query.is_empty() {
+                            url = format!("{url}?{query}");
+                        }
+                        let mut request = http
+                            .request(method, url)
+                            .header("x-forge-invocation-id", id)
+                            .body(body);
+                        if let Some(content_type) = headers.get("content-type") {
+                            request = request.header("content-type", content_type);
+                        }
+                        let Ok(response) = request.send().await else {
+                            return refuse(StatusCode::BAD_GATEWAY, "the container did not answer");
+                        };
+                        let status = response.status();
+                        let content_type = response.headers().get("content-type").cloned();
+                        let body = response.bytes().await.unwrap_or_default();
+                        let mut answer = Response::new(body.into());
+                        *answer.status_mut() = status;
+                        if let Some(value) = content_type {
+                            answer.headers_mut().insert("content-type", value);
+                        }
+                        answer
+                    }
+                },
+            );
+        Ok(connect_runtime::__private::spawn(
+            front.boxed(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        )
+        .await?)
     }
 
     /// Invokes the container's route at `url` as the sidecar does: a fresh invocation id for
@@ -384,6 +436,47 @@ impl ForgeSidecar {
         }
         Answer::from(request.send().await?).await
     }
+}
+
+/// Records an invocation of `module_key` for `installation` (the user of
+/// `invocation.principal`, or a default one with `user_token`) and returns its fresh id.
+fn register_in(
+    state: &Mutex<SidecarState>,
+    installation: &ForgeInstallation,
+    module_key: &str,
+    invocation: &Invocation,
+) -> String {
+    let id = uuid();
+    let account_id = if invocation.user_token || invocation.principal.is_some() {
+        Some(
+            invocation
+                .principal
+                .clone()
+                .unwrap_or_else(|| "557058:forge-user".to_owned()),
+        )
+    } else {
+        None
+    };
+    let record = InvocationRecord {
+        installation: installation.clone(),
+        module_key: module_key.to_owned(),
+        module_type: invocation
+            .module_type
+            .clone()
+            .unwrap_or_else(|| "core:endpoint".to_owned()),
+        account_id,
+        extension: invocation.extension.clone(),
+    };
+    let mut state = lock(state);
+    if !state
+        .installations
+        .iter()
+        .any(|known| known.installation_id == installation.installation_id)
+    {
+        state.installations.push(installation.clone());
+    }
+    state.invocations.insert(id.clone(), record);
+    id
 }
 
 struct ProxyRequest {

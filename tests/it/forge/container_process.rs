@@ -355,3 +355,54 @@ async fn the_release_binary_runs_read_only_as_uid_1000_and_drains_on_sigterm() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The image recipe builds the binary the test above runs, and keeps what that test checked:
+/// a linux/amd64 multi-stage build, a distroless runtime with glibc, UID/GID 1000, container
+/// mode at start, no secret built in. (These machines have no Docker daemon to build it.)
+#[test]
+fn the_dockerfile_builds_the_binary_the_tests_run_as_forge_runs_it() {
+    let dockerfile = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/notes/Dockerfile"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = dockerfile
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    let stages: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.starts_with("FROM "))
+        .collect();
+    assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
+    assert!(
+        stages
+            .iter()
+            .all(|stage| stage.contains("--platform=linux/amd64"))
+    );
+    assert!(stages[1].contains("gcr.io/distroless/cc-"), "{}", stages[1]);
+    let last_from = lines
+        .iter()
+        .rposition(|line| line.starts_with("FROM "))
+        .unwrap();
+    let runtime = &lines[last_from..];
+    for instruction in [
+        "USER 1000:1000",
+        "ENV FORGE_CONTAINER=1",
+        r#"ENTRYPOINT ["/notes"]"#,
+        r#"CMD ["serve", "--container"]"#,
+    ] {
+        assert!(runtime.contains(&instruction), "{instruction}: {runtime:?}");
+    }
+    assert!(
+        dockerfile.contains("cargo build --release --locked --example notes"),
+        "the same build as the read-only test's"
+    );
+    let instructions = lines.join("\n").to_ascii_uppercase();
+    for word in ["SECRET", "TOKEN", "PASSWORD", "ARG "] {
+        assert!(
+            !instructions.contains(word),
+            "nothing secret is built in: {word}"
+        );
+    }
+}
