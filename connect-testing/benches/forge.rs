@@ -4,6 +4,10 @@
 //! same handler behind a public route, measured in the same run. Tokens are minted outside
 //! the timed part (`iter_batched`).
 //!
+//! And the same handler in container mode: a fresh invocation id each request (registered
+//! with the simulated sidecar outside the timed part), whose context the app fetches from the
+//! simulated egress proxy over loopback HTTP: the per-invocation cost of a container.
+//!
 //! ```text
 //! cargo bench -p connect-testing --bench forge
 //! ```
@@ -15,10 +19,11 @@ use connect_runtime::__private::forge_model::{
 };
 use connect_runtime::__private::{Handler, HandlerKind, RouteSpec, route_call};
 use connect_runtime::config::HostRule;
+use connect_runtime::forge::ContainerEnv;
 use connect_runtime::policy::Public;
 use connect_runtime::store::MemoryStore;
 use connect_runtime::{App, ConnectConfig, IntoResponse, Json};
-use connect_testing::{ForgeInstallation, ForgePlatform};
+use connect_testing::{ForgeInstallation, ForgePlatform, ForgeSidecar, Invocation};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::sync::Arc;
 use warp::http::Method;
@@ -33,18 +38,8 @@ fn answer() -> RouteSpec {
     )
 }
 
-fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let platform = runtime.block_on(ForgePlatform::start(APP_ID)).unwrap();
-    let installation = ForgeInstallation::jira("bench");
-    let mut config = ConnectConfig::new("https://bench.example.com".parse().unwrap());
-    config.forge.app_id = Some(connect_descriptor::ForgeAppId::parse(APP_ID).unwrap());
-    config.forge.jwks_url = platform.jwks_url().parse().unwrap();
-    config.forge.allowed_api_hosts = vec![HostRule::parse("127.0.0.1").unwrap()];
-    let resolver = Handler {
+fn resolver() -> Handler {
+    Handler {
         name: "resolver",
         kind: HandlerKind::Forge {
             module: ForgeModule {
@@ -68,7 +63,20 @@ fn bench(c: &mut Criterion) {
             route: answer(),
         },
         requires: |_| {},
-    };
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let platform = Arc::new(runtime.block_on(ForgePlatform::start(APP_ID)).unwrap());
+    let installation = ForgeInstallation::jira("bench");
+    let mut config = ConnectConfig::new("https://bench.example.com".parse().unwrap());
+    config.forge.app_id = Some(connect_descriptor::ForgeAppId::parse(APP_ID).unwrap());
+    config.forge.jwks_url = platform.jwks_url().parse().unwrap();
+    config.forge.allowed_api_hosts = vec![HostRule::parse("127.0.0.1").unwrap()];
     let public = Handler {
         name: "public",
         kind: HandlerKind::route::<Public>(
@@ -84,7 +92,7 @@ fn bench(c: &mut Criterion) {
         requires: |_| {},
     };
     let app = App::new("com.example.bench", "Bench")
-        .handlers([resolver, public])
+        .handlers([resolver(), public])
         .build(config, Arc::new(MemoryStore::default()))
         .unwrap();
     let filter = app.filter();
@@ -102,6 +110,38 @@ fn bench(c: &mut Criterion) {
     assert_eq!(call("/notes", Some(&token)).status(), 401);
     assert_eq!(call("/public", None).status(), 200);
 
+    // The same resolver in a container behind the simulated sidecar and egress proxy.
+    let sidecar = runtime
+        .block_on(ForgeSidecar::start(Arc::clone(&platform)))
+        .unwrap();
+    let container = App::new("com.example.bench", "Bench")
+        .forge_native()
+        .handlers([resolver()])
+        .build_container(
+            ConnectConfig::new("https://bench.example.com".parse().unwrap()),
+            ContainerEnv {
+                port: 8080,
+                egress_proxy: sidecar.url().parse().unwrap(),
+                app_id: connect_descriptor::ForgeAppId::parse(APP_ID).unwrap(),
+            },
+        )
+        .unwrap();
+    let container = container.filter();
+    let fresh_invocation =
+        || sidecar.register(&installation, "notes-panel", &Invocation::default());
+    let invoke = |id: &str| {
+        runtime.block_on(
+            warp::test::request()
+                .method("GET")
+                .path("/notes")
+                .header("x-forge-invocation-id", id)
+                .reply(&container),
+        )
+    };
+    let id = fresh_invocation();
+    assert_eq!(invoke(&id).status(), 200);
+    assert_eq!(invoke(&id).status(), 401, "an invocation is served once");
+
     let mut group = c.benchmark_group("forge_dispatch");
     group.bench_function("public_route", |b| b.iter(|| call("/public", None)));
     group.bench_function("resolver_fresh_fit", |b| {
@@ -110,6 +150,9 @@ fn bench(c: &mut Criterion) {
             |token| call("/notes", Some(&token)),
             BatchSize::SmallInput,
         )
+    });
+    group.bench_function("container_invocation", |b| {
+        b.iter_batched(fresh_invocation, |id| invoke(&id), BatchSize::SmallInput)
     });
     group.finish();
 }
