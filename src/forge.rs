@@ -31,7 +31,8 @@
 //! A Forge-native app also runs as a Forge Container service (`serve --container`): the same
 //! routes, each verified by asking Forge's egress proxy about the request's
 //! `x-forge-invocation-id` instead of a FIT, and every `ForgeClient` and `ForgeStorage` call
-//! sent through the proxy. [`ContainerApi`] makes the calls of background work.
+//! sent through the proxy. [`ContainerApi`](crate::forge::ContainerApi) makes the calls of
+//! background work.
 
 pub use connect_descriptor::manifest::WillMigrate;
 pub use connect_runtime::forge::{

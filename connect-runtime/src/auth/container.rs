@@ -136,9 +136,13 @@ impl ContainerInvocations {
                 "the invocation context answered {status}"
             )));
         }
-        let body = crate::client::response::read_capped(response, MAX_CONTEXT_BYTES)
+        let mut response = response;
+        let body = super::keys::read_capped(&mut response, MAX_CONTEXT_BYTES)
             .await
-            .map_err(|error| VerifyError::ProxyUnavailable(error.to_string()))?;
+            .map_err(|error| VerifyError::ProxyUnavailable(error.without_url().to_string()))?
+            .ok_or_else(|| {
+                VerifyError::ProxyUnavailable("the invocation context is too large".to_owned())
+            })?;
         let context: InvocationContext = serde_json::from_slice(&body).map_err(|_| {
             VerifyError::ProxyUnavailable(
                 "the invocation context does not have the documented shape".to_owned(),

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
     label = "not an extractor for this route's auth policy",
     note = "handler arguments are extractors (`Context`, `Tenant`, `HostClient`, `Json<T>`, `Query<T>`, `State<T>`, guards such as `Licensed` and `Require<SiteAdmin>`) or context parameters named after a `{{variable}}` or query parameter of the URL",
     note = "`Context`, `Tenant`, `HostClient` and guards need a verified route: use `auth = jwt` or `auth = context`, not `auth = none`",
-    note = "`ForgeContext`, `ForgeClient`, `ForgeStorage` and `AsyncEvent` exist only on `#[forge::...]` routes"
+    note = "`ForgeContext`, `ForgeClient`, `ForgeStorage`, `AsyncEvent`, `ForgeSql` and `ForgeEvents` exist only on `#[forge::...]` routes"
 )]
 pub trait FromRequest<P: Policy>: Sized {
     /// Extracts the value, or refuses the request with the error's answer. Async, so that a
