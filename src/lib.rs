@@ -46,7 +46,7 @@
 pub use connect_runtime::{
     App, AppError, ClientError, ClientResponse, ConnectApp, ConnectConfig, Context, Error, Exit,
     HostClient, Html, IntoResponse, Json, License, Permission, Product, Scope, State, Tenant,
-    TenantStore, WarpReply, apps_filter, config, extract, policy, serve, store,
+    TenantStore, WarpReply, apps_filter, config, extract, policy, privacy, serve, store,
 };
 
 /// The typed descriptor and manifest model and the rules the macros and the runtime share.

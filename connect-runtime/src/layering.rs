@@ -18,6 +18,7 @@ const LAYERS: &[&str] = &[
     "client",
     "error",
     "handler",
+    "privacy",
     "app",
 ];
 

@@ -18,6 +18,8 @@
 //!   limits, permission checks.
 //! - `error`: the framework's refusals and their HTTP statuses, in one place.
 //! - `handler`: what annotated handlers become; the extractors ([`extract`], [`forge`]).
+//! - `privacy`: personal data reporting, the cycle the framework runs for the app
+//!   ([`privacy`]).
 //! - `app`: the [`App`] definition, building it into one route table, the dispatch, `run()`.
 //!
 //! The simulated product, Forge platform, key CDN and token minting for tests live in the
@@ -33,6 +35,7 @@ mod handler;
 mod http;
 mod lifecycle;
 pub mod policy;
+pub mod privacy;
 mod state;
 pub mod store;
 

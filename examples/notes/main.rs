@@ -8,7 +8,10 @@
 //! - a Rovo action `find-notes` (and the MCP server `notes-mcp` offering it);
 //! - an async events consumer `notes-reindex` that counts an issue's notes;
 //! - a web trigger `notes-hook` that echoes what it receives;
-//! - a pre-uninstall call that deletes every note.
+//! - a pre-uninstall call that deletes every note;
+//! - personal data reporting: the notes' authors are reported to Atlassian by the framework's
+//!   daily `personal-data` trigger, and an author whose account is closed has every note
+//!   removed.
 //!
 //! ```text
 //! npm ci --prefix examples/notes/panel && npm run --prefix examples/notes/panel build
@@ -22,6 +25,7 @@
 use atlassian_connect::ClientError;
 use atlassian_connect::forge::{AsyncEvent, ForgeContainer, ForgeStorage};
 use atlassian_connect::prelude::*;
+use atlassian_connect::privacy::{DataScope, PersonalData, StoredAccount};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,9 +64,10 @@ fn notes_key(issue_key: &str) -> String {
 
 /// One writer per issue at a time within this process, so that two notes added at once are
 /// both kept (storage has no compare-and-set for plain keys; run one instance, or accept that
-/// two instances may race). An issue's lock lives only while someone writes.
-#[derive(Default)]
-pub struct IssueLocks(tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+/// two instances may race). An issue's lock lives only while someone writes. Clones share the
+/// locks (the handlers' state and the personal data erasure use one set).
+#[derive(Default, Clone)]
+pub struct IssueLocks(Arc<tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
 
 impl IssueLocks {
     async fn of(&self, issue_key: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -78,6 +83,17 @@ impl IssueLocks {
         if Arc::strong_count(&lock) <= 2 {
             locks.remove(issue_key);
         }
+    }
+
+    /// Runs `write` holding `issue_key`'s lock.
+    async fn writing<T>(&self, issue_key: &str, write: impl Future<Output = T>) -> T {
+        let lock = self.of(issue_key).await;
+        let written = {
+            let _writing = lock.lock().await;
+            write.await
+        };
+        self.release(issue_key, lock).await;
+        written
     }
 }
 
@@ -216,21 +232,15 @@ async fn add_note(
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|_| AppError::status(StatusCode::INTERNAL_SERVER_ERROR, "clock"))?,
     };
-    let lock = locks.of(&issue_key).await;
-    let written = {
-        let _writing = lock.lock().await;
-        match read_notes(&kvs, &issue_key).await {
-            Ok(mut notes) => {
-                notes.push(note.clone());
-                kvs.set(&notes_key(&issue_key), &notes)
-                    .await
-                    .map_err(AppError::from)
-            }
-            Err(error) => Err(error),
-        }
-    };
-    locks.release(&issue_key, lock).await;
-    written?;
+    locks
+        .writing(&issue_key, async {
+            let mut notes = read_notes(&kvs, &issue_key).await?;
+            notes.push(note.clone());
+            kvs.set(&notes_key(&issue_key), &notes)
+                .await
+                .map_err(AppError::from)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 
@@ -322,15 +332,69 @@ async fn uninstalling(kvs: ForgeStorage) -> Result<StatusCode, AppError> {
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The notes' authors as personal data: each author of the installation with the `createdAt`
+/// of their latest note; a closed account's notes are removed (each issue's array rewritten
+/// without them, under the issue's lock).
+pub struct NoteAuthors {
+    locks: IssueLocks,
+}
+
+impl PersonalData for NoteAuthors {
+    async fn accounts(&self, scope: &DataScope) -> Result<Vec<StoredAccount>, AppError> {
+        let mut latest: HashMap<String, time::OffsetDateTime> = HashMap::new();
+        for entry in scope.storage().query_all::<Vec<Note>>("notes:").await? {
+            for note in entry.value {
+                let Ok(created) = time::OffsetDateTime::parse(
+                    &note.created_at,
+                    &time::format_description::well_known::Rfc3339,
+                ) else {
+                    continue;
+                };
+                let at = latest.entry(note.author).or_insert(created);
+                *at = (*at).max(created);
+            }
+        }
+        Ok(latest
+            .into_iter()
+            .map(|(account_id, updated_at)| StoredAccount {
+                account_id,
+                updated_at,
+            })
+            .collect())
+    }
+
+    async fn erase(&self, scope: &DataScope, account_id: &str) -> Result<(), AppError> {
+        let kvs = scope.storage();
+        for entry in kvs.query_all::<Vec<Note>>("notes:").await? {
+            if !entry.value.iter().any(|note| note.author == account_id) {
+                continue;
+            }
+            let issue_key = entry.key.trim_start_matches("notes:").to_owned();
+            self.locks
+                .writing(&issue_key, async {
+                    // Read again under the lock: a note may have been added meanwhile.
+                    let mut notes = read_notes(kvs, &issue_key).await?;
+                    notes.retain(|note| note.author != account_id);
+                    kvs.set(&entry.key, &notes).await.map_err(AppError::from)
+                })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// The app.
 pub fn app() -> App {
+    let locks = IssueLocks::default();
     App::new("com.example.notes", "Notes")
         .description("Notes on Jira issues, in Forge storage")
         .forge_native()
         .product(Product::Jira)
         // The OAuth 2.0 scope of reading an issue as the user (`user_sees`).
         .forge_scopes(["read:jira-work"])
-        .state(IssueLocks::default())
+        .state(locks.clone())
+        // The notes' authors, reported to Atlassian (and erased when closed) by the framework.
+        .personal_data(NoteAuthors { locks })
         .rovo_mcp("notes-mcp", "Notes", ["find-notes"])
         // On Atlassian's hosting (`manifest --container`): service and container `notes`,
         // 250m CPU and 512Mi memory.

@@ -338,6 +338,49 @@ impl App {
         self
     }
 
+    /// Declares the personal data the app stores (Atlassian requires every app that stores
+    /// account ids to report them), and lets the framework report it: a daily
+    /// `scheduledTrigger` `personal-data` (route `POST /forge/personal-data`, endpoint
+    /// `personal-data-ep`, with the system token) whose deliveries run each installation's
+    /// cycle when it is due, in batches of 90, erasing accounts Atlassian reports closed through
+    /// `data` once. The manifest gains the scopes `report:personal-data` and `storage:app`
+    /// (the cycle's state lives in the installation's Forge storage).
+    ///
+    /// For Forge apps (served as a Forge Remote; a Forge Container has no documented path to
+    /// the reporting API). See [`PersonalData`](crate::privacy::PersonalData).
+    pub fn personal_data(self, data: impl crate::privacy::PersonalData) -> Self {
+        use crate::privacy::{PERSONAL_DATA_KEY, PERSONAL_DATA_PATH};
+        use connect_descriptor::forge::{ForgeModule, ForgeModuleKind, Interval, Tokens};
+        let handler = Handler {
+            name: "personal_data (the framework's)",
+            kind: HandlerKind::Forge {
+                module: ForgeModule {
+                    key: PERSONAL_DATA_KEY,
+                    endpoint: None,
+                    tokens: Tokens {
+                        system: true,
+                        user: false,
+                    },
+                    kind: ForgeModuleKind::ScheduledTrigger {
+                        interval: Interval::Day,
+                    },
+                },
+                route: crate::handler::RouteSpec::new(
+                    warp::http::Method::POST,
+                    PERSONAL_DATA_PATH,
+                    crate::handler::route_call(crate::privacy::delivery_call),
+                ),
+            },
+            requires: |requirements| {
+                requirements.forge_system_token("personal data reporting", "storage:app");
+                requirements.forge_scopes.push("report:personal-data");
+                requirements.forge_invocation("personal data reporting");
+            },
+        };
+        self.state(crate::privacy::PersonalDataHook(std::sync::Arc::new(data)))
+            .handlers([handler])
+    }
+
     /// Adds a shared value that handlers and hooks receive as [`State<T>`](crate::State).
     /// One value per type: a second value of the same type fails [`App::build`].
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {

@@ -75,6 +75,8 @@ pub enum Command {
         /// `--container`: the manifest of the app running as a Forge Container.
         container: bool,
     },
+    /// Run one personal data reporting cycle now, where the framework can.
+    ReportPersonalData,
     /// Print the usage.
     Help,
 }
@@ -96,6 +98,9 @@ commands:
                installed once into ~/.cache/atlassian-connect, or ATLASSIAN_CONNECT_VALIDATOR_DIR).
                `manifest --container` makes the manifest of the app as a Forge Container service
                (needs FORGE_IMAGE_TAG)
+  report-personal-data
+               run one personal data reporting cycle now, where the framework holds what it
+               needs outside an invocation; otherwise explain when the cycle runs
   help         print this message (also --help, -h)
 ";
 
@@ -137,6 +142,7 @@ impl Command {
                     container,
                 })
             }
+            ["report-personal-data"] => Ok(Command::ReportPersonalData),
             ["help" | "--help" | "-h"] => Ok(Command::Help),
             [first, ..] if args.len() == 1 => Err(format!("unknown command `{first}`")),
             _ => Err(format!("expected one command, got `{}`", args.join(" "))),
@@ -222,6 +228,12 @@ impl App {
                 }
                 return Ok(());
             }
+            Command::ReportPersonalData => {
+                return Err(Error::Usage(report_personal_data_explained(
+                    self.forge.native,
+                    ContainerEnv::requested_by_env(),
+                )));
+            }
             Command::Help => out.write_all(USAGE.as_bytes())?,
         }
         writeln!(out)?;
@@ -251,6 +263,17 @@ impl App {
     }
 }
 
+/// Why `report-personal-data` cannot run a cycle from the command line, for each deployment.
+fn report_personal_data_explained(forge_native: bool, container: bool) -> String {
+    if container {
+        return "report-personal-data: a Forge Container has no documented path to Atlassian's personal data reporting API through its egress proxy, so the framework reports nothing from a container (see the README's \"Personal data\")".to_owned();
+    }
+    if forge_native {
+        return "report-personal-data: Forge gives a Forge Remote its system token only with an invocation, so a cycle cannot run from the command line. It runs at each delivery of the framework's daily `personal-data` scheduled trigger, when the cycle is due (see `App::personal_data`)".to_owned();
+    }
+    "report-personal-data: the framework runs no cycle for Connect tenants: Atlassian documents the reporting API only for Forge (a Connect path appears only in unverified community code). Report from your own job with the accounts your app stores (see the README's \"Personal data\")".to_owned()
+}
+
 impl App {
     /// Serves the app as a Forge Container service: reads what Forge injects
     /// (`SERVER_PORT`, which wins over `PORT`; `FORGE_EGRESS_PROXY_URL`; `FORGE_APP_ARI` or
@@ -265,6 +288,14 @@ impl App {
         let config = ConnectConfig::from_env()?;
         let app_id = env.app_id.as_str().to_owned();
         let proxy = env.egress_proxy.origin().ascii_serialization();
+        if self
+            .state
+            .contains(std::any::TypeId::of::<crate::privacy::PersonalDataHook>())
+        {
+            tracing::warn!(
+                "the app declares personal data, but a Forge Container has no documented path to the reporting API: nothing will be reported from this deployment"
+            );
+        }
         let app = self.build_container(config, env)?;
         tracing::info!(
             key = app.key(),
@@ -349,6 +380,10 @@ mod tests {
             Ok(Command::Serve { container: true })
         );
         assert!(parse(&["serve", "--container", "--container"]).is_err());
+        assert_eq!(
+            parse(&["report-personal-data"]),
+            Ok(Command::ReportPersonalData)
+        );
         assert_eq!(parse(&["descriptor"]), Ok(Command::Descriptor));
         assert_eq!(parse(&["schema"]), Ok(Command::Schema));
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
@@ -384,5 +419,18 @@ mod tests {
             Err("unknown command `deploy`".to_owned())
         );
         assert!(parse(&["serve", "now"]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod personal_data_tests {
+    #[test]
+    fn each_deployment_is_told_where_its_cycle_runs() {
+        let remote = super::report_personal_data_explained(true, false);
+        assert!(remote.contains("personal-data"), "{remote}");
+        let container = super::report_personal_data_explained(true, true);
+        assert!(container.contains("egress proxy"), "{container}");
+        let connect = super::report_personal_data_explained(false, false);
+        assert!(connect.contains("Connect"), "{connect}");
     }
 }

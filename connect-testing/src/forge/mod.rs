@@ -19,6 +19,7 @@ mod answers;
 mod container;
 mod model;
 mod native;
+mod privacy;
 mod storage;
 
 use answers::{api_answer, jwks_answer};
@@ -30,6 +31,7 @@ pub use model::{
     AsyncDelivery, ForgeApiCall, ForgeInstallation, Invocation, JwksBehaviour, new_forge_kid,
     new_installation_id,
 };
+pub use privacy::ReportBatch;
 
 struct PlatformState {
     /// The signing keys, current first; all are published.
@@ -48,6 +50,8 @@ struct PlatformState {
     product_token_ttl: i64,
     /// Product API paths (prefixes) answered 404, as for an issue the caller cannot see.
     not_found: Vec<String>,
+    /// The personal data reporting API.
+    reporting: privacy::ReportingState,
 }
 
 /// The simulated Forge platform. Give the app `FORGE_JWKS_URL` = [`jwks_url`](Self::jwks_url)
@@ -103,6 +107,7 @@ impl ForgePlatform {
             storage: std::collections::BTreeMap::new(),
             product_token_ttl: 3600,
             not_found: Vec::new(),
+            reporting: privacy::ReportingState::default(),
         }));
         let jwks_state = Arc::clone(&state);
         let jwks = warp::get()
@@ -152,8 +157,22 @@ impl ForgePlatform {
                     )
                 },
             );
+        let reporting_state = Arc::clone(&state);
+        let reporting = warp::post()
+            .and(warp::path!("app" / "report-accounts"))
+            .and(warp::header::optional::<String>("authorization"))
+            .and(warp::body::bytes())
+            .map(move |authorization: Option<String>, body: bytes::Bytes| {
+                privacy::report_answer(&reporting_state, authorization, &body)
+            });
         let server = connect_runtime::__private::spawn(
-            jwks.or(storage).unify().or(api).unify().boxed(),
+            jwks.or(storage)
+                .unify()
+                .or(reporting)
+                .unify()
+                .or(api)
+                .unify()
+                .boxed(),
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         )
         .await?;

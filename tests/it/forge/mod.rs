@@ -13,6 +13,7 @@ mod native;
 mod native_attacks;
 mod native_context;
 mod native_manifest;
+mod personal_data;
 mod storage;
 
 use atlassian_connect::__private::{self as server, RunningServer};
