@@ -24,6 +24,9 @@ pub async fn check(store: &dyn TenantStore) {
     client_keys_are_case_sensitive(store).await;
     concurrent_saves_are_all_kept(store).await;
     installations_resolve_to_their_tenant(store).await;
+    installed_tenants_are_listed(store).await;
+    tenant_data_round_trips(store).await;
+    claims_are_exclusive_until_they_expire(store).await;
 }
 
 /// A tenant with every field set, including a 400-byte secret and a non-ASCII payload.
@@ -410,4 +413,161 @@ pub async fn pre_forge_row_survives_migration(store: &dyn TenantStore) {
         .await
         .expect("the linked row is there");
     assert_eq!(linked.installation_id.as_deref(), Some("ari:installation"));
+}
+
+fn unique_app(name: &str) -> String {
+    format!("conformance.{name}.{}", rand::random::<u64>())
+}
+
+async fn installed_tenants_are_listed(store: &dyn TenantStore) {
+    let app = unique_app("installed");
+    for client_key in ["b", "a", "gone"] {
+        let mut tenant = sample_tenant(&app, client_key);
+        tenant.uninstalled = client_key == "gone";
+        save(store, &tenant).await;
+    }
+    save(store, &sample_tenant(&unique_app("other"), "c")).await;
+    let listed: Vec<String> = store
+        .installed_tenants(&app)
+        .await
+        .expect("installed_tenants")
+        .iter()
+        .map(|tenant| tenant.client_key.clone())
+        .collect();
+    assert_eq!(
+        listed,
+        ["a", "b"],
+        "installed_tenants lists the app's installed tenants only, by clientKey"
+    );
+}
+
+async fn tenant_data_round_trips(store: &dyn TenantStore) {
+    let app = unique_app("data");
+    let now = 1_000_000;
+    let get = |client: &'static str, key: &'static str| {
+        let app = app.clone();
+        async move {
+            store
+                .data_get(&app, client, key, now)
+                .await
+                .expect("data_get")
+        }
+    };
+    assert_eq!(get("t1", "cycle").await, None, "absent data is None");
+    store
+        .data_put(&app, "t1", "cycle", "{\"a\":1}")
+        .await
+        .expect("data_put");
+    store
+        .data_put(&app, "t1", "closed:x", "1")
+        .await
+        .expect("data_put");
+    store
+        .data_put(&app, "t1", "closed:y", "2")
+        .await
+        .expect("data_put");
+    store
+        .data_put(&app, "t1", "closedness", "3")
+        .await
+        .expect("data_put");
+    store
+        .data_put(&app, "t2", "closed:z", "4")
+        .await
+        .expect("data_put");
+    assert_eq!(get("t1", "cycle").await.as_deref(), Some("{\"a\":1}"));
+    store
+        .data_put(&app, "t1", "cycle", "{\"a\":2}")
+        .await
+        .expect("data_put");
+    assert_eq!(
+        get("t1", "cycle").await.as_deref(),
+        Some("{\"a\":2}"),
+        "data_put replaces"
+    );
+    let listed = store
+        .data_list(&app, "t1", "closed:", now)
+        .await
+        .expect("data_list");
+    assert_eq!(
+        listed,
+        [
+            ("closed:x".to_owned(), "1".to_owned()),
+            ("closed:y".to_owned(), "2".to_owned())
+        ],
+        "data_list: the tenant's keys with the prefix, in order"
+    );
+    store
+        .data_delete(&app, "t1", "closed:x")
+        .await
+        .expect("data_delete");
+    store
+        .data_delete(&app, "t1", "never")
+        .await
+        .expect("deleting nothing is fine");
+    assert_eq!(get("t1", "closed:x").await, None);
+    assert_eq!(
+        get("t2", "closed:z").await.as_deref(),
+        Some("4"),
+        "tenants are apart"
+    );
+}
+
+async fn claims_are_exclusive_until_they_expire(store: &dyn TenantStore) {
+    let app = unique_app("claims");
+    let claim = |now: i64, value: &'static str| {
+        let app = app.clone();
+        async move {
+            store
+                .data_claim(&app, "t", "lease", value, now, now + 60)
+                .await
+                .expect("data_claim")
+        }
+    };
+    assert!(claim(100, "first").await, "an absent key is claimed");
+    assert!(!claim(120, "second").await, "a live claim holds");
+    assert_eq!(
+        store
+            .data_get(&app, "t", "lease", 120)
+            .await
+            .expect("data_get")
+            .as_deref(),
+        Some("first")
+    );
+    assert_eq!(
+        store
+            .data_get(&app, "t", "lease", 160)
+            .await
+            .expect("data_get"),
+        None,
+        "an expired claim reads as absent"
+    );
+    assert!(claim(161, "third").await, "an expired claim can be taken");
+    // Concurrent claims: exactly one wins.
+    let app2 = unique_app("race");
+    let attempts = (0..8).map(|n| {
+        let app2 = app2.clone();
+        async move {
+            store
+                .data_claim(&app2, "t", "lease", &n.to_string(), 100, 200)
+                .await
+                .expect("data_claim")
+        }
+    });
+    let won = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter(|won| *won)
+        .count();
+    assert_eq!(won, 1, "of concurrent claims exactly one wins");
+    store
+        .data_delete(&app2, "t", "lease")
+        .await
+        .expect("data_delete");
+    assert!(
+        store
+            .data_claim(&app2, "t", "lease", "again", 100, 200)
+            .await
+            .expect("data_claim"),
+        "a deleted claim can be taken again"
+    );
 }

@@ -149,6 +149,9 @@ pub enum StoreError {
     /// A stored row could not be read back.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The store does not keep what was asked (a custom store without tenant data).
+    #[error("this tenant store does not keep {0}")]
+    Unsupported(&'static str),
     /// The database URL names no backend this build supports.
     #[error(
         "unsupported DATABASE_URL `{0}`: expected sqlite://FILE, sqlite::memory:, memory:// or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -190,6 +193,78 @@ pub trait TenantStore: Send + Sync + 'static {
         client_key: &str,
         link: InstallationLink<'_>,
     ) -> Result<(), StoreError>;
+
+    /// Every installed (not uninstalled) tenant of `app_key`: what the framework's own jobs
+    /// (personal data reporting) go through.
+    async fn installed_tenants(&self, app_key: &str) -> Result<Vec<Tenant>, StoreError> {
+        let _ = app_key;
+        Err(StoreError::Unsupported("a list of tenants"))
+    }
+
+    /// The value at `key` of the framework's data for tenant `client_key` (its personal data
+    /// cycle), if any and not expired at `now` (seconds since the epoch).
+    async fn data_get(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let _ = (app_key, client_key, key, now);
+        Err(StoreError::Unsupported("tenant data"))
+    }
+
+    /// Sets `key` to `value` (JSON text) for tenant `client_key`, forever.
+    async fn data_put(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let _ = (app_key, client_key, key, value);
+        Err(StoreError::Unsupported("tenant data"))
+    }
+
+    /// Sets `key` to `value` until `expires_at` only if it is absent or expired at `now`;
+    /// `true` when this call wrote it. Atomic: of two concurrent claims, one wins (a lease
+    /// shared by app instances).
+    async fn data_claim(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        value: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let _ = (app_key, client_key, key, value, now, expires_at);
+        Err(StoreError::Unsupported("tenant data"))
+    }
+
+    /// Deletes `key` of tenant `client_key` (nothing happens when there is none).
+    async fn data_delete(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let _ = (app_key, client_key, key);
+        Err(StoreError::Unsupported("tenant data"))
+    }
+
+    /// Every unexpired `(key, value)` of tenant `client_key` whose key begins with `prefix`,
+    /// in key order.
+    async fn data_list(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        prefix: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let _ = (app_key, client_key, prefix, now);
+        Err(StoreError::Unsupported("tenant data"))
+    }
 }
 
 /// What [`TenantStore::find_by_installation`] looks for: the installation, site and product

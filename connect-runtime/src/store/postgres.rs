@@ -35,6 +35,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX IF NOT EXISTS connect_tenants_installation
         ON connect_tenants (app_key, installation_id);
     CREATE INDEX IF NOT EXISTS connect_tenants_cloud ON connect_tenants (app_key, cloud_id);",
+    // The framework's data per tenant (the personal data cycle's state, closed accounts,
+    // leases): JSON text, with an optional expiry (seconds since the epoch).
+    "CREATE TABLE IF NOT EXISTS connect_tenant_data (
+        app_key     TEXT    NOT NULL,
+        client_key  TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        value       TEXT    NOT NULL,
+        expires_at  BIGINT,
+        PRIMARY KEY (app_key, client_key, key)
+    )",
 ];
 
 /// Serialises migrations across instances (an arbitrary constant: "connect" in ASCII).
@@ -70,6 +80,35 @@ const UPSERT_TENANT: &str = "INSERT INTO connect_tenants (app_key, client_key, s
 const LINK_INSTALLATION: &str = "UPDATE connect_tenants
     SET installation_id = $3, cloud_id = COALESCE(cloud_id, $4), updated_at = $5
     WHERE app_key = $1 AND client_key = $2";
+
+const SELECT_INSTALLED: &str = "SELECT app_key, client_key, shared_secret, base_url,
+    display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
+    install_payload, installed_at, updated_at, installation_id
+    FROM connect_tenants WHERE app_key = $1 AND NOT uninstalled ORDER BY client_key";
+
+const DATA_GET: &str = "SELECT value FROM connect_tenant_data
+    WHERE app_key = $1 AND client_key = $2 AND key = $3
+        AND (expires_at IS NULL OR expires_at > $4)";
+
+const DATA_PUT: &str =
+    "INSERT INTO connect_tenant_data (app_key, client_key, key, value, expires_at)
+    VALUES ($1, $2, $3, $4, NULL)
+    ON CONFLICT (app_key, client_key, key) DO UPDATE SET value = EXCLUDED.value, expires_at = NULL";
+
+const DATA_CLAIM: &str =
+    "INSERT INTO connect_tenant_data (app_key, client_key, key, value, expires_at)
+    VALUES ($1, $2, $3, $4, $6)
+    ON CONFLICT (app_key, client_key, key) DO UPDATE
+        SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+        WHERE connect_tenant_data.expires_at IS NOT NULL AND connect_tenant_data.expires_at <= $5";
+
+const DATA_DELETE: &str =
+    "DELETE FROM connect_tenant_data WHERE app_key = $1 AND client_key = $2 AND key = $3";
+
+const DATA_LIST: &str = "SELECT key, value FROM connect_tenant_data
+    WHERE app_key = $1 AND client_key = $2 AND left(key, length($3)) = $3
+        AND (expires_at IS NULL OR expires_at > $4)
+    ORDER BY key";
 
 /// Tenants in a PostgreSQL database.
 #[derive(Clone)]
@@ -302,5 +341,93 @@ impl TenantStore for PostgresStore {
         ))
         .await?;
         Ok(())
+    }
+
+    async fn installed_tenants(&self, app_key: &str) -> Result<Vec<Tenant>, StoreError> {
+        let client = self.client().await?;
+        let statement = self
+            .bounded(client.prepare_cached(SELECT_INSTALLED))
+            .await?;
+        let rows = self.bounded(client.query(&statement, &[&app_key])).await?;
+        rows.iter()
+            .map(|row| tenant_from_row(row, self.sealer.as_ref()).map(Tenant::new))
+            .collect()
+    }
+
+    async fn data_get(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(DATA_GET)).await?;
+        let row = self
+            .bounded(client.query_opt(&statement, &[&app_key, &client_key, &key, &now]))
+            .await?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    async fn data_put(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(DATA_PUT)).await?;
+        self.bounded(client.execute(&statement, &[&app_key, &client_key, &key, &value]))
+            .await?;
+        Ok(())
+    }
+
+    async fn data_claim(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        value: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(DATA_CLAIM)).await?;
+        let changed = self
+            .bounded(client.execute(
+                &statement,
+                &[&app_key, &client_key, &key, &value, &now, &expires_at],
+            ))
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn data_delete(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(DATA_DELETE)).await?;
+        self.bounded(client.execute(&statement, &[&app_key, &client_key, &key]))
+            .await?;
+        Ok(())
+    }
+
+    async fn data_list(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        prefix: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let client = self.client().await?;
+        let statement = self.bounded(client.prepare_cached(DATA_LIST)).await?;
+        let rows = self
+            .bounded(client.query(&statement, &[&app_key, &client_key, &prefix, &now]))
+            .await?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 }

@@ -36,6 +36,16 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE connect_tenants ADD COLUMN installation_id TEXT;
     CREATE INDEX connect_tenants_installation ON connect_tenants (app_key, installation_id);
     CREATE INDEX connect_tenants_cloud ON connect_tenants (app_key, cloud_id);",
+    // The framework's data per tenant (the personal data cycle's state, closed accounts,
+    // leases): JSON text, with an optional expiry (seconds since the epoch).
+    "CREATE TABLE connect_tenant_data (
+        app_key     TEXT    NOT NULL,
+        client_key  TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        value       TEXT    NOT NULL,
+        expires_at  INTEGER,
+        PRIMARY KEY (app_key, client_key, key)
+    ) WITHOUT ROWID",
 ];
 
 /// How many tenants the read cache keeps.
@@ -193,6 +203,35 @@ const LINK_INSTALLATION: &str = "UPDATE connect_tenants
     WHERE app_key = ?1 AND client_key = ?2";
 
 /// The row's tenant (its secret still empty), install payload and stored secret.
+const SELECT_INSTALLED: &str = "SELECT app_key, client_key, shared_secret, base_url,
+    display_url, product_type, oauth_client_id, cloud_id, enabled, uninstalled,
+    install_payload, installed_at, updated_at, installation_id
+    FROM connect_tenants WHERE app_key = ?1 AND uninstalled = 0 ORDER BY client_key";
+
+const DATA_GET: &str = "SELECT value FROM connect_tenant_data
+    WHERE app_key = ?1 AND client_key = ?2 AND key = ?3
+        AND (expires_at IS NULL OR expires_at > ?4)";
+
+const DATA_PUT: &str =
+    "INSERT INTO connect_tenant_data (app_key, client_key, key, value, expires_at)
+    VALUES (?1, ?2, ?3, ?4, NULL)
+    ON CONFLICT (app_key, client_key, key) DO UPDATE SET value = excluded.value, expires_at = NULL";
+
+const DATA_CLAIM: &str =
+    "INSERT INTO connect_tenant_data (app_key, client_key, key, value, expires_at)
+    VALUES (?1, ?2, ?3, ?4, ?6)
+    ON CONFLICT (app_key, client_key, key) DO UPDATE
+        SET value = excluded.value, expires_at = excluded.expires_at
+        WHERE connect_tenant_data.expires_at IS NOT NULL AND connect_tenant_data.expires_at <= ?5";
+
+const DATA_DELETE: &str =
+    "DELETE FROM connect_tenant_data WHERE app_key = ?1 AND client_key = ?2 AND key = ?3";
+
+const DATA_LIST: &str = "SELECT key, value FROM connect_tenant_data
+    WHERE app_key = ?1 AND client_key = ?2 AND substr(key, 1, length(?3)) = ?3
+        AND (expires_at IS NULL OR expires_at > ?4)
+    ORDER BY key";
+
 fn tenant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TenantRecord, String, String)> {
     let payload: String = row.get(10)?;
     let stored_secret: String = row.get(2)?;
@@ -362,6 +401,143 @@ impl TenantStore for SqliteStore {
                 })
                 .map_err(db_error)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn installed_tenants(&self, app_key: &str) -> Result<Vec<Tenant>, StoreError> {
+        let sealer = self.sealer.clone();
+        let app_key = app_key.to_owned();
+        self.with_connection(move |connection| {
+            let rows = connection
+                .prepare_cached(SELECT_INSTALLED)
+                .and_then(|mut statement| {
+                    statement
+                        .query_map(params![app_key], tenant_from_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(db_error)?;
+            rows.into_iter()
+                .map(|row| finish_row(row, sealer.as_ref()))
+                .collect()
+        })
+        .await
+    }
+
+    async fn data_get(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let (app_key, client_key, key) =
+            (app_key.to_owned(), client_key.to_owned(), key.to_owned());
+        self.with_connection(move |connection| {
+            connection
+                .prepare_cached(DATA_GET)
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(params![app_key, client_key, key, now], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn data_put(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let owned = (
+            app_key.to_owned(),
+            client_key.to_owned(),
+            key.to_owned(),
+            value.to_owned(),
+        );
+        self.with_connection(move |connection| {
+            let (app_key, client_key, key, value) = owned;
+            connection
+                .prepare_cached(DATA_PUT)
+                .and_then(|mut statement| {
+                    statement.execute(params![app_key, client_key, key, value])
+                })
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn data_claim(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+        value: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let owned = (
+            app_key.to_owned(),
+            client_key.to_owned(),
+            key.to_owned(),
+            value.to_owned(),
+        );
+        self.with_connection(move |connection| {
+            let (app_key, client_key, key, value) = owned;
+            let changed = connection
+                .prepare_cached(DATA_CLAIM)
+                .and_then(|mut statement| {
+                    statement.execute(params![app_key, client_key, key, value, now, expires_at])
+                })
+                .map_err(db_error)?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn data_delete(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let (app_key, client_key, key) =
+            (app_key.to_owned(), client_key.to_owned(), key.to_owned());
+        self.with_connection(move |connection| {
+            connection
+                .prepare_cached(DATA_DELETE)
+                .and_then(|mut statement| statement.execute(params![app_key, client_key, key]))
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn data_list(
+        &self,
+        app_key: &str,
+        client_key: &str,
+        prefix: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let (app_key, client_key, prefix) =
+            (app_key.to_owned(), client_key.to_owned(), prefix.to_owned());
+        self.with_connection(move |connection| {
+            connection
+                .prepare_cached(DATA_LIST)
+                .and_then(|mut statement| {
+                    statement
+                        .query_map(params![app_key, client_key, prefix, now], |row| {
+                            Ok((row.get(0)?, row.get(1)?))
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(db_error)
         })
         .await
     }
