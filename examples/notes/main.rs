@@ -342,7 +342,7 @@ pub struct NoteAuthors {
 impl PersonalData for NoteAuthors {
     async fn accounts(&self, scope: &DataScope) -> Result<Vec<StoredAccount>, AppError> {
         let mut latest: HashMap<String, time::OffsetDateTime> = HashMap::new();
-        for entry in scope.storage().query_all::<Vec<Note>>("notes:").await? {
+        for entry in scope.storage()?.query_all::<Vec<Note>>("notes:").await? {
             for note in entry.value {
                 let Ok(created) = time::OffsetDateTime::parse(
                     &note.created_at,
@@ -364,7 +364,7 @@ impl PersonalData for NoteAuthors {
     }
 
     async fn erase(&self, scope: &DataScope, account_id: &str) -> Result<(), AppError> {
-        let kvs = scope.storage();
+        let kvs = scope.storage()?;
         for entry in kvs.query_all::<Vec<Note>>("notes:").await? {
             if !entry.value.iter().any(|note| note.author == account_id) {
                 continue;

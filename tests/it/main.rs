@@ -28,6 +28,7 @@ mod handlers;
 mod http_core;
 mod lifecycle;
 mod outbound;
+mod personal_data_connect;
 mod processes;
 mod qsh;
 mod responses;

@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     pub(crate) manifest: Option<Manifest>,
     /// The mount path's segments.
     pub(crate) mount: Vec<String>,
+    /// A Forge-native app (no Connect side).
+    pub(crate) forge_native: bool,
 }
 
 impl std::fmt::Debug for ConnectApp {
@@ -119,7 +121,7 @@ impl ConnectApp {
         // stacked on one resolver handler may call every route of its endpoint.
         let mut endpoint_modules: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
-        for handler in &app.handlers {
+        for handler in app.served_handlers() {
             if let HandlerKind::Forge { module, .. } = &handler.kind {
                 let keys = endpoint_modules
                     .entry(module.endpoint_key().into_owned())
@@ -137,7 +139,7 @@ impl ConnectApp {
             RouteTable::framework()
         };
         let mut hooks = Vec::new();
-        for handler in &app.handlers {
+        for handler in app.served_handlers() {
             let mut requirements = Requirements::default();
             (handler.requires)(&mut requirements);
             if native && !matches!(handler.kind, HandlerKind::Forge { .. }) {
@@ -305,6 +307,7 @@ impl ConnectApp {
                 forge,
                 manifest,
                 mount,
+                forge_native: native,
             }),
         })
     }
@@ -314,6 +317,37 @@ impl ConnectApp {
     /// background job. Handlers and hooks take a `HostClient` argument instead.
     pub fn client_for(&self, tenant: &TenantRecord) -> Result<HostClient, ClientError> {
         self.inner.core.host_client(tenant)
+    }
+
+    /// Runs the personal data cycle of every installed Connect tenant that is due (see
+    /// [`App::personal_data`]); what `serve` does twice a day and the `report-personal-data`
+    /// command once. An app without personal data reports nothing.
+    pub async fn report_personal_data(&self) -> Result<crate::privacy::TenantsReport, Error> {
+        let core = &self.inner.core;
+        let Some(hook) = core.state.get::<crate::privacy::PersonalDataHook>() else {
+            return Ok(crate::privacy::TenantsReport::default());
+        };
+        Ok(
+            crate::privacy::report_tenants(&hook, core, &core.installations.store, self.key())
+                .await?,
+        )
+    }
+
+    /// Starts the twice-daily personal data task of a Connect app that declared personal
+    /// data (a Forge-native app reports from its `personal-data` trigger instead).
+    pub(crate) fn spawn_personal_data(&self) {
+        let core = &self.inner.core;
+        if self.inner.forge_native {
+            return;
+        }
+        if let Some(hook) = core.state.get::<crate::privacy::PersonalDataHook>() {
+            crate::privacy::spawn_daily(
+                crate::privacy::PersonalDataHook::clone(&hook),
+                Arc::clone(core),
+                Arc::clone(&core.installations.store),
+                self.key().to_owned(),
+            );
+        }
     }
 
     /// The app key.

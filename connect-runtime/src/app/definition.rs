@@ -339,20 +339,24 @@ impl App {
     }
 
     /// Declares the personal data the app stores (Atlassian requires every app that stores
-    /// account ids to report them), and lets the framework report it: a daily
+    /// account ids to report them), and lets the framework report it. A Forge-native app gets a
+    /// daily
     /// `scheduledTrigger` `personal-data` (route `POST /forge/personal-data`, endpoint
     /// `personal-data-ep`, with the system token) whose deliveries run each installation's
     /// cycle when it is due, in batches of 90, erasing accounts Atlassian reports closed through
     /// `data` once. The manifest gains the scopes `report:personal-data` and `storage:app`
     /// (the cycle's state lives in the installation's Forge storage).
     ///
-    /// For Forge apps (served as a Forge Remote; a Forge Container has no documented path to
-    /// the reporting API). See [`PersonalData`](crate::privacy::PersonalData).
+    /// A Connect app (one with a Connect side) runs the same cycle per installed tenant
+    /// instead, from `serve` twice a day and from the `report-personal-data` command, its
+    /// state in the tenant store, its reports sent as the app with a JWT. A Forge Container has
+    /// no documented path to the reporting API. See
+    /// [`PersonalData`](crate::privacy::PersonalData).
     pub fn personal_data(self, data: impl crate::privacy::PersonalData) -> Self {
         use crate::privacy::{PERSONAL_DATA_KEY, PERSONAL_DATA_PATH};
         use connect_descriptor::forge::{ForgeModule, ForgeModuleKind, Interval, Tokens};
         let handler = Handler {
-            name: "personal_data (the framework's)",
+            name: crate::privacy::PERSONAL_DATA_HANDLER,
             kind: HandlerKind::Forge {
                 module: ForgeModule {
                     key: PERSONAL_DATA_KEY,
@@ -425,10 +429,24 @@ impl App {
         Ok(descriptor)
     }
 
-    /// The Forge handlers (`#[forge::...]`) of this app, as the manifest declares them.
-    pub(crate) fn forge_routes(&self) -> Vec<ForgeRoute> {
+    /// The handlers the app serves: its own, and the framework's personal data trigger when
+    /// the app is Forge-native (a Connect app's cycle runs from the tenant store instead).
+    pub(crate) fn served_handlers(&self) -> impl Iterator<Item = &Handler> {
+        let native = self.forge.native;
         self.handlers
             .iter()
+            .filter(move |handler| native || handler.name != crate::privacy::PERSONAL_DATA_HANDLER)
+    }
+
+    /// Whether the app declared personal data ([`App::personal_data`]).
+    pub(crate) fn has_personal_data(&self) -> bool {
+        self.state
+            .contains(std::any::TypeId::of::<crate::privacy::PersonalDataHook>())
+    }
+
+    /// The Forge handlers (`#[forge::...]`) of this app, as the manifest declares them.
+    pub(crate) fn forge_routes(&self) -> Vec<ForgeRoute> {
+        self.served_handlers()
             .filter_map(|handler| match &handler.kind {
                 HandlerKind::Forge { module, route } => Some(ForgeRoute {
                     module: module.clone(),
@@ -483,7 +501,7 @@ impl App {
         settings.extra_scopes = self.forge.scopes.clone();
         settings.raw_modules = self.forge.modules.clone();
         let mut sql = false;
-        for handler in &self.handlers {
+        for handler in self.served_handlers() {
             let mut requirements = crate::state::Requirements::default();
             (handler.requires)(&mut requirements);
             sql |= requirements.forge_sql;

@@ -229,10 +229,14 @@ impl App {
                 return Ok(());
             }
             Command::ReportPersonalData => {
-                return Err(Error::Usage(report_personal_data_explained(
-                    self.forge.native,
-                    ContainerEnv::requested_by_env(),
-                )));
+                drop(out);
+                if self.forge.native || ContainerEnv::requested_by_env() {
+                    return Err(Error::Usage(report_personal_data_explained(
+                        self.forge.native,
+                        ContainerEnv::requested_by_env(),
+                    )));
+                }
+                return self.report_personal_data_from_env().await;
             }
             Command::Help => out.write_all(USAGE.as_bytes())?,
         }
@@ -253,6 +257,7 @@ impl App {
         )
         .await?;
         let app = self.build(config, store)?;
+        app.spawn_personal_data();
         tracing::info!(
             key = app.key(),
             base_url = %app.config().base_url,
@@ -263,7 +268,8 @@ impl App {
     }
 }
 
-/// Why `report-personal-data` cannot run a cycle from the command line, for each deployment.
+/// Why `report-personal-data` cannot run a cycle from the command line, for a Forge
+/// deployment.
 fn report_personal_data_explained(forge_native: bool, container: bool) -> String {
     if container {
         return "report-personal-data: a Forge Container has no documented path to Atlassian's personal data reporting API through its egress proxy, so the framework reports nothing from a container (see the README's \"Personal data\")".to_owned();
@@ -271,10 +277,51 @@ fn report_personal_data_explained(forge_native: bool, container: bool) -> String
     if forge_native {
         return "report-personal-data: Forge gives a Forge Remote its system token only with an invocation, so a cycle cannot run from the command line. It runs at each delivery of the framework's daily `personal-data` scheduled trigger, when the cycle is due (see `App::personal_data`)".to_owned();
     }
-    "report-personal-data: the framework runs no cycle for Connect tenants: Atlassian documents the reporting API only for Forge (a Connect path appears only in unverified community code). Report from your own job with the accounts your app stores (see the README's \"Personal data\")".to_owned()
+    "report-personal-data: this app declares no Forge deployment".to_owned()
 }
 
 impl App {
+    /// `report-personal-data` of a Connect app: opens the tenant store of the environment
+    /// and runs the personal data cycle of every installed tenant that is due, printing what
+    /// each did. Fails (exit 1) when a tenant's cycle stopped.
+    pub async fn report_personal_data_from_env(self) -> Result<(), Error> {
+        init_logging();
+        if !self.has_personal_data() {
+            return Err(Error::Usage(
+                "report-personal-data: the app declares no personal data (`App::personal_data`)"
+                    .to_owned(),
+            ));
+        }
+        let settings = ServerSettings::from_env()?;
+        let config = ConnectConfig::from_env()?;
+        let store = store::open_with(
+            &settings.database_url,
+            settings.pool,
+            settings.sealing.as_ref(),
+        )
+        .await?;
+        let app = self.build(config, store)?;
+        let report = app.report_personal_data().await?;
+        for (client_key, accounts, batches) in &report.reported {
+            println!("{client_key:?}: reported {accounts} accounts in {batches} requests");
+        }
+        println!(
+            "{} tenants not due (or run by another instance)",
+            report.skipped
+        );
+        for (client_key, error) in &report.failed {
+            eprintln!("{client_key:?}: the cycle stopped: {error}");
+        }
+        if report.failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Check(format!(
+                "{} tenant cycles stopped; they resume at the next run",
+                report.failed.len()
+            )))
+        }
+    }
+
     /// Serves the app as a Forge Container service: reads what Forge injects
     /// (`SERVER_PORT`, which wins over `PORT`; `FORGE_EGRESS_PROXY_URL`; `FORGE_APP_ARI` or
     /// `FORGE_APP_ID`) and refuses to start without it, naming what is missing. Logs are
@@ -288,10 +335,7 @@ impl App {
         let config = ConnectConfig::from_env()?;
         let app_id = env.app_id.as_str().to_owned();
         let proxy = env.egress_proxy.origin().ascii_serialization();
-        if self
-            .state
-            .contains(std::any::TypeId::of::<crate::privacy::PersonalDataHook>())
-        {
+        if self.has_personal_data() {
             tracing::warn!(
                 "the app declares personal data, but a Forge Container has no documented path to the reporting API: nothing will be reported from this deployment"
             );
@@ -430,7 +474,5 @@ mod personal_data_tests {
         assert!(remote.contains("personal-data"), "{remote}");
         let container = super::report_personal_data_explained(true, true);
         assert!(container.contains("egress proxy"), "{container}");
-        let connect = super::report_personal_data_explained(false, false);
-        assert!(connect.contains("Connect"), "{connect}");
     }
 }

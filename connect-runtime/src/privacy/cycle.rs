@@ -1,7 +1,7 @@
-//! One reporting cycle for one Forge installation.
+//! One reporting cycle for one Forge installation or Connect tenant.
 //!
-//! Its state lives in the installation's Forge storage, so it survives restarts and is shared
-//! by every instance of the app:
+//! Its state lives in the installation's Forge storage, or in the tenant store for a Connect
+//! tenant, so it survives restarts and is shared by every instance of the app:
 //!
 //! - `personal-data:cycle`: when the last cycle ended, the period Atlassian set, and, for a
 //!   cycle interrupted halfway, the last account reported (the next run resumes after it, so
@@ -15,11 +15,14 @@
 use super::{
     DataScope, ErasedPersonalData, MAX_ACCOUNTS_PER_REPORT, StoredAccount, UNKNOWN_ACCOUNT, period,
 };
-use crate::client::storage::{KeyPolicy, SetOptions, StorageError, Ttl, TtlUnit};
-use crate::client::{ClientError, ForgeClient};
+use crate::client::storage::{ForgeStorage, KeyPolicy, SetOptions, StorageError, Ttl, TtlUnit};
+use crate::client::{ClientError, ForgeClient, HostClient, RequestBuilder};
+use crate::store::{StoreError, TenantStore};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use warp::http::StatusCode;
@@ -27,8 +30,11 @@ use warp::http::StatusCode;
 const STATE_KEY: &str = "personal-data:cycle";
 const LEASE_KEY: &str = "personal-data:lease";
 const CLOSED_PREFIX: &str = "personal-data:closed:";
-/// The reporting API, below the origin of `apiBaseUrl`.
-const REPORT_PATH: &str = "/app/report-accounts/";
+/// The reporting API, below the origin of `apiBaseUrl` (Forge).
+const FORGE_REPORT_PATH: &str = "/app/report-accounts/";
+/// The reporting API of a Connect tenant, below its baseUrl (community-sourced: see the
+/// `connect` module).
+const CONNECT_REPORT_PATH: &str = "/rest/atlassian-connect/latest/report-accounts";
 
 /// How long a lease holds when its holder dies without releasing it.
 pub(crate) const LEASE: Duration = Duration::from_secs(15 * 60);
@@ -38,6 +44,10 @@ pub(crate) const LEASE: Duration = Duration::from_secs(15 * 60);
 pub(crate) enum CycleError {
     #[error("Forge storage: {0}")]
     Storage(#[from] StorageError),
+    #[error("the tenant store: {0}")]
+    Store(#[from] StoreError),
+    #[error("stored cycle data is unreadable: {0}")]
+    Corrupt(String),
     #[error("the reporting API: {0}")]
     Client(#[from] ClientError),
     #[error("the reporting API answered {status}: {message}")]
@@ -98,6 +108,156 @@ struct Answer {
     period: Option<Duration>,
 }
 
+/// Where a cycle's state lives.
+pub(crate) enum Ledger {
+    /// A Forge installation's storage.
+    Forge(ForgeStorage),
+    /// The tenant store's data of a Connect tenant.
+    Tenant {
+        store: Arc<dyn TenantStore>,
+        app_key: String,
+        client_key: String,
+    },
+}
+
+/// Where reports go.
+pub(crate) enum Reporter {
+    /// Forge: the origin of `apiBaseUrl`, the system token.
+    Forge(ForgeClient),
+    /// Connect: the tenant's site, as the app.
+    Connect(HostClient),
+}
+
+impl Reporter {
+    fn request(&self) -> RequestBuilder {
+        match self {
+            Reporter::Forge(client) => client.post(FORGE_REPORT_PATH),
+            Reporter::Connect(client) => client.post(CONNECT_REPORT_PATH),
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Ledger {
+    async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, CycleError> {
+        match self {
+            Ledger::Forge(kvs) => Ok(kvs.get(key).await?),
+            Ledger::Tenant {
+                store,
+                app_key,
+                client_key,
+            } => store
+                .data_get(app_key, client_key, key, now_secs())
+                .await?
+                .map(|text| {
+                    serde_json::from_str(&text)
+                        .map_err(|error| CycleError::Corrupt(error.to_string()))
+                })
+                .transpose(),
+        }
+    }
+
+    async fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), CycleError> {
+        match self {
+            Ledger::Forge(kvs) => Ok(kvs.set(key, value).await?),
+            Ledger::Tenant {
+                store,
+                app_key,
+                client_key,
+            } => {
+                let text = serde_json::to_string(value)
+                    .map_err(|error| CycleError::Corrupt(error.to_string()))?;
+                Ok(store.data_put(app_key, client_key, key, &text).await?)
+            }
+        }
+    }
+
+    /// Takes the lease; `false` when another instance holds it.
+    async fn lease(&self, now: OffsetDateTime) -> Result<bool, CycleError> {
+        let value = json!({ "since": now.unix_timestamp() });
+        match self {
+            Ledger::Forge(kvs) => {
+                let options = SetOptions {
+                    ttl: Some(Ttl {
+                        value: LEASE.as_secs(),
+                        unit: TtlUnit::Seconds,
+                    }),
+                    key_policy: KeyPolicy::FailIfExists,
+                };
+                match kvs.set_with(LEASE_KEY, &value, options).await {
+                    Ok(()) => Ok(true),
+                    Err(StorageError::Conflict { .. }) => Ok(false),
+                    Err(error) => Err(error.into()),
+                }
+            }
+            Ledger::Tenant {
+                store,
+                app_key,
+                client_key,
+            } => {
+                let now = now.unix_timestamp();
+                let until = now + i64::try_from(LEASE.as_secs()).unwrap_or(i64::MAX);
+                Ok(store
+                    .data_claim(
+                        app_key,
+                        client_key,
+                        LEASE_KEY,
+                        &value.to_string(),
+                        now,
+                        until,
+                    )
+                    .await?)
+            }
+        }
+    }
+
+    async fn release(&self) -> Result<(), CycleError> {
+        match self {
+            Ledger::Forge(kvs) => Ok(kvs.delete(LEASE_KEY).await?),
+            Ledger::Tenant {
+                store,
+                app_key,
+                client_key,
+            } => Ok(store.data_delete(app_key, client_key, LEASE_KEY).await?),
+        }
+    }
+
+    /// The closed accounts, with whether each was erased.
+    async fn closed(&self) -> Result<BTreeMap<String, bool>, CycleError> {
+        let entries: Vec<(String, Closed)> = match self {
+            Ledger::Forge(kvs) => kvs
+                .query_all::<Closed>(CLOSED_PREFIX)
+                .await?
+                .into_iter()
+                .map(|entry| (entry.key, entry.value))
+                .collect(),
+            Ledger::Tenant {
+                store,
+                app_key,
+                client_key,
+            } => store
+                .data_list(app_key, client_key, CLOSED_PREFIX, now_secs())
+                .await?
+                .into_iter()
+                .map(|(key, text)| {
+                    serde_json::from_str(&text)
+                        .map(|closed| (key, closed))
+                        .map_err(|error| CycleError::Corrupt(error.to_string()))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(entries
+            .into_iter()
+            .filter_map(|(key, closed)| {
+                Some((key.strip_prefix(CLOSED_PREFIX)?.to_owned(), closed.erased))
+            })
+            .collect())
+    }
+}
+
 fn closed_key(account_id: &str) -> String {
     format!("{CLOSED_PREFIX}{account_id}")
 }
@@ -112,66 +272,45 @@ fn reportable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b':')
 }
 
-/// Runs the installation's cycle if it is due and no other instance runs it.
-pub(crate) async fn run(
-    hook: &dyn ErasedPersonalData,
-    scope: &DataScope,
-    api: &ForgeClient,
-) -> Result<Outcome, CycleError> {
-    let kvs = scope.storage();
+/// One cycle's parts: the app, whose data, where its state lives, where reports go.
+pub(crate) struct Cycle<'a> {
+    pub(crate) hook: &'a dyn ErasedPersonalData,
+    pub(crate) scope: &'a DataScope,
+    pub(crate) ledger: &'a Ledger,
+    pub(crate) reporter: &'a Reporter,
+}
+
+/// Runs the cycle if it is due and no other instance runs it.
+pub(crate) async fn run(cycle: Cycle<'_>) -> Result<Outcome, CycleError> {
+    let ledger = cycle.ledger;
     let now = OffsetDateTime::now_utc();
-    let state: CycleState = kvs.get(STATE_KEY).await?.unwrap_or_default();
+    let state: CycleState = ledger.get(STATE_KEY).await?.unwrap_or_default();
     if !state.due(now) {
         return Ok(Outcome::NotDue);
     }
-    let lease = SetOptions {
-        ttl: Some(Ttl {
-            value: LEASE.as_secs(),
-            unit: TtlUnit::Seconds,
-        }),
-        key_policy: KeyPolicy::FailIfExists,
-    };
-    match kvs
-        .set_with(LEASE_KEY, &json!({ "since": now.unix_timestamp() }), lease)
-        .await
-    {
-        Ok(()) => {}
-        Err(StorageError::Conflict { .. }) => return Ok(Outcome::Busy),
-        Err(error) => return Err(error.into()),
+    if !ledger.lease(now).await? {
+        return Ok(Outcome::Busy);
     }
-    let result = run_leased(hook, scope, api, now).await;
-    if let Err(error) = kvs.delete(LEASE_KEY).await {
-        // The TTL frees it.
+    let result = run_leased(&cycle, now).await;
+    if let Err(error) = ledger.release().await {
+        // The lease expires by itself.
         tracing::warn!(%error, "could not release the personal data lease");
     }
     result
 }
 
-async fn run_leased(
-    hook: &dyn ErasedPersonalData,
-    scope: &DataScope,
-    api: &ForgeClient,
-    now: OffsetDateTime,
-) -> Result<Outcome, CycleError> {
-    let kvs = scope.storage();
+async fn run_leased(cycle: &Cycle<'_>, now: OffsetDateTime) -> Result<Outcome, CycleError> {
+    let (hook, scope, ledger) = (cycle.hook, cycle.scope, cycle.ledger);
     // Read again under the lease: another instance may have finished the cycle meanwhile.
-    let mut state: CycleState = kvs.get(STATE_KEY).await?.unwrap_or_default();
+    let mut state: CycleState = ledger.get(STATE_KEY).await?.unwrap_or_default();
     if !state.due(now) {
         return Ok(Outcome::NotDue);
     }
-    let closed: BTreeMap<String, bool> = kvs
-        .query_all::<Closed>(CLOSED_PREFIX)
-        .await?
-        .into_iter()
-        .filter_map(|entry| {
-            let id = entry.key.strip_prefix(CLOSED_PREFIX)?.to_owned();
-            Some((id, entry.value.erased))
-        })
-        .collect();
+    let closed = ledger.closed().await?;
     // Erasures that failed last time, without reporting the account again.
     for (account_id, erased) in &closed {
         if !erased {
-            erase(hook, scope, account_id).await?;
+            erase(cycle, account_id).await?;
         }
     }
     let mut accounts: BTreeMap<String, OffsetDateTime> = BTreeMap::new();
@@ -202,7 +341,7 @@ async fn run_leased(
         .collect();
     let mut batches = 0;
     for batch in pending.chunks(MAX_ACCOUNTS_PER_REPORT) {
-        let answer = report(api, batch).await?;
+        let answer = report(cycle.reporter, batch).await?;
         batches += 1;
         if let Some(period) = answer.period {
             state.period_secs = Some(period.as_secs());
@@ -214,9 +353,10 @@ async fn run_leased(
             }
             match status.as_str() {
                 "closed" => {
-                    kvs.set(&closed_key(&account_id), &Closed { erased: false })
+                    ledger
+                        .set(&closed_key(&account_id), &Closed { erased: false })
                         .await?;
-                    erase(hook, scope, &account_id).await?;
+                    erase(cycle, &account_id).await?;
                 }
                 "updated" => {
                     if let Err(error) = hook.refresh(scope, &account_id).await {
@@ -229,12 +369,12 @@ async fn run_leased(
         // Where to resume if the cycle stops here.
         state.started = Some(started);
         state.resume_after = batch.last().map(|account| account.account_id.clone());
-        kvs.set(STATE_KEY, &state).await?;
+        ledger.set(STATE_KEY, &state).await?;
     }
     state.last_cycle = Some(started);
     state.started = None;
     state.resume_after = None;
-    kvs.set(STATE_KEY, &state).await?;
+    ledger.set(STATE_KEY, &state).await?;
     Ok(Outcome::Reported {
         accounts: pending.len(),
         batches,
@@ -243,15 +383,11 @@ async fn run_leased(
 
 /// Erases a closed account through the app; recorded as erased only when the app succeeded
 /// (else retried at the next cycle).
-async fn erase(
-    hook: &dyn ErasedPersonalData,
-    scope: &DataScope,
-    account_id: &str,
-) -> Result<(), CycleError> {
-    match hook.erase(scope, account_id).await {
+async fn erase(cycle: &Cycle<'_>, account_id: &str) -> Result<(), CycleError> {
+    match cycle.hook.erase(cycle.scope, account_id).await {
         Ok(()) => {
-            scope
-                .storage()
+            cycle
+                .ledger
                 .set(&closed_key(account_id), &Closed { erased: true })
                 .await?;
         }
@@ -263,7 +399,7 @@ async fn erase(
 }
 
 /// Reports `batch` (at most 90 accounts); 429 is waited out by the app's retry policy.
-async fn report(api: &ForgeClient, batch: &[StoredAccount]) -> Result<Answer, CycleError> {
+async fn report(reporter: &Reporter, batch: &[StoredAccount]) -> Result<Answer, CycleError> {
     let accounts: Vec<Value> = batch
         .iter()
         .map(|account| {
@@ -276,8 +412,8 @@ async fn report(api: &ForgeClient, batch: &[StoredAccount]) -> Result<Answer, Cy
             })
         })
         .collect();
-    let response = api
-        .post(REPORT_PATH)
+    let response = reporter
+        .request()
         .json(&json!({ "accounts": accounts }))
         // A 429 was not carried out: sending the batch again is safe.
         .idempotent()

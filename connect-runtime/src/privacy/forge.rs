@@ -9,7 +9,7 @@
 //! A Forge Container has no documented proxy path to the reporting API: there the delivery is
 //! acknowledged and a warning logged, nothing reported.
 
-use super::cycle::{self, Outcome};
+use super::cycle::{self, Cycle, Ledger, Outcome, Reporter};
 use super::{DataScope, PersonalDataHook};
 use crate::client::ForgeClient;
 use crate::client::storage::ForgeStorage;
@@ -46,39 +46,41 @@ pub(crate) async fn delivery_call(request: ConnectRequest) -> Result<Response, A
         )));
     }
     let storage = ForgeStorage::new(&client).map_err(ConnectError::from)?;
-    let api = client.at_platform().map_err(ConnectError::from)?;
-    let scope = DataScope {
-        installation_id: forge.installation_id().to_owned(),
-        storage,
-        client,
-    };
+    let reporter = Reporter::Forge(client.at_platform().map_err(ConnectError::from)?);
+    let ledger = Ledger::Forge(storage.clone());
+    let scope = DataScope::forge(forge.installation_id().to_owned(), storage, client);
     let hook = PersonalDataHook::clone(&hook);
     tokio::spawn(async move {
-        let run = cycle::run(&*hook.0, &scope, &api);
+        let run = cycle::run(Cycle {
+            hook: &*hook.0,
+            scope: &scope,
+            ledger: &ledger,
+            reporter: &reporter,
+        });
         match tokio::time::timeout(DEADLINE, run).await {
             Ok(Ok(Outcome::Reported { accounts, batches })) => tracing::info!(
-                installation = scope.installation_id(),
+                installation = scope.owner_id(),
                 accounts,
                 batches,
                 "personal data reported"
             ),
             Ok(Ok(Outcome::NotDue)) => {
                 tracing::debug!(
-                    installation = scope.installation_id(),
+                    installation = scope.owner_id(),
                     "personal data cycle not due"
                 );
             }
             Ok(Ok(Outcome::Busy)) => tracing::debug!(
-                installation = scope.installation_id(),
+                installation = scope.owner_id(),
                 "personal data cycle run by another instance"
             ),
             Ok(Err(error)) => tracing::warn!(
-                installation = scope.installation_id(),
+                installation = scope.owner_id(),
                 %error,
                 "personal data cycle stopped; it resumes at the next delivery"
             ),
             Err(_) => tracing::warn!(
-                installation = scope.installation_id(),
+                installation = scope.owner_id(),
                 "personal data cycle ran past its deadline; it resumes at the next delivery"
             ),
         }

@@ -9,20 +9,26 @@
 //! - `period`: reading `Cycle-Period`.
 //! - `forge`: the Forge Remote path: the framework's own `scheduledTrigger` `personal-data`,
 //!   the cycle's state in Forge storage, reports with the delivery's system token.
+//! - `connect`: the Connect path: every installed tenant's cycle, from the tenant store, as
+//!   the app (a JWT with the tenant's shared secret).
 //!
 //! Source: Atlassian's "User privacy guidelines" (the API, 90 accounts a request, 7 days by
 //! default, `Cycle-Period`, never `unknown`) and `@forge/api`'s `privacy.reportPersonalData`.
 
+mod connect;
 mod cycle;
 mod forge;
 mod period;
 
+pub use connect::TenantsReport;
+pub(crate) use connect::{report_tenants, spawn_daily};
 pub(crate) use forge::{PERSONAL_DATA_KEY, PERSONAL_DATA_PATH, delivery_call};
 pub use period::{DEFAULT_CYCLE, MAX_CYCLE, MIN_CYCLE, parse_cycle_period};
 
-use crate::client::ForgeClient;
 use crate::client::storage::ForgeStorage;
+use crate::client::{ForgeClient, HostClient};
 use crate::http::AppError;
+use crate::store::Tenant;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -44,30 +50,111 @@ pub struct StoredAccount {
     pub updated_at: OffsetDateTime,
 }
 
-/// Where an installation's data lives, for the app's [`PersonalData`] methods: its Forge
-/// storage and a product client, both with the system token of the delivery that started the
-/// cycle.
+/// Whose data a cycle is about, for the app's [`PersonalData`] methods: a Forge installation
+/// (its storage and a product client, with the system token of the delivery that started the
+/// cycle) or a Connect tenant (its record and a client as the app).
 #[derive(Debug, Clone)]
 pub struct DataScope {
-    installation_id: String,
-    storage: ForgeStorage,
-    client: ForgeClient,
+    owner: Owner,
+}
+
+#[derive(Debug, Clone)]
+enum Owner {
+    Forge {
+        installation_id: String,
+        storage: ForgeStorage,
+        client: ForgeClient,
+    },
+    Connect {
+        tenant: Tenant,
+        client: HostClient,
+    },
+}
+
+/// A 500 for a [`DataScope`] accessor of the other kind of owner: the app's own mistake.
+fn wrong_scope(message: &'static str) -> AppError {
+    AppError::status(warp::http::StatusCode::INTERNAL_SERVER_ERROR, message)
 }
 
 impl DataScope {
-    /// The Forge installation.
-    pub fn installation_id(&self) -> &str {
-        &self.installation_id
+    pub(crate) fn forge(
+        installation_id: String,
+        storage: ForgeStorage,
+        client: ForgeClient,
+    ) -> Self {
+        Self {
+            owner: Owner::Forge {
+                installation_id,
+                storage,
+                client,
+            },
+        }
     }
 
-    /// The installation's Forge storage.
-    pub fn storage(&self) -> &ForgeStorage {
-        &self.storage
+    pub(crate) fn connect(tenant: Tenant, client: HostClient) -> Self {
+        Self {
+            owner: Owner::Connect { tenant, client },
+        }
     }
 
-    /// Product calls for the installation, as the app.
-    pub fn client(&self) -> &ForgeClient {
-        &self.client
+    /// Who, for logs: the installation id or the clientKey.
+    pub fn owner_id(&self) -> &str {
+        match &self.owner {
+            Owner::Forge {
+                installation_id, ..
+            } => installation_id,
+            Owner::Connect { tenant, .. } => &tenant.client_key,
+        }
+    }
+
+    /// The Forge installation (a Forge app's cycle).
+    pub fn installation_id(&self) -> Option<&str> {
+        match &self.owner {
+            Owner::Forge {
+                installation_id, ..
+            } => Some(installation_id),
+            Owner::Connect { .. } => None,
+        }
+    }
+
+    /// The installation's Forge storage; an error for a Connect tenant's cycle.
+    pub fn storage(&self) -> Result<&ForgeStorage, AppError> {
+        match &self.owner {
+            Owner::Forge { storage, .. } => Ok(storage),
+            Owner::Connect { .. } => Err(wrong_scope(
+                "a Connect tenant's personal data cycle has no Forge storage: read the tenant's data from your own store (DataScope::tenant)",
+            )),
+        }
+    }
+
+    /// Product calls for the installation, as the app; an error for a Connect tenant's cycle.
+    pub fn forge_client(&self) -> Result<&ForgeClient, AppError> {
+        match &self.owner {
+            Owner::Forge { client, .. } => Ok(client),
+            Owner::Connect { .. } => Err(wrong_scope(
+                "a Connect tenant's personal data cycle has no Forge client: use DataScope::host_client",
+            )),
+        }
+    }
+
+    /// The Connect tenant (a Connect app's cycle); an error for a Forge installation's.
+    pub fn tenant(&self) -> Result<&Tenant, AppError> {
+        match &self.owner {
+            Owner::Connect { tenant, .. } => Ok(tenant),
+            Owner::Forge { .. } => Err(wrong_scope(
+                "a Forge installation's personal data cycle has no Connect tenant: use DataScope::storage",
+            )),
+        }
+    }
+
+    /// Calls to the tenant's site as the app (a Connect app's cycle).
+    pub fn host_client(&self) -> Result<&HostClient, AppError> {
+        match &self.owner {
+            Owner::Connect { client, .. } => Ok(client),
+            Owner::Forge { .. } => Err(wrong_scope(
+                "a Forge installation's personal data cycle has no HostClient: use DataScope::forge_client",
+            )),
+        }
     }
 }
 
@@ -93,7 +180,7 @@ impl DataScope {
 ///
 /// impl PersonalData for Comments {
 ///     async fn accounts(&self, scope: &DataScope) -> Result<Vec<StoredAccount>, AppError> {
-///         let comments = scope.storage().query_all::<Comment>("comment:").await?;
+///         let comments = scope.storage()?.query_all::<Comment>("comment:").await?;
 ///         Ok(comments
 ///             .into_iter()
 ///             .map(|entry| StoredAccount {
@@ -104,9 +191,10 @@ impl DataScope {
 ///     }
 ///
 ///     async fn erase(&self, scope: &DataScope, account_id: &str) -> Result<(), AppError> {
-///         for entry in scope.storage().query_all::<Comment>("comment:").await? {
+///         let kvs = scope.storage()?;
+///         for entry in kvs.query_all::<Comment>("comment:").await? {
 ///             if entry.value.author == account_id {
-///                 scope.storage().delete(&entry.key).await?;
+///                 kvs.delete(&entry.key).await?;
 ///             }
 ///         }
 ///         Ok(())
@@ -187,6 +275,9 @@ impl<T: PersonalData> ErasedPersonalData for T {
         Box::pin(PersonalData::refresh(self, scope, account))
     }
 }
+
+/// The name of the framework's personal data handler.
+pub(crate) const PERSONAL_DATA_HANDLER: &str = "personal_data (the framework's)";
 
 /// The app's [`PersonalData`], as kept in the app's state for the framework's route.
 #[derive(Clone)]

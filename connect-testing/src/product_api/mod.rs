@@ -151,6 +151,11 @@ struct ApiState {
     /// Issues by (clientKey, issue key).
     issues: HashMap<(String, String), Value>,
     oauth_url: String,
+    /// The personal data reporting API: accounts answered `closed`, the `Cycle-Period` sent,
+    /// and the reports accepted (clientKey, accounts with `updatedAt`).
+    closed_accounts: HashSet<String>,
+    cycle_period: Option<String>,
+    reports: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// The simulated REST API of every site a [`ProductHost`](super::ProductHost) serves, and its
@@ -313,6 +318,21 @@ impl ProductApi {
         }
     }
 
+    /// Answers `account_id` as `closed` from now on in personal data reports.
+    pub fn close_account(&self, account_id: &str) {
+        self.lock().closed_accounts.insert(account_id.to_owned());
+    }
+
+    /// Sends `Cycle-Period: value` with every personal data report's answer.
+    pub fn set_cycle_period(&self, value: &str) {
+        self.lock().cycle_period = Some(value.to_owned());
+    }
+
+    /// The personal data reports accepted: `(clientKey, [(accountId, updatedAt)])`.
+    pub fn reports(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.lock().reports.clone()
+    }
+
     /// Sets the display name `/rest/api/3/myself` answers for `account_id` (the app's own user
     /// is `app:<app key>`; it defaults to the app's name).
     pub fn set_display_name(&self, account_id: &str, name: &str) {
@@ -430,6 +450,10 @@ impl ProductApi {
         } else if !state.rate_limits.is_empty() {
             let limit = state.rate_limits.remove(0);
             rate_limited(&limit)
+        } else if *method == Method::POST
+            && relative == "/rest/atlassian-connect/latest/report-accounts"
+        {
+            state.report_accounts(&site, &caller, body)
         } else {
             state.resource(&site, &caller, method, relative, &decoded, query, body)
         };

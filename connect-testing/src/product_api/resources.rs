@@ -3,6 +3,67 @@
 use super::*;
 
 impl ApiState {
+    /// `POST /rest/atlassian-connect/latest/report-accounts` as the app: the personal data
+    /// reporting API as community code calls it for Connect (the shape of Atlassian's
+    /// `/app/report-accounts/`): 1 to 90 `{accountId, updatedAt}`, never `unknown`; 200 with
+    /// the closed accounts, else 204.
+    pub(super) fn report_accounts(
+        &mut self,
+        site: &Site,
+        caller: &Caller,
+        body: &[u8],
+    ) -> Response {
+        if !matches!(caller, Caller::App(_)) {
+            return reply(
+                StatusCode::UNAUTHORIZED,
+                json!({"errorType": "UNAUTHORIZED", "errorMessage": "the app reports, with its JWT"}),
+            );
+        }
+        let bad = |message: &str| {
+            reply(
+                StatusCode::BAD_REQUEST,
+                json!({"errorType": "BAD_REQUEST", "errorMessage": message}),
+            )
+        };
+        let Ok(request) = serde_json::from_slice::<Value>(body) else {
+            return bad("not JSON");
+        };
+        let Some(accounts) = request["accounts"].as_array() else {
+            return bad("accounts is required");
+        };
+        if accounts.is_empty() || accounts.len() > 90 {
+            return bad("1 to 90 accounts");
+        }
+        let mut batch = Vec::new();
+        for account in accounts {
+            match (account["accountId"].as_str(), account["updatedAt"].as_str()) {
+                (Some(id), Some(at)) if id != "unknown" => {
+                    batch.push((id.to_owned(), at.to_owned()))
+                }
+                _ => return bad("invalid account"),
+            }
+        }
+        let closed: Vec<Value> = batch
+            .iter()
+            .filter(|(id, _)| self.closed_accounts.contains(id))
+            .map(|(id, _)| json!({"accountId": id, "status": "closed"}))
+            .collect();
+        self.reports.push((site.client_key.clone(), batch));
+        let mut answer = if closed.is_empty() {
+            let mut empty = Response::new(Vec::new().into());
+            *empty.status_mut() = StatusCode::NO_CONTENT;
+            empty
+        } else {
+            reply(StatusCode::OK, json!({"accounts": closed}))
+        };
+        if let Some(period) = self.cycle_period.as_deref()
+            && let Ok(value) = HeaderValue::from_str(period)
+        {
+            answer.headers_mut().insert("cycle-period", value);
+        }
+        answer
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) fn resource(
         &self,

@@ -177,6 +177,9 @@ async fn the_release_binary_runs_read_only_as_uid_1000_and_drains_on_sigterm() {
         Duration::from_secs(20),
     );
     assert!(started.is_some(), "the container did not start");
+    // The port is bound once the server says it listens.
+    let listening = app.wait_for_log("listening", Duration::from_secs(20));
+    assert!(listening.is_some(), "the container did not listen");
     let (uid, gid) = ids_of(app.pid());
     assert_eq!(uid, "1000 1000 1000 1000");
     assert_eq!(gid, "1000 1000 1000 1000");
@@ -405,4 +408,15 @@ fn the_dockerfile_builds_the_binary_the_tests_run_as_forge_runs_it() {
             "nothing secret is built in: {word}"
         );
     }
+}
+
+/// `report-personal-data` of a Forge Remote says why it cannot run from the command line, and
+/// where the cycle runs instead.
+#[test]
+fn report_personal_data_explains_a_forge_remote() {
+    let output = notes_without_injected_env(&["report-personal-data"], &[("FORGE_APP_ID", APP_ID)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("only with an invocation"), "{stderr}");
+    assert!(stderr.contains("`personal-data`"), "{stderr}");
 }

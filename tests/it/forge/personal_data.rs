@@ -187,7 +187,7 @@ struct Counting {
 
 impl PersonalData for Counting {
     async fn accounts(&self, scope: &DataScope) -> Result<Vec<StoredAccount>, AppError> {
-        let accounts: Vec<String> = scope.storage().get("accounts").await?.unwrap_or_default();
+        let accounts: Vec<String> = scope.storage()?.get("accounts").await?.unwrap_or_default();
         Ok(accounts
             .into_iter()
             .map(|account_id| StoredAccount {
@@ -199,9 +199,9 @@ impl PersonalData for Counting {
 
     async fn erase(&self, scope: &DataScope, account_id: &str) -> Result<(), AppError> {
         self.erased.fetch_add(1, Ordering::SeqCst);
-        let mut accounts: Vec<String> = scope.storage().get("accounts").await?.unwrap_or_default();
+        let mut accounts: Vec<String> = scope.storage()?.get("accounts").await?.unwrap_or_default();
         accounts.retain(|account| account != account_id);
-        scope.storage().set("accounts", &accounts).await?;
+        scope.storage()?.set("accounts", &accounts).await?;
         Ok(())
     }
 }
