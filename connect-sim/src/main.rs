@@ -77,7 +77,16 @@ enum Command {
     /// Serve the installed site's REST API (`/rest/api/3/myself`...) and its OAuth 2.0
     /// authorization server on the --rest-port given to `install`, verifying the app's tokens
     /// as the product does, until Ctrl-C. Start the app with CONNECT_OAUTH_URL pointing here.
-    Serve,
+    /// It also answers the personal data reports of a Connect app
+    /// (`/rest/atlassian-connect/latest/report-accounts`).
+    Serve {
+        /// An account the reporting API answers `closed` (repeatable).
+        #[arg(long = "close-account", value_name = "ACCOUNT_ID")]
+        close_accounts: Vec<String>,
+        /// The `Cycle-Period` header of the reporting API's answers (e.g. `P14D`).
+        #[arg(long)]
+        cycle_period: Option<String>,
+    },
     /// Install again with a rotated shared secret, as an app upgrade does.
     Reinstall,
     /// Send a signed uninstall.
@@ -239,7 +248,10 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 host.send_webhook(&app, &state.site, &event, &body).await?,
             ))
         }
-        Command::Serve => serve(dir).await,
+        Command::Serve {
+            close_accounts,
+            cycle_period,
+        } => serve(dir, &close_accounts, cycle_period.as_deref()).await,
         Command::Token {
             method,
             path,
@@ -299,7 +311,11 @@ async fn connect(
 
 /// `serve`: the site's REST API and authorization server until Ctrl-C. The state file is read
 /// again every second, so a `reinstall` from another shell (a rotated secret) is followed.
-async fn serve(dir: &Path) -> anyhow::Result<i32> {
+async fn serve(
+    dir: &Path,
+    close_accounts: &[String],
+    cycle_period: Option<&str>,
+) -> anyhow::Result<i32> {
     let state = State::load(dir)?;
     let Some(port) = state.rest_port else {
         bail!(
@@ -313,6 +329,12 @@ async fn serve(dir: &Path) -> anyhow::Result<i32> {
         .await
         .with_context(|| format!("serving the site's REST API on 127.0.0.1:{port}"))?;
     host.api().record_install(&app, &site);
+    for account in close_accounts {
+        host.api().close_account(account);
+    }
+    if let Some(period) = cycle_period {
+        host.api().set_cycle_period(period);
+    }
     println!("site REST API  {}", site.base_url);
     println!("OAuth server   start the app with CONNECT_OAUTH_URL=http://127.0.0.1:{port}");
     println!("serving until Ctrl-C");

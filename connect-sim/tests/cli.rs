@@ -30,6 +30,16 @@ async fn forge_serve(
     port: u16,
     app_id: &str,
 ) -> (std::process::Child, String) {
+    forge_serve_with(dir, port, app_id, &[]).await
+}
+
+/// [`forge_serve`] with more arguments.
+async fn forge_serve_with(
+    dir: &std::path::Path,
+    port: u16,
+    app_id: &str,
+    extra: &[&str],
+) -> (std::process::Child, String) {
     let mut platform = Command::new(env!("CARGO_BIN_EXE_connect-sim"))
         .arg("--dir")
         .arg(dir)
@@ -41,6 +51,7 @@ async fn forge_serve(
             "--app-id",
             app_id,
         ])
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("connect-sim forge serve");
@@ -644,5 +655,83 @@ async fn connect_sim_plays_the_sidecar_and_proxy_of_a_container() {
     assert_eq!(direct.status(), 401);
     let _ = forge.kill();
     let _ = forge.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The personal data trigger of the notes example driven from the command line: `forge serve
+/// --close-account` answers an author closed, `forge deliver` starts the cycle, and the
+/// author's notes are gone from the storage `forge serve` holds.
+#[tokio::test]
+async fn connect_sim_drives_the_personal_data_cycle_of_the_notes_example() {
+    const APP_ID: &str = "ari:cloud:ecosystem::app/0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11";
+    let dir = std::env::temp_dir().join(format!("connect-sim-privacy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (app_port, forge_port) = (free_port().unwrap(), free_port().unwrap());
+    let (mut platform, jwks) = forge_serve_with(
+        &dir,
+        forge_port,
+        APP_ID,
+        &["--close-account", "557058:closed", "--cycle-period", "P14D"],
+    )
+    .await;
+    let example = AppProcess::spawn(
+        &example_binary("notes"),
+        &[
+            ("PORT", app_port.to_string()),
+            ("CONNECT_BASE_URL", "https://notes.example.com".into()),
+            ("DATABASE_URL", "memory://".into()),
+            ("FORGE_APP_ID", APP_ID.into()),
+            ("FORGE_JWKS_URL", jwks.clone()),
+            ("FORGE_ALLOWED_API_HOSTS", "127.0.0.1".into()),
+        ],
+    )
+    .unwrap();
+    example
+        .wait_for_log("listening", WAIT)
+        .expect("the example never listened");
+    let app = format!("http://127.0.0.1:{app_port}");
+    let notes = r#"[{"id":"a","text":"x","author":"557058:closed","createdAt":"2026-11-01T00:00:00Z"},{"id":"b","text":"y","author":"557058:open","createdAt":"2026-11-02T00:00:00Z"}]"#;
+    let (code, out) = sim(&dir, &["forge", "storage", "set", "notes:TEST-1", notes]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "deliver",
+            &app,
+            "/forge/personal-data",
+            "--module",
+            "personal-data",
+            "--body",
+            "{}",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let mut left = String::new();
+    for _ in 0..100 {
+        let (_, out) = sim(&dir, &["forge", "storage", "get", "notes:TEST-1"]);
+        left = out;
+        if !left.contains("557058:closed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!left.contains("557058:closed"), "{left}");
+    assert!(left.contains("557058:open"), "{left}");
+    let (code, out) = sim(
+        &dir,
+        &[
+            "forge",
+            "storage",
+            "get",
+            "personal-data:closed:557058:closed",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"erased\""), "{out}");
+    let _ = platform.kill();
+    let _ = platform.wait();
+    drop(example);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -10,6 +10,8 @@
 //! connect-sim forge invoke http://127.0.0.1:3000 /forge/notes --module notes-api --context issue.key=TEST-1
 //! connect-sim forge deliver http://127.0.0.1:3000 /forge/lifecycle --module hello-lifecycle --event avi:forge:installed:app
 //! connect-sim forge rotate
+//! connect-sim forge serve --close-account 5be24ba3f91c106033269289 --cycle-period P14D &
+//! connect-sim forge deliver http://127.0.0.1:3000 /forge/personal-data --module personal-data
 //! connect-sim forge container http://127.0.0.1:8080 &     # sidecar :7071 + egress proxy :7072
 //! SERVER_PORT=8080 FORGE_EGRESS_PROXY_URL=http://127.0.0.1:7072 \
 //!   FORGE_APP_ARI=ari:cloud:ecosystem::app/<uuid> cargo run --example notes -- serve --container &
@@ -53,6 +55,12 @@ pub enum ForgeCommand {
         /// The Forge app id tokens are issued for (the app's FORGE_APP_ID).
         #[arg(long)]
         app_id: Option<String>,
+        /// An account the personal data reporting API answers `closed` (repeatable).
+        #[arg(long = "close-account", value_name = "ACCOUNT_ID")]
+        close_accounts: Vec<String>,
+        /// The `Cycle-Period` header of the reporting API's answers (e.g. `P14D`).
+        #[arg(long)]
+        cycle_period: Option<String>,
     },
     /// Invoke a Forge Remote endpoint: POST (or --method) APP_URL + PATH with a fresh Forge
     /// Invocation Token.
@@ -379,7 +387,12 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        ForgeCommand::Serve { port, app_id } => {
+        ForgeCommand::Serve {
+            port,
+            app_id,
+            close_accounts,
+            cycle_period,
+        } => {
             let mut state = match ForgeState::load(dir) {
                 Ok(state) => state,
                 Err(_) => new_state(
@@ -396,6 +409,12 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             let platform = ForgePlatform::start_with_keys(&state.app_id, port, state.keys()?)
                 .await
                 .with_context(|| format!("serving the Forge platform on 127.0.0.1:{port}"))?;
+            for account in &close_accounts {
+                platform.close_account(account);
+            }
+            if let Some(period) = &cycle_period {
+                platform.set_cycle_period(period);
+            }
             println!("Forge app id   {}", state.app_id);
             println!("JWKS           {}", platform.jwks_url());
             println!(
@@ -410,6 +429,7 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
             );
             println!("serving until Ctrl-C");
             let mut seen = 0;
+            let mut reports_seen = 0;
             let mut kids: Vec<String> = state.keys.iter().map(|k| k.kid.clone()).collect();
             loop {
                 tokio::select! {
@@ -429,6 +449,15 @@ pub async fn run(dir: &Path, command: ForgeCommand) -> anyhow::Result<i32> {
                             println!("{} {:?} ({} token)", call.method, call.path, call.token);
                         }
                         seen = calls.len();
+                        let reports = platform.reports();
+                        for report in reports.iter().skip(reports_seen) {
+                            println!(
+                                "personal data report of {}: {} accounts",
+                                report.installation_id,
+                                report.accounts.len()
+                            );
+                        }
+                        reports_seen = reports.len();
                     }
                 }
             }
