@@ -284,3 +284,46 @@ async fn two_instances_on_one_postgres_store_report_each_account_once() {
     assert_eq!(total, 150, "120 + 30 accounts");
     assert_eq!(reported.len(), 150, "none twice");
 }
+
+/// Accounts that panic for one tenant: a bug in the app's hook.
+struct PanicsFor(String, Stored);
+
+impl PersonalData for PanicsFor {
+    async fn accounts(&self, scope: &DataScope) -> Result<Vec<StoredAccount>, AppError> {
+        if scope.tenant()?.client_key == self.0 {
+            panic!("a bug in the app's accounts()");
+        }
+        self.1.accounts(scope).await
+    }
+
+    async fn erase(&self, scope: &DataScope, account_id: &str) -> Result<(), AppError> {
+        self.1.erase(scope, account_id).await
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_one_tenants_hook_fails_that_tenant_only() {
+    let setup = Setup::start().await;
+    let broken = setup.sites[0].client_key.clone();
+    let app = App::new(KEY, "Privacy")
+        .scopes([Scope::Read])
+        .personal_data(PanicsFor(
+            broken.clone(),
+            Stored(Arc::clone(&setup.accounts)),
+        ))
+        .handlers(handlers![hello])
+        .build(config(&setup.host), Arc::clone(&setup.store))
+        .unwrap();
+    let round = app.report_personal_data().await.unwrap();
+    assert_eq!(round.failed.len(), 1, "{round:?}");
+    assert_eq!(round.failed[0].0, broken);
+    assert!(round.failed[0].1.contains("panicked"), "{round:?}");
+    assert_eq!(
+        round.reported,
+        [(setup.sites[1].client_key.clone(), 30, 1)],
+        "the other tenant is reported"
+    );
+    // The lease was released: the next round tries the broken tenant again.
+    let again = app.report_personal_data().await.unwrap();
+    assert_eq!(again.failed.len(), 1, "{again:?}");
+}

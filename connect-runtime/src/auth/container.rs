@@ -95,6 +95,8 @@ impl ContainerInvocations {
             http: reqwest::Client::builder()
                 .timeout(CONTEXT_TIMEOUT)
                 .no_proxy()
+                // A redirect would carry the invocation id to another host.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()?,
             proxy: Arc::new(proxy),
             context_url,
@@ -229,9 +231,15 @@ pub(crate) fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-/// Whether `id` can be an invocation id: visible ASCII without the separators of
-/// `forge-proxy-authorization` (`,`, `=`) or spaces, and not overlong.
+/// Whether `id` can be an invocation id: see [`is_proxy_field`].
 fn is_invocation_id(id: &str) -> bool {
+    is_proxy_field(id)
+}
+
+/// Whether `value` can stand in a `forge-proxy-authorization` field (an invocation id, an
+/// installation id, an account id): visible ASCII without the header's separators (`,`, `=`)
+/// or spaces, and not overlong, so that it cannot add or change a field.
+pub(crate) fn is_proxy_field(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_INVOCATION_ID_LEN
         && id

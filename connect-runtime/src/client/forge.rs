@@ -6,7 +6,7 @@
 
 use super::target::SiteUrl;
 use super::{Caller, ClientError, Outbound, RequestBuilder};
-use crate::auth::container::PROXY_AUTHORIZATION;
+use crate::auth::container::{PROXY_AUTHORIZATION, is_proxy_field};
 use crate::auth::invocation::{Channel, OnBehalf, VerifiedInvocation};
 use crate::http::trace::B3;
 use secrecy::ExposeSecret;
@@ -209,7 +209,7 @@ impl ForgeClient {
             }
             Channel::Proxy(route) => Ok((
                 HeaderName::from_static(PROXY_AUTHORIZATION),
-                proxy_authorization(&route.on_behalf, self.as_user, self.account_id.as_deref()),
+                proxy_authorization(&route.on_behalf, self.as_user, self.account_id.as_deref())?,
             )),
         }
     }
@@ -217,18 +217,30 @@ impl ForgeClient {
 
 /// The value of `forge-proxy-authorization`: `Forge as=app|user`, then `id=<invocation id>`
 /// or `installationId=<id>`, and `accountId=<id>` for a call as a named user (Atlassian's
-/// Forge Containers API: "Forge as=user,accountId=user-123,id=invocation-123").
+/// Forge Containers API: "Forge as=user,accountId=user-123,id=invocation-123"). An account or
+/// installation id that could add or change a field (`,`, `=`, spaces) is refused before
+/// anything is sent.
 pub(crate) fn proxy_authorization(
     on_behalf: &OnBehalf,
     as_user: bool,
     account_id: Option<&str>,
-) -> String {
+) -> Result<String, ClientError> {
+    let field = |name: &str, value: &str| {
+        if is_proxy_field(value) {
+            Ok(())
+        } else {
+            Err(ClientError::InvalidHeader(format!(
+                "`{name}` is not a valid account or installation id for forge-proxy-authorization"
+            )))
+        }
+    };
     let mut value = String::from(if as_user {
         "Forge as=user"
     } else {
         "Forge as=app"
     });
     if let (true, Some(account_id)) = (as_user, account_id) {
+        field("accountId", account_id)?;
         value.push_str(",accountId=");
         value.push_str(account_id);
     }
@@ -238,11 +250,12 @@ pub(crate) fn proxy_authorization(
             value.push_str(id.expose_secret());
         }
         OnBehalf::Installation(id) => {
+            field("installationId", id)?;
             value.push_str(",installationId=");
             value.push_str(id);
         }
     }
-    value
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -254,21 +267,33 @@ mod tests {
     fn proxy_authorization_names_who_and_for_what() {
         let invocation = OnBehalf::Invocation(SecretString::from("inv-1"));
         assert_eq!(
-            proxy_authorization(&invocation, false, None),
+            proxy_authorization(&invocation, false, None).unwrap(),
             "Forge as=app,id=inv-1"
         );
         assert_eq!(
-            proxy_authorization(&invocation, true, None),
+            proxy_authorization(&invocation, true, None).unwrap(),
             "Forge as=user,id=inv-1"
         );
         assert_eq!(
-            proxy_authorization(&invocation, true, Some("557058:u")),
+            proxy_authorization(&invocation, true, Some("557058:u")).unwrap(),
             "Forge as=user,accountId=557058:u,id=inv-1"
         );
         let installation = OnBehalf::Installation("i-1".to_owned());
         assert_eq!(
-            proxy_authorization(&installation, false, Some("ignored")),
+            proxy_authorization(&installation, false, Some("ignored")).unwrap(),
             "Forge as=app,installationId=i-1"
         );
+        // Values that would add or change a field are refused.
+        for smuggled in ["x,as=app", "x,installationId=other", "a b", ""] {
+            assert!(
+                proxy_authorization(&invocation, true, Some(smuggled)).is_err(),
+                "{smuggled}"
+            );
+            let installation = OnBehalf::Installation(smuggled.to_owned());
+            assert!(
+                proxy_authorization(&installation, false, None).is_err(),
+                "{smuggled}"
+            );
+        }
     }
 }

@@ -58,18 +58,18 @@ pub(crate) async fn report_tenants(
         };
         let reporter = Reporter::Connect(client.clone());
         let scope = DataScope::connect(tenant, client);
-        let run = cycle::run(Cycle {
+        let run = super::catching_panics(cycle::run(Cycle {
             hook: &*hook.0,
             scope: &scope,
             ledger: &ledger,
             reporter: &reporter,
-        });
+        }));
         match tokio::time::timeout(DEADLINE, run).await {
             Ok(Ok(Outcome::Reported { accounts, batches })) => {
                 report.reported.push((client_key, accounts, batches));
             }
             Ok(Ok(Outcome::NotDue | Outcome::Busy)) => report.skipped += 1,
-            Ok(Err(error)) => report.failed.push((client_key, error.to_string())),
+            Ok(Err(error)) => report.failed.push((client_key, error)),
             Err(_) => report
                 .failed
                 .push((client_key, "the cycle ran past its deadline".to_owned())),

@@ -91,9 +91,13 @@ impl CycleState {
 
     fn due(&self, now: OffsetDateTime) -> bool {
         self.resume_after.is_some()
-            || self
-                .last_cycle
-                .is_none_or(|last| now >= last + self.period())
+            || self.last_cycle.is_none_or(|last| {
+                // A stored value out of range reads as due, never as a panic.
+                time::Duration::try_from(self.period())
+                    .ok()
+                    .and_then(|period| last.checked_add(period))
+                    .is_none_or(|next| now >= next)
+            })
     }
 }
 
@@ -175,9 +179,9 @@ impl Ledger {
         }
     }
 
-    /// Takes the lease; `false` when another instance holds it.
-    async fn lease(&self, now: OffsetDateTime) -> Result<bool, CycleError> {
-        let value = json!({ "since": now.unix_timestamp() });
+    /// Takes the lease as `holder`; `false` when another instance holds it.
+    async fn lease(&self, now: OffsetDateTime, holder: &str) -> Result<bool, CycleError> {
+        let value = json!({ "since": now.unix_timestamp(), "holder": holder });
         match self {
             Ledger::Forge(kvs) => {
                 let options = SetOptions {
@@ -214,7 +218,17 @@ impl Ledger {
         }
     }
 
-    async fn release(&self) -> Result<(), CycleError> {
+    /// Releases the lease if `holder` still holds it: a lease that expired and was taken by
+    /// another instance (a slow cycle, a skewed clock) is not deleted from under it.
+    async fn release(&self, holder: &str) -> Result<(), CycleError> {
+        let lease: Option<Value> = self.get(LEASE_KEY).await?;
+        if lease
+            .as_ref()
+            .and_then(|lease| lease.get("holder")?.as_str())
+            != Some(holder)
+        {
+            return Ok(());
+        }
         match self {
             Ledger::Forge(kvs) => Ok(kvs.delete(LEASE_KEY).await?),
             Ledger::Tenant {
@@ -288,11 +302,26 @@ pub(crate) async fn run(cycle: Cycle<'_>) -> Result<Outcome, CycleError> {
     if !state.due(now) {
         return Ok(Outcome::NotDue);
     }
-    if !ledger.lease(now).await? {
+    let holder = uuid::Uuid::new_v4().to_string();
+    if !ledger.lease(now, &holder).await? {
         return Ok(Outcome::Busy);
     }
-    let result = run_leased(&cycle, now).await;
-    if let Err(error) = ledger.release().await {
+    // A panic in the app's hooks must not keep the lease until it expires: caught here,
+    // before the release, and reported as the cycle's error.
+    let result = {
+        use futures_util::FutureExt as _;
+        match std::panic::AssertUnwindSafe(run_leased(&cycle, now))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result,
+            Err(panic) => Err(CycleError::App(format!(
+                "the cycle panicked: {}",
+                crate::http::stack::panic_message(&*panic)
+            ))),
+        }
+    };
+    if let Err(error) = ledger.release(&holder).await {
         // The lease expires by itself.
         tracing::warn!(%error, "could not release the personal data lease");
     }
@@ -497,5 +526,11 @@ mod tests {
             ..recent
         };
         assert!(interrupted.due(now));
+        let corrupt = CycleState {
+            last_cycle: Some(time::PrimitiveDateTime::MAX.assume_utc()),
+            period_secs: Some(u64::MAX),
+            ..CycleState::default()
+        };
+        assert!(corrupt.due(now), "out of range reads as due, not a panic");
     }
 }

@@ -51,12 +51,12 @@ pub(crate) async fn delivery_call(request: ConnectRequest) -> Result<Response, A
     let scope = DataScope::forge(forge.installation_id().to_owned(), storage, client);
     let hook = PersonalDataHook::clone(&hook);
     tokio::spawn(async move {
-        let run = cycle::run(Cycle {
+        let run = super::catching_panics(cycle::run(Cycle {
             hook: &*hook.0,
             scope: &scope,
             ledger: &ledger,
             reporter: &reporter,
-        });
+        }));
         match tokio::time::timeout(DEADLINE, run).await {
             Ok(Ok(Outcome::Reported { accounts, batches })) => tracing::info!(
                 installation = scope.owner_id(),

@@ -556,4 +556,25 @@ async fn background_work_lists_installations_page_by_page_and_names_each() {
         .storage("ari:cloud:ecosystem::installation/nope")
         .unwrap();
     assert!(unknown.set("x", &1).await.is_err());
+    // Ids that would add or change fields of the proxy header are refused before sending.
+    let sent = sidecar.calls().len();
+    let smuggled = api
+        .client(&third.installation_id)
+        .unwrap()
+        .as_account("557058:alice,as=app")
+        .get("/rest/api/3/myself")
+        .send()
+        .await;
+    assert!(
+        matches!(
+            smuggled,
+            Err(atlassian_connect::ClientError::InvalidHeader(_))
+        ),
+        "{smuggled:?}"
+    );
+    let other = api
+        .storage(&format!("{},installationId=other", third.installation_id))
+        .unwrap();
+    assert!(other.set("x", &1).await.is_err());
+    assert_eq!(sidecar.calls().len(), sent, "nothing reached the proxy");
 }
