@@ -59,9 +59,9 @@ mod product_api;
 mod tokens;
 
 pub use forge::{
-    AsyncDelivery, ForgeApiCall, ForgeInstallation, ForgePlatform, ForgeSidecar, Invocation,
-    JwksBehaviour, MAX_EVENTS_PER_PUSH, MAX_PUSH_BYTES, ProxyCall, PublishedEvents, ReportBatch,
-    new_forge_kid, new_installation_id,
+    AsyncDelivery, ForgeApiCall, ForgeCaller, ForgeInstallation, ForgePlatform, ForgeSidecar,
+    Invocation, JwksBehaviour, MAX_EVENTS_PER_PUSH, MAX_PUSH_BYTES, ProxyCall, PublishedEvents,
+    ReportBatch, new_forge_kid, new_installation_id,
 };
 pub use host::{Answer, AppUnderTest, HostError, ProductHost, Site, fill_context};
 pub use key_cdn::{CdnBehaviour, KeyCdn};

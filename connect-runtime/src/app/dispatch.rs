@@ -220,14 +220,13 @@ async fn catching_panics(
     route: &Route,
     handler: impl std::future::Future<Output = Result<Response, AppError>>,
 ) -> Result<Response, ConnectError> {
-    use futures_util::FutureExt as _;
-    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
+    match crate::http::stack::catch_panic(handler).await {
         // A handler's error (its own or an extractor's) is answered here: it is the app's
         // answer, not a failure of the framework's.
         Ok(result) => Ok(result.unwrap_or_else(IntoResponse::into_response)),
-        Err(panic) => Err(ConnectError::Panicked {
+        Err(message) => Err(ConnectError::Panicked {
             route: format!("{} {}", route.method, route.path.as_str()),
-            message: crate::http::stack::panic_message(&*panic).to_owned(),
+            message,
         }),
     }
 }

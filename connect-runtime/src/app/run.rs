@@ -230,11 +230,9 @@ impl App {
             }
             Command::ReportPersonalData => {
                 drop(out);
-                if self.forge.native || ContainerEnv::requested_by_env() {
-                    return Err(Error::Usage(report_personal_data_explained(
-                        self.forge.native,
-                        ContainerEnv::requested_by_env(),
-                    )));
+                let container = ContainerEnv::requested_by_env();
+                if self.forge.native || container {
+                    return Err(Error::Usage(report_personal_data_explained(container)));
                 }
                 return self.report_personal_data_from_env().await;
             }
@@ -268,16 +266,14 @@ impl App {
     }
 }
 
-/// Why `report-personal-data` cannot run a cycle from the command line, for a Forge
-/// deployment.
-fn report_personal_data_explained(forge_native: bool, container: bool) -> String {
+/// Why `report-personal-data` cannot run a cycle from the command line for a Forge app, as a
+/// Forge Container or as a Forge Remote.
+fn report_personal_data_explained(container: bool) -> String {
     if container {
-        return "report-personal-data: a Forge Container has no documented path to Atlassian's personal data reporting API through its egress proxy, so the framework reports nothing from a container (see the README's \"Personal data\")".to_owned();
+        "report-personal-data: a Forge Container has no documented path to Atlassian's personal data reporting API through its egress proxy, so the framework reports nothing from a container (see the README's \"Personal data\")".to_owned()
+    } else {
+        "report-personal-data: Forge gives a Forge Remote its system token only with an invocation, so a cycle cannot run from the command line. It runs at each delivery of the framework's daily `personal-data` scheduled trigger, when the cycle is due (see `App::personal_data`)".to_owned()
     }
-    if forge_native {
-        return "report-personal-data: Forge gives a Forge Remote its system token only with an invocation, so a cycle cannot run from the command line. It runs at each delivery of the framework's daily `personal-data` scheduled trigger, when the cycle is due (see `App::personal_data`)".to_owned();
-    }
-    "report-personal-data: this app declares no Forge deployment".to_owned()
 }
 
 impl App {
@@ -470,9 +466,9 @@ mod tests {
 mod personal_data_tests {
     #[test]
     fn each_deployment_is_told_where_its_cycle_runs() {
-        let remote = super::report_personal_data_explained(true, false);
+        let remote = super::report_personal_data_explained(false);
         assert!(remote.contains("personal-data"), "{remote}");
-        let container = super::report_personal_data_explained(true, true);
+        let container = super::report_personal_data_explained(true);
         assert!(container.contains("egress proxy"), "{container}");
     }
 }

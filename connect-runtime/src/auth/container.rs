@@ -114,7 +114,7 @@ impl ContainerInvocations {
     ) -> Result<VerifiedInvocation, VerifyError> {
         let id = tokens
             .invocation_id
-            .filter(|id| is_invocation_id(id))
+            .filter(|id| is_proxy_field(id))
             .ok_or(AuthError::MissingInvocationId)?;
         let id = SecretString::from(id);
         let mut authorization =
@@ -231,11 +231,6 @@ pub(crate) fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-/// Whether `id` can be an invocation id: see [`is_proxy_field`].
-fn is_invocation_id(id: &str) -> bool {
-    is_proxy_field(id)
-}
-
 /// Whether `value` can stand in a `forge-proxy-authorization` field (an invocation id, an
 /// installation id, an account id): visible ASCII without the header's separators (`,`, `=`)
 /// or spaces, and not overlong, so that it cannot add or change a field.
@@ -260,7 +255,7 @@ mod tests {
 
     #[test]
     fn invocation_ids_cannot_smuggle_fields() {
-        assert!(is_invocation_id("0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11"));
+        assert!(is_proxy_field("0f6a3a3e-7d1b-4c55-9b1f-3f5f0c8e2a11"));
         for bad in [
             "",
             "a,as=user",
@@ -270,7 +265,7 @@ mod tests {
             "é",
             &"x".repeat(300),
         ] {
-            assert!(!is_invocation_id(bad), "{bad:?}");
+            assert!(!is_proxy_field(bad), "{bad:?}");
         }
     }
 

@@ -61,6 +61,16 @@ fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
+/// Runs `future`; a panic in it becomes `Err` with the panic's message instead of unwinding
+/// into the caller (a handler's, or the app's code in a background job).
+pub(crate) async fn catch_panic<F: std::future::Future>(future: F) -> Result<F::Output, String> {
+    use futures_util::FutureExt as _;
+    std::panic::AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|panic| panic_message(&*panic).to_owned())
+}
+
 /// The text of a panic payload, when it has one.
 pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
     panic

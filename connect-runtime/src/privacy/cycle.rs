@@ -308,19 +308,9 @@ pub(crate) async fn run(cycle: Cycle<'_>) -> Result<Outcome, CycleError> {
     }
     // A panic in the app's hooks must not keep the lease until it expires: caught here,
     // before the release, and reported as the cycle's error.
-    let result = {
-        use futures_util::FutureExt as _;
-        match std::panic::AssertUnwindSafe(run_leased(&cycle, now))
-            .catch_unwind()
-            .await
-        {
-            Ok(result) => result,
-            Err(panic) => Err(CycleError::App(format!(
-                "the cycle panicked: {}",
-                crate::http::stack::panic_message(&*panic)
-            ))),
-        }
-    };
+    let result = crate::http::stack::catch_panic(run_leased(&cycle, now))
+        .await
+        .unwrap_or_else(|message| Err(CycleError::App(format!("the cycle panicked: {message}"))));
     if let Err(error) = ledger.release(&holder).await {
         // The lease expires by itself.
         tracing::warn!(%error, "could not release the personal data lease");

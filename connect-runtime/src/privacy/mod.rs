@@ -233,18 +233,15 @@ pub trait PersonalData: Send + Sync + 'static {
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Runs a cycle; a panic in the app's hooks (or anywhere in the cycle) becomes an error
-/// naming it, so one tenant's bug neither ends the reporting task nor goes unlogged.
+/// Runs a cycle; a panic anywhere in it (the app's hooks are caught inside, before the lease
+/// is released) becomes an error naming it, so it neither ends a reporting task nor goes
+/// unlogged.
 pub(crate) async fn catching_panics(
     cycle: impl Future<Output = Result<cycle::Outcome, cycle::CycleError>>,
 ) -> Result<cycle::Outcome, String> {
-    use futures_util::FutureExt as _;
-    match std::panic::AssertUnwindSafe(cycle).catch_unwind().await {
+    match crate::http::stack::catch_panic(cycle).await {
         Ok(result) => result.map_err(|error| error.to_string()),
-        Err(panic) => Err(format!(
-            "the cycle panicked: {}",
-            crate::http::stack::panic_message(&*panic)
-        )),
+        Err(message) => Err(format!("the cycle panicked: {message}")),
     }
 }
 

@@ -17,7 +17,7 @@
 use super::{ForgeCommand, ForgeState, url};
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use connect_testing::AsyncDelivery;
+use connect_testing::{AsyncDelivery, ForgeCaller as _};
 use std::path::Path;
 
 /// `connect-sim forge storage ...`.

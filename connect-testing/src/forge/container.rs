@@ -17,8 +17,8 @@
 //! MySQL refuses. Test dialect-specific queries against a real Forge environment.
 
 use super::model::uuid;
-use super::native::{action_invocation, event_invocation, pre_uninstall_invocation};
-use super::{AsyncDelivery, ForgeInstallation, ForgePlatform, Invocation};
+use super::native::ForgeCaller;
+use super::{ForgeInstallation, ForgePlatform, Invocation};
 use crate::host::{Answer, HostError};
 use connect_runtime::__private::RunningServer;
 use serde_json::{Map, Value, json};
@@ -138,35 +138,10 @@ impl ForgeSidecar {
         let state = Arc::new(Mutex::new(SidecarState::default()));
         let http = reqwest::Client::builder().no_proxy().build()?;
         let shared = (Arc::clone(&platform), Arc::clone(&state), http.clone());
-        let proxy = warp::method()
-            .and(warp::path::full())
-            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-            .and(warp::header::headers_cloned())
-            .and(warp::body::bytes())
-            .then(
-                move |method: Method,
-                      path: warp::path::FullPath,
-                      query: String,
-                      headers: HeaderMap,
-                      body: bytes::Bytes| {
-                    let (platform, state, http) = shared.clone();
-                    async move {
-                        proxy_answer(
-                            &platform,
-                            &state,
-                            &http,
-                            ProxyRequest {
-                                method,
-                                path: path.as_str().to_owned(),
-                                query,
-                                headers,
-                                body,
-                            },
-                        )
-                        .await
-                    }
-                },
-            );
+        let proxy = whole_request().then(move |request: ProxyRequest| {
+            let (platform, state, http) = shared.clone();
+            async move { proxy_answer(&platform, &state, &http, request).await }
+        });
         let server = connect_runtime::__private::spawn(
             proxy.boxed(),
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
@@ -258,58 +233,37 @@ impl ForgeSidecar {
             app_url.trim_end_matches('/').to_owned(),
             installation.clone(),
         );
-        let front = warp::method()
-            .and(warp::path::full())
-            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-            .and(warp::header::headers_cloned())
-            .and(warp::body::bytes())
-            .then(
-                move |method: Method,
-                      path: warp::path::FullPath,
-                      query: String,
-                      headers: HeaderMap,
-                      body: bytes::Bytes| {
-                    let (state, http, app_url, installation) = shared.clone();
-                    async move {
-                        let header = |name: &str| {
-                            headers
-                                .get(name)
-                                .and_then(|value| value.to_str().ok())
-                                .map(str::to_owned)
-                        };
-                        let invocation = Invocation {
-                            principal: header("x-forge-sim-account"),
-                            module_type: header("x-forge-sim-module-type"),
-                            ..Invocation::default()
-                        };
-                        let module = header("x-forge-sim-module").unwrap_or_else(|| "sim".into());
-                        let id = register_in(&state, &installation, &module, &invocation);
-                        let mut url = format!("{app_url}{}", path.as_str());
-                        if !query.is_empty() {
-                            url = format!("{url}?{query}");
-                        }
-                        let mut request = http
-                            .request(method, url)
-                            .header("x-forge-invocation-id", id)
-                            .body(body);
-                        if let Some(content_type) = headers.get("content-type") {
-                            request = request.header("content-type", content_type);
-                        }
-                        let Ok(response) = request.send().await else {
-                            return refuse(StatusCode::BAD_GATEWAY, "the container did not answer");
-                        };
-                        let status = response.status();
-                        let content_type = response.headers().get("content-type").cloned();
-                        let body = response.bytes().await.unwrap_or_default();
-                        let mut answer = Response::new(body.into());
-                        *answer.status_mut() = status;
-                        if let Some(value) = content_type {
-                            answer.headers_mut().insert("content-type", value);
-                        }
-                        answer
-                    }
-                },
-            );
+        let front = whole_request().then(move |request: ProxyRequest| {
+            let (state, http, app_url, installation) = shared.clone();
+            async move {
+                let header = |name: &str| {
+                    request
+                        .headers
+                        .get(name)
+                        .and_then(|value| value.to_str().ok())
+                        .map(str::to_owned)
+                };
+                let invocation = Invocation {
+                    principal: header("x-forge-sim-account"),
+                    module_type: header("x-forge-sim-module-type"),
+                    ..Invocation::default()
+                };
+                let module = header("x-forge-sim-module").unwrap_or_else(|| "sim".into());
+                let id = register_in(&state, &installation, &module, &invocation);
+                let url = request.sent_to(&format!("{app_url}{}", request.path));
+                let mut outgoing = http
+                    .request(request.method, url)
+                    .header("x-forge-invocation-id", id)
+                    .body(request.body);
+                if let Some(content_type) = request.headers.get("content-type") {
+                    outgoing = outgoing.header("content-type", content_type);
+                }
+                match outgoing.send().await {
+                    Ok(response) => relay(response, &["content-type"]).await,
+                    Err(_) => refuse(StatusCode::BAD_GATEWAY, "the container did not answer"),
+                }
+            }
+        });
         Ok(connect_runtime::__private::spawn(
             front.boxed(),
             std::net::SocketAddr::from(([127, 0, 0, 1], port)),
@@ -352,65 +306,6 @@ impl ForgeSidecar {
             request = request.json(body);
         }
         Answer::from(request.send().await?).await
-    }
-
-    /// Delivers an async event to a consumer's route (the same envelope as for a remote).
-    pub async fn deliver_event(
-        &self,
-        url: &str,
-        installation: &ForgeInstallation,
-        endpoint_key: &str,
-        event: &AsyncDelivery<'_>,
-    ) -> Result<Answer, HostError> {
-        let invocation = event_invocation(event);
-        self.invoke(
-            url,
-            reqwest::Method::POST,
-            installation,
-            endpoint_key,
-            &invocation,
-        )
-        .await
-    }
-
-    /// Calls a Rovo action's route as an agent does, for user `account_id`.
-    pub async fn invoke_action(
-        &self,
-        url: &str,
-        installation: &ForgeInstallation,
-        endpoint_key: &str,
-        action_key: &str,
-        inputs: &Value,
-        account_id: &str,
-    ) -> Result<Answer, HostError> {
-        let invocation = action_invocation(installation, action_key, inputs, account_id);
-        self.invoke(
-            url,
-            reqwest::Method::POST,
-            installation,
-            endpoint_key,
-            &invocation,
-        )
-        .await
-    }
-
-    /// Forge's pre-uninstall call.
-    pub async fn pre_uninstall(
-        &self,
-        url: &str,
-        installation: &ForgeInstallation,
-        endpoint_key: &str,
-        module_key: &str,
-    ) -> Result<Answer, HostError> {
-        let invocation = pre_uninstall_invocation(installation, module_key);
-        self.invoke(
-            url,
-            reqwest::Method::POST,
-            installation,
-            endpoint_key,
-            &invocation,
-        )
-        .await
     }
 
     /// A web trigger call: the caller's raw request, forwarded with an invocation id.
@@ -479,12 +374,37 @@ fn register_in(
     id
 }
 
+/// The sidecar's calls to the container's backend modules: each a fresh invocation id.
+impl ForgeCaller for ForgeSidecar {
+    fn invoke(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        installation: &ForgeInstallation,
+        module_key: &str,
+        invocation: &Invocation,
+    ) -> impl std::future::Future<Output = Result<Answer, HostError>> + Send {
+        ForgeSidecar::invoke(self, url, method, installation, module_key, invocation)
+    }
+}
+
 struct ProxyRequest {
     method: Method,
     path: String,
     query: String,
     headers: HeaderMap,
     body: bytes::Bytes,
+}
+
+impl ProxyRequest {
+    /// `base` with this request's query.
+    fn sent_to(&self, base: &str) -> String {
+        if self.query.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", self.query)
+        }
+    }
 }
 
 /// The parsed `forge-proxy-authorization`: `Forge k=v,k=v` with `as`, `id`,
@@ -699,13 +619,8 @@ async fn forward(
     target: &str,
     token: &str,
 ) -> Response {
-    let url = if request.query.is_empty() {
-        target.to_owned()
-    } else {
-        format!("{target}?{}", request.query)
-    };
     let mut outgoing = http
-        .request(request.method.clone(), url)
+        .request(request.method.clone(), request.sent_to(target))
         .header("authorization", format!("Bearer {token}"))
         .body(request.body.clone());
     for name in ["content-type", "accept", "x-b3-traceid", "x-b3-spanid"] {
@@ -713,22 +628,48 @@ async fn forward(
             outgoing = outgoing.header(name, value);
         }
     }
-    let Ok(response) = outgoing.send().await else {
-        return refuse(StatusCode::BAD_GATEWAY, "the platform did not answer");
-    };
+    match outgoing.send().await {
+        Ok(response) => relay(response, &["retry-after", "content-type"]).await,
+        Err(_) => refuse(StatusCode::BAD_GATEWAY, "the platform did not answer"),
+    }
+}
+
+/// An answer relayed: `response`'s status and body, and those of its `headers` it has.
+async fn relay(response: reqwest::Response, headers: &[&'static str]) -> Response {
     let status = response.status();
-    let retry_after = response.headers().get("retry-after").cloned();
-    let content_type = response.headers().get("content-type").cloned();
+    let kept: Vec<_> = headers
+        .iter()
+        .filter_map(|name| Some((*name, response.headers().get(*name)?.clone())))
+        .collect();
     let body = response.bytes().await.unwrap_or_default();
     let mut answer = Response::new(body.into());
-    *answer.status_mut() = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    if let Some(value) = retry_after {
-        answer.headers_mut().insert("retry-after", value);
-    }
-    if let Some(value) = content_type {
-        answer.headers_mut().insert("content-type", value);
+    *answer.status_mut() = status;
+    for (name, value) in kept {
+        answer.headers_mut().insert(name, value);
     }
     answer
+}
+
+/// Every request whole: method, path, raw query, headers and body.
+fn whole_request() -> impl Filter<Extract = (ProxyRequest,), Error = warp::Rejection> + Clone {
+    warp::method()
+        .and(warp::path::full())
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and(warp::header::headers_cloned())
+        .and(warp::body::bytes())
+        .map(
+            |method: Method,
+             path: warp::path::FullPath,
+             query: String,
+             headers: HeaderMap,
+             body: bytes::Bytes| ProxyRequest {
+                method,
+                path: path.as_str().to_owned(),
+                query,
+                headers,
+                body,
+            },
+        )
 }
 
 /// A page of `/v1/installations` (`pageSize` 1–100, default 100; `cursor` from the previous

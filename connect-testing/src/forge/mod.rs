@@ -31,6 +31,7 @@ pub use model::{
     AsyncDelivery, ForgeApiCall, ForgeInstallation, Invocation, JwksBehaviour, new_forge_kid,
     new_installation_id,
 };
+pub use native::ForgeCaller;
 pub use privacy::ReportBatch;
 
 struct PlatformState {

@@ -79,7 +79,7 @@ pub struct ForgeApiCall {
     pub trace_id: Option<String>,
 }
 
-/// One delivery of an async event ([`ForgePlatform::deliver_event`](super::ForgePlatform::deliver_event)).
+/// One delivery of an async event ([`ForgeCaller::deliver_event`](super::ForgeCaller::deliver_event)).
 #[derive(Debug, Clone, Copy)]
 pub struct AsyncDelivery<'a> {
     /// The queue's name.

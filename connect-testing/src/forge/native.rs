@@ -7,33 +7,51 @@ use crate::host::{Answer, HostError};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-impl ForgePlatform {
-    /// Delivers an async event as Forge delivers it to a consumer's endpoint: a backend FIT
-    /// naming `endpoint_key`, the system token, and the envelope `{"body", "jobId",
-    /// "eventId", "queueName"}` (plus `retryContext` on a retry, `retry_count` > 0).
-    pub async fn deliver_event(
+/// What Forge sends to an app's backend modules, whoever sends it: the platform with a FIT (a
+/// Forge Remote) or the sidecar with an invocation id (a Forge Container). Each call builds
+/// the body Forge sends and hands it to [`invoke`](Self::invoke).
+pub trait ForgeCaller {
+    /// Invokes `module_key`'s route at `url` for `installation`, sending what `invocation`
+    /// asks for.
+    fn invoke(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        installation: &ForgeInstallation,
+        module_key: &str,
+        invocation: &Invocation,
+    ) -> impl std::future::Future<Output = Result<Answer, HostError>> + Send;
+
+    /// Delivers an async event as Forge delivers it to a consumer's endpoint: a backend
+    /// invocation naming `endpoint_key`, the system token, and the envelope `{"body",
+    /// "jobId", "eventId", "queueName"}` (plus `retryContext` on a retry, `retry_count` > 0).
+    fn deliver_event(
         &self,
         url: &str,
         installation: &ForgeInstallation,
         endpoint_key: &str,
         event: &AsyncDelivery<'_>,
-    ) -> Result<Answer, HostError> {
+    ) -> impl std::future::Future<Output = Result<Answer, HostError>> + Send
+    where
+        Self: Sync,
+    {
         let invocation = event_invocation(event);
-        self.invoke(
-            url,
-            reqwest::Method::POST,
-            installation,
-            endpoint_key,
-            &invocation,
-        )
-        .await
+        async move {
+            self.invoke(
+                url,
+                reqwest::Method::POST,
+                installation,
+                endpoint_key,
+                &invocation,
+            )
+            .await
+        }
     }
 
-    /// Calls a Rovo action's endpoint as an agent does: a FIT with the user as `principal`
-    /// (and the user's and the system token),
-    /// and the inputs as top-level keys of the body plus `context {cloudId, moduleKey, jira |
-    /// confluence}` (what the function payload documents).
-    pub async fn invoke_action(
+    /// Calls a Rovo action's endpoint as an agent does: the user as principal (with the
+    /// user's and the system token), and the inputs as top-level keys of the body plus
+    /// `context {cloudId, moduleKey}` (what the function payload documents).
+    fn invoke_action(
         &self,
         url: &str,
         installation: &ForgeInstallation,
@@ -41,38 +59,64 @@ impl ForgePlatform {
         action_key: &str,
         inputs: &Value,
         account_id: &str,
-    ) -> Result<Answer, HostError> {
+    ) -> impl std::future::Future<Output = Result<Answer, HostError>> + Send
+    where
+        Self: Sync,
+    {
         let invocation = action_invocation(installation, action_key, inputs, account_id);
-        self.invoke(
-            url,
-            reqwest::Method::POST,
-            installation,
-            endpoint_key,
-            &invocation,
-        )
-        .await
+        async move {
+            self.invoke(
+                url,
+                reqwest::Method::POST,
+                installation,
+                endpoint_key,
+                &invocation,
+            )
+            .await
+        }
     }
 
-    /// Forge's pre-uninstall call: a backend FIT naming `endpoint_key`, the system token, and
-    /// `{"context": {"cloudId", "moduleKey"}, "contextToken"}`.
-    pub async fn pre_uninstall(
+    /// Forge's pre-uninstall call: a backend invocation naming `endpoint_key`, the system
+    /// token, and `{"context": {"cloudId", "moduleKey"}, "contextToken"}`.
+    fn pre_uninstall(
         &self,
         url: &str,
         installation: &ForgeInstallation,
         endpoint_key: &str,
         module_key: &str,
-    ) -> Result<Answer, HostError> {
+    ) -> impl std::future::Future<Output = Result<Answer, HostError>> + Send
+    where
+        Self: Sync,
+    {
         let invocation = pre_uninstall_invocation(installation, module_key);
-        self.invoke(
-            url,
-            reqwest::Method::POST,
-            installation,
-            endpoint_key,
-            &invocation,
-        )
-        .await
+        async move {
+            self.invoke(
+                url,
+                reqwest::Method::POST,
+                installation,
+                endpoint_key,
+                &invocation,
+            )
+            .await
+        }
     }
+}
 
+/// The platform's calls to a remote's backend modules: each with a fresh FIT.
+impl ForgeCaller for ForgePlatform {
+    fn invoke(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        installation: &ForgeInstallation,
+        module_key: &str,
+        invocation: &Invocation,
+    ) -> impl std::future::Future<Output = Result<Answer, HostError>> + Send {
+        ForgePlatform::invoke(self, url, method, installation, module_key, invocation)
+    }
+}
+
+impl ForgePlatform {
     /// A web trigger call as Forge forwards it to a container: the caller's raw request
     /// (method, headers, body) without a token. Forge authenticates no web trigger caller.
     pub async fn call_webtrigger(
@@ -95,7 +139,7 @@ impl ForgePlatform {
 
 /// An async event's delivery: the envelope `{"body", "jobId", "eventId", "queueName"}` (plus
 /// `retryContext` on a retry), as a backend invocation with the system token.
-pub(crate) fn event_invocation(event: &AsyncDelivery<'_>) -> Invocation {
+fn event_invocation(event: &AsyncDelivery<'_>) -> Invocation {
     let mut envelope = json!({
         "body": event.body,
         "jobId": event.job_id,
@@ -121,7 +165,7 @@ pub(crate) fn event_invocation(event: &AsyncDelivery<'_>) -> Invocation {
 
 /// A Rovo action's call: the inputs as top-level keys plus `context {cloudId, moduleKey}`,
 /// with the user as principal.
-pub(crate) fn action_invocation(
+fn action_invocation(
     installation: &ForgeInstallation,
     action_key: &str,
     inputs: &Value,
@@ -145,10 +189,7 @@ pub(crate) fn action_invocation(
 }
 
 /// Forge's pre-uninstall call: `{"context": {"cloudId", "moduleKey"}, "contextToken"}`.
-pub(crate) fn pre_uninstall_invocation(
-    installation: &ForgeInstallation,
-    module_key: &str,
-) -> Invocation {
+fn pre_uninstall_invocation(installation: &ForgeInstallation, module_key: &str) -> Invocation {
     Invocation {
         system_token: true,
         backend: true,

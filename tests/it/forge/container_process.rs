@@ -11,8 +11,8 @@
 use super::APP_ID;
 use super::native::json_of;
 use connect_testing::{
-    AppProcess, AsyncDelivery, ForgeInstallation, ForgePlatform, ForgeSidecar, Invocation,
-    example_binary, free_port,
+    AppProcess, AsyncDelivery, ForgeCaller as _, ForgeInstallation, ForgePlatform, ForgeSidecar,
+    Invocation, example_binary, free_port,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -15,7 +15,7 @@ use atlassian_connect::prelude::*;
 use atlassian_connect::store::MemoryStore;
 use connect_runtime::config::HostRule;
 use connect_testing::{
-    Answer, AsyncDelivery, ForgeInstallation, ForgePlatform, ForgeSidecar, Invocation,
+    Answer, AsyncDelivery, ForgeCaller, ForgeInstallation, ForgePlatform, ForgeSidecar, Invocation,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -130,8 +130,16 @@ impl Notes {
         format!("{}{path}", self.url)
     }
 
-    /// Invokes `module_key` at `path` as Forge does in this mode: a FIT from the platform, or
-    /// an invocation id from the sidecar.
+    /// Who calls the app in this mode: the platform (a FIT) or the sidecar (an invocation
+    /// id).
+    fn forge(&self) -> Forge<'_> {
+        match &self.sidecar {
+            Some(sidecar) => Forge::Sidecar(sidecar),
+            None => Forge::Platform(&self.platform),
+        }
+    }
+
+    /// Invokes `module_key` at `path` as Forge does in this mode.
     pub async fn invoke(
         &self,
         path: &str,
@@ -139,18 +147,16 @@ impl Notes {
         module_key: &str,
         invocation: &Invocation,
     ) -> Answer {
-        let url = self.url(path);
-        match &self.sidecar {
-            Some(sidecar) => sidecar
-                .invoke(&url, method, &self.installation, module_key, invocation)
-                .await
-                .unwrap(),
-            None => self
-                .platform
-                .invoke(&url, method, &self.installation, module_key, invocation)
-                .await
-                .unwrap(),
-        }
+        self.forge()
+            .invoke(
+                &self.url(path),
+                method,
+                &self.installation,
+                module_key,
+                invocation,
+            )
+            .await
+            .unwrap()
     }
 
     /// A call from the issue panel of `issue` by `user`, as the panel's Custom UI makes it:
@@ -199,41 +205,20 @@ impl Notes {
     }
 
     pub async fn find(&self, issue: &str) -> Answer {
-        let url = self.url("/actions/find-notes");
-        let inputs = json!({ "issueKey": issue });
-        let installation = &self.installation;
-        let user = "557058:rovo-user";
-        match &self.sidecar {
-            Some(sidecar) => {
-                sidecar
-                    .invoke_action(
-                        &url,
-                        installation,
-                        "find-notes-api",
-                        "find-notes",
-                        &inputs,
-                        user,
-                    )
-                    .await
-            }
-            None => {
-                self.platform
-                    .invoke_action(
-                        &url,
-                        installation,
-                        "find-notes-api",
-                        "find-notes",
-                        &inputs,
-                        user,
-                    )
-                    .await
-            }
-        }
-        .unwrap()
+        self.forge()
+            .invoke_action(
+                &self.url("/actions/find-notes"),
+                &self.installation,
+                "find-notes-api",
+                "find-notes",
+                &json!({ "issueKey": issue }),
+                "557058:rovo-user",
+            )
+            .await
+            .unwrap()
     }
 
     pub async fn reindex(&self, issue: &str, job_id: &str, retry_count: u32) -> Answer {
-        let url = self.url("/events/reindex");
         let body = json!({ "issueKey": issue });
         let delivery = AsyncDelivery {
             queue: "notes-reindex",
@@ -242,37 +227,57 @@ impl Notes {
             body: &body,
             retry_count,
         };
-        match &self.sidecar {
-            Some(sidecar) => {
-                sidecar
-                    .deliver_event(&url, &self.installation, "notes-reindex-api", &delivery)
-                    .await
-            }
-            None => {
-                self.platform
-                    .deliver_event(&url, &self.installation, "notes-reindex-api", &delivery)
-                    .await
-            }
-        }
-        .unwrap()
+        self.forge()
+            .deliver_event(
+                &self.url("/events/reindex"),
+                &self.installation,
+                "notes-reindex-api",
+                &delivery,
+            )
+            .await
+            .unwrap()
     }
 
     pub async fn pre_uninstall(&self) -> Answer {
-        let url = self.url("/lifecycle/pre-uninstall");
-        let (endpoint, module) = ("notes-uninstall-api", "notes-uninstall");
-        match &self.sidecar {
-            Some(sidecar) => {
-                sidecar
-                    .pre_uninstall(&url, &self.installation, endpoint, module)
+        self.forge()
+            .pre_uninstall(
+                &self.url("/lifecycle/pre-uninstall"),
+                &self.installation,
+                "notes-uninstall-api",
+                "notes-uninstall",
+            )
+            .await
+            .unwrap()
+    }
+}
+
+/// The Forge side of a [`Notes`] fixture, whichever mode it runs in.
+enum Forge<'a> {
+    Platform(&'a ForgePlatform),
+    Sidecar(&'a ForgeSidecar),
+}
+
+impl ForgeCaller for Forge<'_> {
+    async fn invoke(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        installation: &ForgeInstallation,
+        module_key: &str,
+        invocation: &Invocation,
+    ) -> Result<Answer, connect_testing::HostError> {
+        match self {
+            Forge::Platform(platform) => {
+                platform
+                    .invoke(url, method, installation, module_key, invocation)
                     .await
             }
-            None => {
-                self.platform
-                    .pre_uninstall(&url, &self.installation, endpoint, module)
+            Forge::Sidecar(sidecar) => {
+                sidecar
+                    .invoke(url, method, installation, module_key, invocation)
                     .await
             }
         }
-        .unwrap()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::native::{Notes, json_of};
 use atlassian_connect::prelude::*;
-use connect_testing::Invocation;
+use connect_testing::{ForgeCaller as _, Invocation};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
